@@ -1,0 +1,79 @@
+// The Issuer interface: one CA account (Sectigo SCM, ACME, ...). The engine knows only this.
+import type { z } from 'zod';
+import type { CsrSpec, KeySpec, SubjectSpec } from '../pki/types.js';
+import type { Logger } from '../core/log.js';
+import type { TlsTrust } from '../http/client.js';
+
+/** A reference to an order/certificate at a CA; stored in the ledger as JSON. Never holds secrets. */
+export interface CaRef {
+  /** Name of the CA account in fwcert.yaml. */
+  ca: string;
+  /** The CA's own id (SCM sslId, ACME certificate URL, ...). */
+  id: string;
+  /** CA-specific extra ids (SCM renewId, ACME order URL, ...). */
+  extra?: Record<string, string>;
+}
+
+export type RevocationReason =
+  | 'unspecified'
+  | 'keyCompromise'
+  | 'affiliationChanged'
+  | 'superseded'
+  | 'cessationOfOperation';
+
+export const REVOCATION_REASONS: readonly RevocationReason[] = [
+  'unspecified',
+  'keyCompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+];
+
+/** The certificate profile as the issuer sees it (already validated). */
+export interface IssueProfile {
+  name: string;
+  subject: SubjectSpec;
+  /** All names, CN first when there is one. */
+  sans: string[];
+  key: KeySpec;
+  validation: 'DV' | 'OV' | 'EV';
+  /** The profile's CA-specific section, parsed by the issuer's profileOptionsSchema. */
+  caOptions: unknown;
+}
+
+export type CollectResult =
+  | { state: 'pending'; retryAfterMs: number; detail?: string }
+  | { state: 'issued'; leafPem: string; chainPem: string[] /* leaf's issuer first */ };
+
+export interface Issuer {
+  readonly name: string;
+  readonly capabilities: { keyTypes: KeySpec[]; revoke: boolean; renewById: boolean };
+  submit(req: { csrPem: string; csr: CsrSpec; profile: IssueProfile; previous?: CaRef }): Promise<CaRef>;
+  collect(ref: CaRef): Promise<CollectResult>;
+  revoke(ref: CaRef, reason: RevocationReason, certPem?: string): Promise<void>;
+  status?(ref: CaRef): Promise<'valid' | 'revoked' | 'expired' | 'unknown'>;
+  /** Renewal window suggested by the CA (ACME ARI); undefined when the CA has no opinion. */
+  suggestedWindow?(certPem: string): Promise<{ start: Date; end: Date } | undefined>;
+  close?(): Promise<void>;
+}
+
+/** What the engine hands a CA driver when it builds one. */
+export interface IssuerContext {
+  name: string;
+  log: Logger;
+  /** Durable key/value store for the driver (ACME account key ...); values are encrypted at rest when sealed=true. */
+  store: { get(key: string): string | undefined; set(key: string, value: string, sealed?: boolean): void };
+}
+
+/** A CA type: its config schema and factory. Registered in ca/registry.ts. */
+export interface IssuerType<Options = unknown, Credentials = unknown> {
+  type: string;
+  /** Key of the CA-specific section in a certificate profile (e.g. `sectigo:`), if any. */
+  profileKey?: string;
+  /** Extra keys of the `cas.<name>` entry besides `type` and `credentials` (strict zod object). */
+  optionsSchema: z.ZodType<Options>;
+  /** Shape of the (possibly encrypted) credentials file; null when the CA type takes none. */
+  credentialsSchema: z.ZodType<Credentials> | null;
+  profileOptionsSchema?: z.ZodType<unknown>;
+  create(ctx: IssuerContext, settings: { options: Options; credentials: Credentials | undefined; tls: TlsTrust }): Issuer;
+}

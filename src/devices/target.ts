@@ -1,0 +1,80 @@
+// The Target interface: one device (an FTD through FDM, a PAN-OS firewall, ...). The engine knows only this.
+import type { z } from 'zod';
+import type { CertInfo, CsrSpec, KeySpec } from '../pki/types.js';
+import type { Logger } from '../core/log.js';
+import type { TlsTrust } from '../http/client.js';
+
+/** One place where a device uses a certificate. `kind` values are the driver's own (see bindSchema). */
+export interface Binding {
+  kind: string;
+  /** For kinds that name a consumer (an SSL/TLS service profile, a decryption rule ...). */
+  name?: string;
+}
+
+export interface DeviceCert {
+  /** Object name on the device. */
+  name: string;
+  /** Leaf PEM when the device shows it; the engine parses it into `info` when the driver did not. */
+  certPem?: string;
+  info?: CertInfo;
+  hasKey: boolean;
+  /** A key + CSR generated on the device, waiting for its signed certificate. */
+  pendingCsr?: boolean;
+  /** Where the (candidate) configuration uses this certificate. */
+  bindings: Binding[];
+  isCa?: boolean;
+}
+
+export interface CommitResult {
+  /** false when the device said there was nothing to commit. */
+  committed: boolean;
+  jobId?: string;
+  messages?: string[];
+}
+
+export interface OpenInfo {
+  model?: string;
+  version?: string;
+  haRole?: 'active' | 'standby' | 'standalone';
+}
+
+export interface Target {
+  readonly name: string;
+  readonly capabilities: {
+    onDeviceKeygen: boolean;
+    keyTypes: KeySpec[];
+    maxNameLength: number;
+  };
+  /** Login, HA role check: throws a DeviceError on an HA standby/passive unit. */
+  open(): Promise<OpenInfo>;
+  inventory(): Promise<DeviceCert[]>;
+  /** Throws a DeviceError when `name` breaks the device's naming rules (called before any write). */
+  validateName(name: string): void;
+  generateCsr?(name: string, spec: CsrSpec): Promise<string>;
+  install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void>;
+  /** Points every binding at `name`; returns the certificate names they pointed at before. */
+  bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]>;
+  remove(name: string): Promise<void>;
+  /** Commit/deploy this connector's changes and wait for the job; throws a DeviceError when it fails. */
+  commit(note: string): Promise<CommitResult>;
+  close(): Promise<void>;
+}
+
+export interface TargetContext {
+  name: string;
+  log: Logger;
+}
+
+/** A device type: its config schema, binding schema and factory. Registered in devices/registry.ts. */
+export interface TargetType<Options = unknown, Credentials = unknown> {
+  type: string;
+  /** Extra keys of the `devices.<name>` entry besides type/url/credentials/tls (strict zod object). */
+  optionsSchema: z.ZodType<Options>;
+  credentialsSchema: z.ZodType<Credentials>;
+  /** The profile's `targets[].bind` object for this device type -> Binding[]. */
+  bindSchema: z.ZodType<Binding[]>;
+  create(
+    ctx: TargetContext,
+    settings: { url: string; options: Options; credentials: Credentials; tls: TlsTrust; timeoutMs: number },
+  ): Target;
+}

@@ -1,0 +1,219 @@
+// One HTTP client for every driver: TLS trust (CA file, SHA-256 pin, or loud insecure), timeouts,
+// retries with backoff on 429/5xx/resets, and secret redaction in every error it raises.
+import type { TLSSocket } from 'node:tls';
+import { Agent, buildConnector, request as undiciRequest, FormData } from 'undici';
+import { redact } from '../core/redact.js';
+import type { Logger } from '../core/log.js';
+
+export { FormData };
+
+export interface TlsTrust {
+  /** PEM bundle of CAs to trust instead of the system store. */
+  caPem?: string;
+  /** SHA-256 fingerprint of the server's leaf certificate, "AB:CD:..." or plain hex; any case. */
+  sha256?: string;
+  /** Skip verification (loud warning). Never the default. */
+  insecure?: boolean;
+  /** Client certificate login (Sectigo /private). */
+  clientCertPem?: string;
+  clientKeyPem?: string;
+}
+
+export interface HttpClientOptions {
+  /** Base URL; request paths are appended (a leading "/" is allowed and does not drop a base path). */
+  baseUrl: string;
+  tls: TlsTrust;
+  /** For messages: "ftd-edge-1", "sectigo" ... */
+  name: string;
+  log?: Logger;
+  /** Per-request timeout for headers and body (ms). Default 60 s. */
+  timeoutMs?: number;
+  /** Retries after the first try for retryable failures. Default 3. */
+  retries?: number;
+  /** First backoff delay (ms), doubled per retry, capped at 15 s. Default 500. */
+  backoffMs?: number;
+  /** Max parallel connections to this origin. Default 4. */
+  connections?: number;
+}
+
+export interface RequestOptions {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD' | 'PATCH';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+  /** JSON body (sets content-type). */
+  json?: unknown;
+  /** Raw body: string, Buffer, URLSearchParams (form) or FormData (multipart). */
+  body?: string | Buffer | URLSearchParams | FormData;
+  /** Retry this request on retryable failures. Default: true for GET/HEAD/PUT/DELETE, false for POST/PATCH. */
+  retry?: boolean;
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  text(): string;
+  json<T = unknown>(): T;
+}
+
+/** A transport failure (no HTTP answer) or a TLS trust failure. Message is redacted. */
+export class HttpError extends Error {
+  constructor(message: string, readonly code?: string, readonly status?: number) {
+    super(redact(message));
+    this.name = 'HttpError';
+  }
+}
+
+const RETRY_STATUS = new Set([429, 502, 503, 504]);
+const RETRY_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
+]);
+
+export function normalizeFingerprint(fp: string): string {
+  return fp.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function retryAfterMs(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const secs = Number(value);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+export class HttpClient {
+  private readonly agent: Agent;
+  private readonly base: URL;
+  calls = 0;
+
+  constructor(private readonly opts: HttpClientOptions) {
+    this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
+    const tls = opts.tls;
+    const pin = tls.sha256 ? normalizeFingerprint(tls.sha256) : undefined;
+    if (tls.insecure && !pin) {
+      opts.log?.warn({ url: this.base.origin }, `TLS verification is OFF for ${opts.name} (insecure: true) — anyone on the path can impersonate it`);
+    }
+    const connector = buildConnector({
+      ca: !pin && tls.caPem ? tls.caPem : undefined,
+      // A pin replaces chain verification: self-signed device certificates are the normal case.
+      rejectUnauthorized: !(pin || tls.insecure),
+      cert: tls.clientCertPem,
+      key: tls.clientKeyPem,
+      timeout: opts.timeoutMs ?? 60_000,
+    });
+    this.agent = new Agent({
+      connections: opts.connections ?? 4,
+      headersTimeout: opts.timeoutMs ?? 60_000,
+      bodyTimeout: opts.timeoutMs ?? 60_000,
+      connect: (connectOpts, callback) => {
+        connector(connectOpts, (err, socket) => {
+          if (err || !pin || !socket) return callback(err as Error, socket as never);
+          const got = normalizeFingerprint((socket as TLSSocket).getPeerCertificate?.()?.fingerprint256 ?? '');
+          if (got !== pin) {
+            socket.destroy();
+            return callback(new HttpError(`TLS pin mismatch for ${opts.name} (${this.base.host}): server presented SHA-256 ${got || 'none'}, expected ${pin}`, 'ERR_TLS_PIN'), null);
+          }
+          callback(null, socket);
+        });
+      },
+    });
+  }
+
+  url(path: string, query?: RequestOptions['query']): URL {
+    if (/^https?:\/\//i.test(path)) {
+      const abs = new URL(path);
+      if (abs.origin !== this.base.origin) throw new HttpError(`refusing to follow ${abs.origin} from ${this.opts.name}`);
+      return abs;
+    }
+    const u = new URL(path.replace(/^\/+/, ''), this.base);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u;
+  }
+
+  async request(req: RequestOptions): Promise<HttpResponse> {
+    const url = this.url(req.path, req.query);
+    const retry = req.retry ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
+    const attempts = retry ? (this.opts.retries ?? 3) + 1 : 1;
+    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    let body: string | Buffer | FormData | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] ??= 'application/json;charset=UTF-8';
+    } else if (req.body instanceof URLSearchParams) {
+      body = req.body.toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    } else body = req.body;
+
+    let lastErr: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        this.calls++;
+        const res = await undiciRequest(url, {
+          method: req.method,
+          headers,
+          body,
+          dispatcher: this.agent,
+          headersTimeout: req.timeoutMs ?? this.opts.timeoutMs ?? 60_000,
+          bodyTimeout: req.timeoutMs ?? this.opts.timeoutMs ?? 60_000,
+        });
+        const buf = Buffer.from(await res.body.arrayBuffer());
+        const resHeaders: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+        if (RETRY_STATUS.has(res.statusCode) && attempt < attempts) {
+          const wait = retryAfterMs(resHeaders['retry-after']) ?? this.backoff(attempt);
+          this.opts.log?.debug({ status: res.statusCode, wait }, `${this.opts.name}: HTTP ${res.statusCode} on ${req.method} ${url.pathname}, retrying`);
+          await sleep(wait);
+          continue;
+        }
+        return {
+          status: res.statusCode,
+          headers: resHeaders,
+          body: buf,
+          text: () => buf.toString('utf8'),
+          json: <T>() => {
+            try {
+              return JSON.parse(buf.toString('utf8')) as T;
+            } catch {
+              throw new HttpError(`${this.opts.name}: ${req.method} ${url.pathname} answered HTTP ${res.statusCode} with a body that is not JSON: ${buf.toString('utf8').slice(0, 200)}`, 'ERR_BAD_JSON', res.statusCode);
+            }
+          },
+        };
+      } catch (e) {
+        lastErr = e;
+        const code = (e as { code?: string }).code ?? '';
+        if (code === 'ERR_TLS_PIN' || !RETRY_CODES.has(code) || attempt >= attempts) break;
+        this.opts.log?.debug({ code }, `${this.opts.name}: ${code} on ${req.method} ${url.pathname}, retrying`);
+        await sleep(this.backoff(attempt));
+      }
+    }
+    throw this.wrap(lastErr, req.method, url);
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.opts.backoffMs ?? 500;
+    return Math.min(15_000, base * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
+  }
+
+  private wrap(e: unknown, method: string, url: URL): HttpError {
+    if (e instanceof HttpError) return e;
+    const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+    const code = err.code ?? err.cause?.code;
+    const why = err.cause?.message ?? err.message ?? String(e);
+    let hint = '';
+    if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
+      hint = ' — the server certificate is not trusted: set tls.ca_file or tls.sha256 for this entry';
+    }
+    return new HttpError(`${this.opts.name}: ${method} ${url.origin}${url.pathname} failed: ${why}${code ? ` (${code})` : ''}${hint}`, code);
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
