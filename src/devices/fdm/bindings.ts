@@ -1,0 +1,125 @@
+// Where FDM uses an internal certificate (reference §4) and how we repoint those consumers:
+//   webui          devicesettings/default/webuicertificates  .certificate (+ .trustChain of external CA refs)
+//   ravpn          ravpns                                    .vpnGatewaySettings.serverCertificate
+//   ssl_decryption policy/sslpolicies                        .internalCertificates[] (known-key decryption)
+// Every change is a PUT of the whole consumer object (FdmObjects.update strips links, retries on mismatchedVersion).
+import { DeviceError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { Binding } from '../target.js';
+import { FdmApiError } from './errors.js';
+import type { FdmObjects } from './objects.js';
+import { OBJECT_PATHS, type FdmRef, type RaVpn, type SslPolicy, type WebUiCertificate } from './types.js';
+
+export type FdmBindingKind = 'ssl_decryption' | 'ravpn' | 'webui';
+
+export interface Consumers {
+  webUi?: WebUiCertificate;
+  sslPolicies: SslPolicy[];
+  raVpns: RaVpn[];
+}
+
+function sameRef(ref: FdmRef | undefined, certId: string): boolean {
+  return !!ref && ref.id === certId;
+}
+
+export class FdmBindings {
+  constructor(
+    private readonly objects: FdmObjects,
+    private readonly device: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** A consumer collection the build does not have (404, e.g. web UI certificates before 6.4) reads as empty. */
+  private async listOrEmpty<T>(path: string): Promise<T[]> {
+    try {
+      return await this.objects.listAll<T>(path);
+    } catch (e) {
+      if (e instanceof FdmApiError && e.status === 404) return [];
+      throw e;
+    }
+  }
+
+  async readConsumers(): Promise<Consumers> {
+    const [webUis, sslPolicies, raVpns] = await Promise.all([
+      this.listOrEmpty<WebUiCertificate>(OBJECT_PATHS.webUiCertificates),
+      this.listOrEmpty<SslPolicy>(OBJECT_PATHS.sslPolicies),
+      this.listOrEmpty<RaVpn>(OBJECT_PATHS.raVpns),
+    ]);
+    return { webUi: webUis[0], sslPolicies, raVpns };
+  }
+
+  /** The bindings (in the candidate configuration) that point at the internal certificate `certId`. */
+  static bindingsOf(consumers: Consumers, certId: string): Binding[] {
+    const out: Binding[] = [];
+    if (consumers.sslPolicies.some((p) => (p.internalCertificates ?? []).some((r) => sameRef(r, certId)))) out.push({ kind: 'ssl_decryption' });
+    if (consumers.raVpns.some((v) => sameRef(v.vpnGatewaySettings?.serverCertificate, certId))) out.push({ kind: 'ravpn' });
+    if (sameRef(consumers.webUi?.certificate, certId)) out.push({ kind: 'webui' });
+    return out;
+  }
+
+  /** Point the RA VPN server certificate at `cert`; returns the name it pointed at before. */
+  async bindRaVpn(cert: FdmRef): Promise<string | undefined> {
+    const vpns = await this.objects.listAll<RaVpn>(OBJECT_PATHS.raVpns);
+    if (!vpns.length) {
+      throw new DeviceError(`${this.device}: no RA VPN is configured (GET /ravpns is empty); set up remote access VPN in FDM first, or drop "ravpn: true" from the profile`);
+    }
+    let previous: string | undefined;
+    for (const vpn of vpns) {
+      const old = vpn.vpnGatewaySettings?.serverCertificate;
+      previous ??= old?.name;
+      if (sameRef(old, cert.id)) continue;
+      await this.objects.update(OBJECT_PATHS.raVpns, vpn, (v) => ({
+        ...v,
+        vpnGatewaySettings: { ...v.vpnGatewaySettings, serverCertificate: cert },
+      }));
+      this.log.info(`${this.device}: RA VPN ${vpn.name ?? vpn.id} now uses certificate ${cert.name} (was ${old?.name ?? 'none'})`);
+    }
+    return previous;
+  }
+
+  /** Point the management web server at `cert` with `trustChain` (external CA refs); returns the previous name. */
+  async bindWebUi(cert: FdmRef, trustChain: FdmRef[]): Promise<string | undefined> {
+    const items = await this.listOrEmpty<WebUiCertificate>(OBJECT_PATHS.webUiCertificates);
+    const current = items[0];
+    if (!current) {
+      throw new DeviceError(`${this.device}: this FDM has no web UI certificate setting (devicesettings/default/webuicertificates, FTD 6.4+)`);
+    }
+    const old = current.certificate;
+    const sameChain =
+      (current.trustChain ?? []).map((r) => r.id).sort().join() === trustChain.map((r) => r.id).sort().join();
+    if (sameRef(old, cert.id) && sameChain) return undefined;
+    await this.objects.update(OBJECT_PATHS.webUiCertificates, current, (w) => ({ ...w, certificate: cert, trustChain }));
+    this.log.info(`${this.device}: the management web server now uses certificate ${cert.name} (was ${old?.name ?? 'none'}); its deploy restarts the FDM web server`);
+    return old?.name;
+  }
+
+  /** Add `cert` to every SSL policy's internalCertificates (known-key decryption). Nothing is replaced. */
+  async addToSslPolicies(cert: FdmRef): Promise<void> {
+    const policies = await this.objects.listAll<SslPolicy>(OBJECT_PATHS.sslPolicies);
+    if (!policies.length) {
+      throw new DeviceError(`${this.device}: no SSL decryption policy exists (GET /policy/sslpolicies is empty); enable SSL decryption in FDM first, or drop "ssl_decryption: true"`);
+    }
+    for (const policy of policies) {
+      if ((policy.internalCertificates ?? []).some((r) => sameRef(r, cert.id))) continue;
+      await this.objects.update(OBJECT_PATHS.sslPolicies, policy, (p) => ({
+        ...p,
+        internalCertificates: [...(p.internalCertificates ?? []).filter((r) => !sameRef(r, cert.id)), cert],
+      }));
+      this.log.info(`${this.device}: SSL policy ${policy.name ?? policy.id} now lists certificate ${cert.name}`);
+    }
+  }
+
+  /** Remove the certificate `certId` from every SSL policy that still lists it; returns how many changed. */
+  async dropFromSslPolicies(policies: SslPolicy[], certId: string): Promise<number> {
+    let changed = 0;
+    for (const policy of policies) {
+      if (!(policy.internalCertificates ?? []).some((r) => sameRef(r, certId))) continue;
+      await this.objects.update(OBJECT_PATHS.sslPolicies, policy, (p) => ({
+        ...p,
+        internalCertificates: (p.internalCertificates ?? []).filter((r) => !sameRef(r, certId)),
+      }));
+      changed++;
+    }
+    return changed;
+  }
+}

@@ -1,0 +1,205 @@
+// The FDM Target: one FTD managed by Firepower Device Manager, spoken to over the FDM REST API.
+import { DeviceError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { TlsTrust } from '../../http/client.js';
+import type { KeySpec } from '../../pki/types.js';
+import type { Binding, CommitResult, DeviceCert, OpenInfo, Target } from '../target.js';
+import { FdmBindings } from './bindings.js';
+import { FdmCertificates, isPem } from './certificates.js';
+import { FdmDeployer } from './deploy.js';
+import { FdmApiError, standbyError } from './errors.js';
+import { assertValidName, MAX_NAME_LENGTH } from './names.js';
+import { FdmObjects, filterStyleFor } from './objects.js';
+import type { FdmCredentials, FdmOptions } from './schemas.js';
+import { FdmSession } from './session.js';
+import { toRef, type HaStatus, type InternalCertificate, type SystemInfo } from './types.js';
+
+/**
+ * The reference sets no key restriction for uploaded internal certificates; these are the sizes and curves
+ * the FTD's TLS stack (ASA trustpoints) takes. Sectigo's own FTD connector offers RSA only.
+ */
+export const FDM_KEY_TYPES: KeySpec[] = [
+  { type: 'rsa', size: 2048 },
+  { type: 'rsa', size: 3072 },
+  { type: 'rsa', size: 4096 },
+  { type: 'ecdsa', curve: 'P-256' },
+  { type: 'ecdsa', curve: 'P-384' },
+  { type: 'ecdsa', curve: 'P-521' },
+];
+
+/** DeviceCert plus what FDM adds: the object id and whether FDM owns it (system-defined objects cannot be deleted). */
+export interface FdmDeviceCert extends DeviceCert {
+  id: string;
+  systemDefined: boolean;
+}
+
+export interface FdmTargetSettings {
+  url: string;
+  options: FdmOptions;
+  credentials: FdmCredentials;
+  tls: TlsTrust;
+  timeoutMs: number;
+}
+
+function haRoleOf(nodeState: string | undefined): OpenInfo['haRole'] {
+  switch (nodeState) {
+    case 'HA_ACTIVE_NODE':
+      return 'active';
+    case 'HA_STANDBY_NODE':
+      return 'standby';
+    case 'SINGLE_NODE':
+      return 'standalone';
+    default:
+      return undefined;
+  }
+}
+
+/** FDM demands a key with every internal certificate; a masked or omitted `privateKey` still means "has one". */
+function hasKey(cert: InternalCertificate): boolean {
+  return cert.privateKey === undefined || (typeof cert.privateKey === 'string' && cert.privateKey.length > 0);
+}
+
+export class FdmTarget implements Target {
+  readonly capabilities = { onDeviceKeygen: false, keyTypes: FDM_KEY_TYPES, maxNameLength: MAX_NAME_LENGTH };
+  private readonly session: FdmSession;
+  private readonly objects: FdmObjects;
+  private readonly certs: FdmCertificates;
+  private readonly bindings: FdmBindings;
+  private readonly deployer: FdmDeployer;
+
+  constructor(readonly name: string, private readonly log: Logger, settings: FdmTargetSettings) {
+    this.session = new FdmSession({
+      device: name,
+      url: settings.url,
+      apiVersion: settings.options.api_version,
+      username: settings.credentials.username,
+      password: settings.credentials.password,
+      tls: settings.tls,
+      timeoutMs: settings.timeoutMs,
+      log,
+    });
+    this.objects = new FdmObjects(this.session, log);
+    this.certs = new FdmCertificates(this.objects, name, log);
+    this.bindings = new FdmBindings(this.objects, name, log);
+    this.deployer = new FdmDeployer(this.session, name, log, {
+      pollIntervalMs: settings.options.poll_interval_s * 1000,
+      timeoutMs: settings.options.deploy_timeout_s * 1000,
+    });
+  }
+
+  /** Login, software version (which picks the name-filter syntax), and the HA role: a standby is refused. */
+  async open(): Promise<OpenInfo> {
+    await this.session.login();
+    const info = (await this.session.call<SystemInfo>('GET', 'operational/systeminfo/default')) ?? {};
+    const buildVersion = info.databaseInfo?.buildVersion;
+    this.objects.filterStyle = filterStyleFor(buildVersion);
+    const haRole = await this.readHaRole();
+    if (haRole === 'standby') throw standbyError(this.name);
+    const model = typeof info.platformModel === 'string' ? info.platformModel : info.modelNumber;
+    const version = info.softwareVersion ?? buildVersion;
+    this.log.debug(`${this.name}: FDM ${version ?? '?'} (API ${this.session.apiVersion}), HA role ${haRole ?? 'unknown'}`);
+    return { model, version, haRole };
+  }
+
+  /**
+   * GET /devices/default/operational/ha/status/default (DevNet "Configure and join an HA pair"; not in the
+   * API reference we follow, so a 404 or any refusal just means "unknown" and a standby is caught on write).
+   */
+  private async readHaRole(): Promise<OpenInfo['haRole']> {
+    try {
+      const ha = await this.session.call<HaStatus>('GET', 'devices/default/operational/ha/status/default');
+      return haRoleOf(ha?.nodeState);
+    } catch (e) {
+      if (e instanceof FdmApiError && !e.transport && e.status !== 401) {
+        this.log.debug(`${this.name}: no HA status (${e.message}); assuming no HA pair`);
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  async inventory(): Promise<FdmDeviceCert[]> {
+    const [certs, consumers] = await Promise.all([this.certs.list(), this.bindings.readConsumers()]);
+    return certs.map((c) => ({
+      name: c.name,
+      id: c.id,
+      certPem: isPem(c.cert) ? c.cert : undefined,
+      hasKey: hasKey(c),
+      bindings: FdmBindings.bindingsOf(consumers, c.id),
+      systemDefined: c.isSystemDefined === true,
+    }));
+  }
+
+  validateName(name: string): void {
+    assertValidName(this.name, name);
+  }
+
+  async install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void> {
+    this.validateName(name);
+    if (!cert.keyPem) {
+      throw new DeviceError(`${this.name}: FDM cannot generate keys for internal certificates; installing "${name}" needs its private key`);
+    }
+    await this.certs.install(name, cert.leafPem, cert.chainPem, cert.keyPem);
+  }
+
+  async bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]> {
+    this.validateName(name);
+    const cert = await this.certs.require(name);
+    const ref = toRef(cert);
+    const out: { binding: Binding; previous?: string }[] = [];
+    for (const binding of bindings) {
+      let previous: string | undefined;
+      switch (binding.kind) {
+        case 'ravpn':
+          previous = await this.bindings.bindRaVpn(ref);
+          break;
+        case 'webui':
+          previous = await this.bindings.bindWebUi(ref, await this.certs.chainRefsFor(cert));
+          break;
+        case 'ssl_decryption':
+          // Known-key decryption takes a list: the new certificate is added; the old one leaves with remove().
+          await this.bindings.addToSslPolicies(ref);
+          break;
+        default:
+          throw new DeviceError(`${this.name}: FDM has no binding kind "${binding.kind}" (known: ssl_decryption, ravpn, webui)`);
+      }
+      out.push(previous !== undefined && previous !== name ? { binding, previous } : { binding });
+    }
+    return out;
+  }
+
+  /**
+   * Delete the internal certificate `name`: first take it out of SSL policies that still list it; refuse
+   * while the RA VPN or the web UI still use it (FDM would refuse the delete with 422 anyway).
+   * A missing object is fine (already gone); a system-defined one is never deleted.
+   */
+  async remove(name: string): Promise<void> {
+    this.validateName(name);
+    const cert = await this.certs.find(name);
+    if (!cert) {
+      this.log.info(`${this.name}: internal certificate ${name} is already gone`);
+      return;
+    }
+    if (cert.isSystemDefined) {
+      this.log.warn(`${this.name}: ${name} is a system-defined certificate; FDM does not allow deleting it, leaving it in place`);
+      return;
+    }
+    const consumers = await this.bindings.readConsumers();
+    const inUse = FdmBindings.bindingsOf(consumers, cert.id).filter((b) => b.kind !== 'ssl_decryption');
+    if (inUse.length) {
+      const where = inUse.map((b) => (b.kind === 'ravpn' ? 'the RA VPN server certificate' : 'the web UI certificate')).join(' and ');
+      throw new DeviceError(`${this.name}: cannot remove "${name}": it is still ${where}; bind another certificate first`);
+    }
+    const dropped = await this.bindings.dropFromSslPolicies(consumers.sslPolicies, cert.id);
+    if (dropped) this.log.info(`${this.name}: removed ${name} from ${dropped} SSL policy(ies)`);
+    await this.certs.delete(cert);
+  }
+
+  commit(note: string): Promise<CommitResult> {
+    return this.deployer.deploy(note);
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
+}
