@@ -1,0 +1,270 @@
+// The Target for one PAN-OS firewall (or Panorama's own store): ties session, certificates, bindings
+// and commit together and enforces the safety checks the references ask for: names validated before
+// any call, a certificate installed only onto the key it was made for (acme.sh #4716), readback after
+// import, admin-scoped commits only.
+import { randomBytes } from 'node:crypto';
+import { DeviceError, errorMessage } from '../../core/errors.js';
+import { registerSecret } from '../../core/redact.js';
+import type { Logger } from '../../core/log.js';
+import {
+  certFingerprintSha256,
+  keyMatchesCertificate,
+  parseCertificate,
+  parseCsr,
+  publicKeyOfCsrMatchesCertificate,
+  toPkcs12,
+} from '../../pki/index.js';
+import { keySpecLabel, sameKeySpec, type CsrSpec, type KeySpec } from '../../pki/types.js';
+import type { TlsTrust } from '../../http/client.js';
+import type { Binding, CommitResult, DeviceCert, OpenInfo, Target, TargetContext } from '../target.js';
+import { PanosSession } from './api.js';
+import { applyBinding, bindingsOf, readBindingState, validateBinding } from './bindings.js';
+import {
+  deleteCertificate,
+  exportCsr,
+  generateOnDevice,
+  importCertificatePem,
+  importChain,
+  importKeypairPkcs12,
+  readCertificate,
+  readCertificates,
+  type CertEntry,
+} from './certificates.js';
+import { commitAndWait } from './commit.js';
+import { PanosApiError } from './envelope.js';
+import { panosLocation, type PanosLocation } from './locations.js';
+import { FIREWALL_NAME_MAX, PANORAMA_NAME_MAX, validateCertName } from './names.js';
+import type { PanosCredentialsConfig, PanosOptions } from './options.js';
+import { haRole, parseHaState, parseSystemInfo } from './system.js';
+import { el } from './xml.js';
+
+export const PANOS_KEY_TYPES: KeySpec[] = [
+  { type: 'rsa', size: 2048 },
+  { type: 'rsa', size: 3072 },
+  { type: 'rsa', size: 4096 },
+  { type: 'ecdsa', curve: 'P-256' },
+  { type: 'ecdsa', curve: 'P-384' },
+  { type: 'ecdsa', curve: 'P-521' },
+];
+
+export interface PanosSettings {
+  url: string;
+  options: PanosOptions;
+  credentials: PanosCredentialsConfig;
+  tls: TlsTrust;
+  timeoutMs: number;
+  /** Resolved commit admin (options.commit.admin or the login username). */
+  admin: string;
+}
+
+export class PanosTarget implements Target {
+  readonly name: string;
+  readonly capabilities: Target['capabilities'];
+  private readonly session: PanosSession;
+  private readonly loc: PanosLocation;
+  private readonly log: Logger;
+  /** CSRs generated in this run, by object name (saves an export before install). */
+  private readonly csrs = new Map<string, string>();
+
+  constructor(ctx: TargetContext, private readonly settings: PanosSettings) {
+    this.name = ctx.name;
+    this.log = ctx.log;
+    this.capabilities = {
+      onDeviceKeygen: true,
+      keyTypes: PANOS_KEY_TYPES,
+      maxNameLength: settings.options.panorama ? PANORAMA_NAME_MAX : FIREWALL_NAME_MAX,
+    };
+    this.loc = panosLocation({ vsys: settings.options.vsys, panorama: settings.options.panorama });
+    this.session = new PanosSession({
+      name: ctx.name,
+      url: settings.url,
+      tls: settings.tls,
+      timeoutMs: settings.timeoutMs,
+      credentials: settings.credentials,
+      log: ctx.log,
+    });
+  }
+
+  /** API calls made so far (for reports and the benchmark). */
+  get apiCalls(): number {
+    return this.session.calls;
+  }
+
+  async open(): Promise<OpenInfo> {
+    await this.session.ensureKey();
+    const info = parseSystemInfo((await this.session.op(el('show', el('system', el('info'))), {}, { idempotent: true, what: 'show system info' })).result);
+    if (info.isPanorama && !this.settings.options.panorama) {
+      throw new DeviceError(`${this.name} is a Panorama (model ${info.model}); set panorama: true for it (31-character names, Panorama's own certificate store)`);
+    }
+    const ha = parseHaState(
+      (await this.session.op(el('show', el('high-availability', el('state'))), {}, { idempotent: true, what: 'show high-availability state' })).result,
+    );
+    const role = haRole(ha);
+    if (role === 'standby') {
+      const why = ha.state === 'passive' || ha.state === undefined ? 'is the HA passive unit' : `is in HA state "${ha.state}", not active`;
+      throw new DeviceError(`${this.name} ${why}; point fwcert at the active unit`);
+    }
+    this.log.debug({ device: this.name }, `${this.name}: ${info.model ?? 'unknown model'} PAN-OS ${info.version ?? '?'}, HA ${role}`);
+    return { model: info.model, version: info.version, haRole: role };
+  }
+
+  validateName(name: string): void {
+    validateCertName(name, this.capabilities.maxNameLength);
+  }
+
+  async inventory(): Promise<DeviceCert[]> {
+    const [certs, state] = await Promise.all([readCertificates(this.session, this.loc), readBindingState(this.session, this.loc)]);
+    return certs.map((c) => ({
+      name: c.name,
+      certPem: c.certPem,
+      hasKey: c.hasKey,
+      pendingCsr: Boolean(c.csrPem) && !c.certPem,
+      bindings: bindingsOf(state, c.name),
+      isCa: c.isCa,
+    }));
+  }
+
+  async generateCsr(name: string, spec: CsrSpec): Promise<string> {
+    this.validateName(name);
+    if (!this.capabilities.keyTypes.some((k) => sameKeySpec(k, spec.key))) {
+      throw new DeviceError(`${this.name}: PAN-OS cannot generate a ${keySpecLabel(spec.key)} key`);
+    }
+    const existing = await readCertificate(this.session, this.loc, name);
+    if (existing?.certPem) {
+      // Generating again would replace the key under a certificate that may be in use.
+      throw new DeviceError(`${this.name}: certificate ${name} already exists; a new key needs a new object name`);
+    }
+    if (existing) {
+      this.log.info({ device: this.name }, `${this.name}: replacing the unfinished CSR ${name}`);
+      await deleteCertificate(this.session, this.loc, name);
+    }
+    await generateOnDevice(this.session, this.loc, name, spec);
+    const csrPem = await exportCsr(this.session, this.loc, name);
+    const csr = parseCsr(csrPem);
+    if (csr.keySpec && !sameKeySpec(csr.keySpec, spec.key)) {
+      throw new DeviceError(`${this.name}: the device made a ${keySpecLabel(csr.keySpec)} CSR for ${name}, ${keySpecLabel(spec.key)} was asked for`);
+    }
+    this.csrs.set(name, csrPem);
+    this.log.info({ device: this.name }, `${this.name}: generated ${keySpecLabel(spec.key)} key and CSR ${name} on the device`);
+    return csrPem;
+  }
+
+  async install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void> {
+    this.validateName(name);
+    const leaf = parseCertificate(cert.leafPem);
+    const chain = cert.chainPem.filter((p) => certFingerprintSha256(p) !== leaf.fingerprintSha256);
+    const certs = await readCertificates(this.session, this.loc);
+
+    // Every check happens before the first import: nothing half-installed when one fails.
+    let passphrase: string | undefined;
+    if (cert.keyPem) {
+      if (!keyMatchesCertificate(cert.keyPem, cert.leafPem)) throw new DeviceError(`${this.name}: the private key for ${name} does not belong to its certificate; nothing was imported`);
+      passphrase = randomBytes(24).toString('hex');
+      registerSecret(passphrase);
+    } else {
+      await this.checkOnDeviceKey(name, cert.leafPem, certs.find((c) => c.name === name));
+    }
+
+    const chainNames = await importChain(this.session, this.loc, chain, certs, this.capabilities.maxNameLength, (m) =>
+      this.log.info({ device: this.name }, `${this.name}: ${m}`),
+    );
+    if (cert.keyPem && passphrase) {
+      // Leaf only in the PKCS#12: bundles that led with another certificate fail on 10.x/11.x.
+      const p12 = toPkcs12({ keyPem: cert.keyPem, certPem: cert.leafPem, passphrase });
+      await importKeypairPkcs12(this.session, this.loc, name, p12, passphrase);
+    } else {
+      await importCertificatePem(this.session, this.loc, name, cert.leafPem);
+    }
+    await this.verifyInstalled(name, leaf.fingerprintSha256);
+    this.csrs.delete(name);
+    this.log.info(
+      { device: this.name },
+      `${this.name}: installed ${name} (serial ${leaf.serial})${chainNames.length ? `, chain ${chainNames.join(', ')}` : ''}`,
+    );
+  }
+
+  /** The certificate must carry the public key of the key the device holds under `name`. */
+  private async checkOnDeviceKey(name: string, leafPem: string, entry: CertEntry | undefined): Promise<void> {
+    if (!entry) {
+      throw new DeviceError(`${this.name}: there is no key or CSR named ${name} on the device; generate the CSR on the device first (or use key generate: local)`);
+    }
+    if (entry.csrPem || !entry.certPem) {
+      // The device's own CSR is the truth; this run's copy saves an export when the config omits it.
+      const csrPem = entry.csrPem ?? this.csrs.get(name) ?? (await exportCsr(this.session, this.loc, name));
+      if (!publicKeyOfCsrMatchesCertificate(csrPem, leafPem)) {
+        throw new DeviceError(
+          `${this.name}: the certificate for ${name} was not issued for the key the device generated (public keys differ); refusing to import it, nothing was changed`,
+        );
+      }
+      return;
+    }
+    if (entry.certPem && entry.hasKey) {
+      // Same-name renewal on the same key: the key is the one under the current certificate.
+      if (parseCertificate(entry.certPem).publicKeySha256 !== parseCertificate(leafPem).publicKeySha256) {
+        throw new DeviceError(`${this.name}: the certificate for ${name} does not match the private key already on the device; refusing to import it`);
+      }
+      return;
+    }
+    throw new DeviceError(`${this.name}: ${name} on the device has no private key; a certificate imported there could not be used`);
+  }
+
+  private async verifyInstalled(name: string, fingerprint: string): Promise<void> {
+    const entry = await readCertificate(this.session, this.loc, name);
+    if (!entry?.certPem) throw new DeviceError(`${this.name}: after import, ${name} holds no certificate`);
+    if (certFingerprintSha256(entry.certPem) !== fingerprint) {
+      throw new DeviceError(`${this.name}: after import, ${name} holds a different certificate than the one sent`);
+    }
+    if (!entry.hasKey) throw new DeviceError(`${this.name}: after import, ${name} has no private key`);
+  }
+
+  async bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]> {
+    this.validateName(name);
+    for (const b of bindings) validateBinding(b, this.loc, this.capabilities.maxNameLength);
+    if (bindings.length === 0) return [];
+    const certificates = await readCertificates(this.session, this.loc);
+    const cert = certificates.find((c) => c.name === name);
+    if (!cert?.certPem) throw new DeviceError(`${this.name}: cannot bind ${name}: no such certificate on the device`);
+    const ctx = {
+      session: this.session,
+      loc: this.loc,
+      maxNameLength: this.capabilities.maxNameLength,
+      certificates,
+      log: (m: string) => this.log.info({ device: this.name }, `${this.name}: ${m}`),
+    };
+    const out: { binding: Binding; previous?: string }[] = [];
+    for (const b of bindings) {
+      const previous = await applyBinding(ctx, cert, b);
+      out.push({ binding: b, previous });
+    }
+    return out;
+  }
+
+  async remove(name: string): Promise<void> {
+    this.validateName(name);
+    try {
+      await deleteCertificate(this.session, this.loc, name);
+    } catch (e) {
+      if (e instanceof PanosApiError && (e.code === 10 || e.detail.some((l) => /reference|referenced|in use/i.test(l)))) {
+        throw new DeviceError(`${this.name}: certificate ${name} is still in use and was not deleted: ${e.detail.join(' ') || errorMessage(e)}`, e.detail);
+      }
+      throw e;
+    }
+    this.csrs.delete(name);
+  }
+
+  async commit(note: string): Promise<CommitResult> {
+    const base = this.settings.options.commit.description;
+    const description = (note ? `${base}: ${note}` : base).slice(0, 512);
+    return commitAndWait(this.session, this.name, {
+      admin: this.settings.admin,
+      description,
+      timeoutS: this.settings.options.commit_timeout_s,
+      pollIntervalS: this.settings.options.poll_interval_s,
+      log: (m) => this.log.info({ device: this.name }, m),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+}

@@ -1,0 +1,62 @@
+// The `devices.<name>` options, credentials and profile `bind:` shapes for type: paloalto.
+import { z } from 'zod';
+import type { Binding } from '../target.js';
+
+export const optionsSchema = z
+  .object({
+    /** Where certificates and SSL/TLS service profiles live: 'shared' or a vsys ('vsys1' ...). */
+    vsys: z
+      .string()
+      .regex(/^(shared|vsys\d{1,4})$/, "must be 'shared' or a vsys name such as 'vsys1'")
+      .default('shared'),
+    commit: z
+      .object({
+        description: z.string().max(512).default('fwcert'),
+        /**
+         * The admin whose changes the commit is scoped to. Defaults to the login username. With an
+         * api_key fwcert cannot tell whose key it is, and committing without the scope would also
+         * commit every other admin's pending changes, so it must be given.
+         */
+        admin: z.string().min(1).max(63).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** How long to wait for the commit job (large certificate stores commit slowly). */
+    commit_timeout_s: z.number().int().positive().default(1800),
+    /** First delay between job polls; grows 1.5x per poll up to 30 s. PAN-OS docs advise >= 2 s. */
+    poll_interval_s: z.number().positive().default(2),
+    /** The device is a Panorama: its own certificate store, 31-character names. */
+    panorama: z.boolean().default(false),
+  })
+  .strict();
+
+export type PanosOptions = z.output<typeof optionsSchema>;
+
+export const credentialsSchema = z.union([
+  z.object({ api_key: z.string().min(1) }).strict(),
+  z.object({ username: z.string().min(1), password: z.string().min(1) }).strict(),
+]);
+
+export type PanosCredentialsConfig = z.output<typeof credentialsSchema>;
+
+export const BINDING_KINDS = ['ssl_tls_service_profile', 'decryption_rule', 'forward_trust', 'trusted_root_ca'] as const;
+export type PanosBindingKind = (typeof BINDING_KINDS)[number];
+
+const nonEmptyNames = z.array(z.string().min(1)).min(1);
+
+export const bindSchema: z.ZodType<Binding[]> = z
+  .object({
+    ssl_tls_service_profiles: nonEmptyNames.optional(),
+    decryption_rules: nonEmptyNames.optional(),
+    /** Use the certificate (a CA with its key on the device) as the SSL forward-proxy trust CA. */
+    forward_trust: z.boolean().optional(),
+    /** Add the certificate to the decryption trusted-root-CA list. */
+    trusted_root_ca: z.boolean().optional(),
+  })
+  .strict()
+  .transform((b): Binding[] => [
+    ...(b.ssl_tls_service_profiles ?? []).map((name) => ({ kind: 'ssl_tls_service_profile', name })),
+    ...(b.decryption_rules ?? []).map((name) => ({ kind: 'decryption_rule', name })),
+    ...(b.forward_trust ? [{ kind: 'forward_trust' }] : []),
+    ...(b.trusted_root_ca ? [{ kind: 'trusted_root_ca' }] : []),
+  ]);
