@@ -48,6 +48,8 @@ export type CollectResult =
 export interface Issuer {
   readonly name: string;
   readonly capabilities: { keyTypes: KeySpec[]; revoke: boolean; renewById: boolean };
+  /** How long one run waits for a pending order before leaving it to the next run (ms). */
+  readonly collectWaitMs?: number;
   submit(req: { csrPem: string; csr: CsrSpec; profile: IssueProfile; previous?: CaRef }): Promise<CaRef>;
   collect(ref: CaRef): Promise<CollectResult>;
   revoke(ref: CaRef, reason: RevocationReason, certPem?: string): Promise<void>;

@@ -1,0 +1,8 @@
+// Every CA type fwcert can use. Adding an issuer = one line here.
+import type { IssuerType } from './issuer.js';
+import { sectigoIssuerType } from './sectigo/index.js';
+import { acmeIssuerType } from './acme/index.js';
+
+export const issuerTypes: ReadonlyMap<string, IssuerType> = new Map(
+  [sectigoIssuerType as IssuerType, acmeIssuerType as IssuerType].map((t) => [t.type, t]),
+);

@@ -1,0 +1,55 @@
+// `fwcert check`: validate the config and reach every device and CA without changing anything.
+import type { Command } from 'commander';
+import { errorMessage } from '../core/errors.js';
+import { buildIssuer, buildTarget } from '../engine/build.js';
+import { mapBounded } from '../engine/pool.js';
+import { Ledger } from '../ledger/ledger.js';
+import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
+import { table } from './output.js';
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('validate the configuration and reach every device and CA, changing nothing')
+    .action(() =>
+      guarded(async () => {
+        const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
+        const rows: string[][] = [];
+        let bad = 0;
+        const devices = await mapBounded([...cfg.devices.values()], cfg.concurrency, async (d) => {
+          const t = buildTarget(d, log);
+          try {
+            const info = await t.open();
+            const inv = await t.inventory();
+            return [d.name, d.type.type, 'ok', [info.model, info.version, info.haRole, `${inv.length} certificate object(s)`].filter(Boolean).join(', ')];
+          } catch (e) {
+            bad++;
+            return [d.name, d.type.type, 'FAILED', errorMessage(e)];
+          } finally {
+            await t.close().catch(() => undefined);
+          }
+        });
+        rows.push(...devices);
+        const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
+        try {
+          for (const ca of cfg.cas.values()) {
+            const issuer = buildIssuer(ca, log, ledger) as ReturnType<typeof buildIssuer> & { check?: () => Promise<string[]> };
+            try {
+              const notes = issuer.check ? await issuer.check() : ['configuration valid (this CA type has no live check)'];
+              rows.push([ca.name, ca.type.type, 'ok', notes.join('; ')]);
+            } catch (e) {
+              bad++;
+              rows.push([ca.name, ca.type.type, 'FAILED', errorMessage(e)]);
+            } finally {
+              await issuer.close?.().catch(() => undefined);
+            }
+          }
+        } finally {
+          ledger.close();
+        }
+        process.stdout.write(`${table(['NAME', 'TYPE', 'RESULT', 'DETAIL'], rows)}\n`);
+        process.stdout.write(`${cfg.profiles.length} profile(s) valid in ${cfg.file}\n`);
+        return bad ? EXIT.failed : EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,41 @@
+// Shared by every command: load the config, build the logger, map errors to exit codes.
+import { ConfigError, errorMessage } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { redact } from '../core/redact.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/model.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, critical: 3 } as const;
+
+export interface GlobalOptions {
+  config?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+export async function loadContext(g: GlobalOptions): Promise<{ cfg: Config; log: Logger }> {
+  const cfg = await loadConfig({ configPath: g.config });
+  const level = g.verbose ? 'debug' : cfg.log.level;
+  const log = createLogger({ level, file: cfg.log.file, terminal: !g.quiet, terminalLevel: g.verbose ? 'debug' : level === 'debug' || level === 'trace' ? level : 'info' });
+  for (const w of cfg.warnings) log.warn(w);
+  return { cfg, log };
+}
+
+/** Runs a command body and turns what it throws into a message and an exit code. */
+export async function guarded(body: () => Promise<number>): Promise<never> {
+  let code: number;
+  try {
+    code = await body();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`fwcert: configuration error:\n${redact(e.message)}\n`);
+      code = EXIT.usage;
+    } else {
+      process.stderr.write(`fwcert: ${redact(errorMessage(e))}\n`);
+      code = EXIT.failed;
+    }
+  }
+  // Let pino flush synchronous file streams, then leave with the code.
+  process.exitCode = code;
+  return process.exit(code);
+}

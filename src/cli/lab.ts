@@ -1,0 +1,42 @@
+// `fwcert lab up --dir DIR`: start the emulators and keep them running until SIGTERM/SIGINT.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { startLab } from '../lab/fleet.js';
+import { EXIT, guarded } from './context.js';
+
+function count(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 500) throw new Error('a device count from 0 to 500');
+  return n;
+}
+
+export function registerLab(program: Command): void {
+  const lab = program.command('lab').description('the built-in lab: emulated Sectigo SCM, Cisco FDM and PAN-OS on 127.0.0.1');
+  lab
+    .command('up')
+    .description('start the emulators, write DIR/fwcert.yaml and DIR/lab.json, run until SIGTERM')
+    .requiredOption('--dir <dir>', 'where to write the lab configuration')
+    .option('--fdm <n>', 'emulated Cisco FTDs (FDM API)', count, 1)
+    .option('--panos <n>', 'emulated PAN-OS firewalls', count, 1)
+    .option('--deploy-ms <ms>', 'FDM deploy / PAN-OS commit job duration', Number, 300)
+    .option('--scm-pending <n>', 'collect polls that answer "pending" before SCM issues', Number, 1)
+    .action((o: { dir: string; fdm: number; panos: number; deployMs: number; scmPending: number }) =>
+      guarded(async () => {
+        const l = await startLab({
+          dir: resolve(o.dir), fdm: o.fdm, panos: o.panos,
+          knobs: { scm: { pendingPolls: o.scmPending }, fdm: { deployDurationMs: o.deployMs }, panos: { commitDurationMs: o.deployMs } },
+        });
+        process.stdout.write(`lab up: ${l.devices.length} device(s), SCM at ${l.scm.baseUrl}\n  config: ${l.configPath}\n  lab:    ${l.labJsonPath}\n`);
+        for (const d of l.devices) {
+          process.stdout.write(`  ${d.name.padEnd(8)} ${d.type.padEnd(10)} ${d.url}  ${Object.entries(d.services).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+        }
+        process.stdout.write(`try: fwcert --config ${l.configPath} run\n(stop with Ctrl-C or SIGTERM)\n`);
+        await new Promise<void>((res) => {
+          process.once('SIGTERM', res);
+          process.once('SIGINT', res);
+        });
+        await l.close();
+        return EXIT.ok;
+      }),
+    );
+}

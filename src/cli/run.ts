@@ -1,0 +1,60 @@
+// `fwcert run|enroll|renew`: the main job.
+import type { Command } from 'commander';
+import { runEngine } from '../engine/run.js';
+import { runFailed, type RunReport } from '../engine/report.js';
+import type { Mode } from '../engine/device-run.js';
+import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
+import { printJson, shortDate, table } from './output.js';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function printRunReport(r: RunReport): void {
+  const rows: (string | undefined)[][] = [];
+  for (const d of r.devices) {
+    if (!d.reachable) rows.push([d.device, '', '', 'failed', '', '', '', d.error]);
+    for (const i of d.items) {
+      rows.push([i.device, i.profile, i.action, i.outcome, i.objectName, i.serial, shortDate(i.notAfter), i.error ?? i.reason]);
+    }
+  }
+  process.stdout.write(`${table(['DEVICE', 'PROFILE', 'ACTION', 'RESULT', 'OBJECT', 'SERIAL', 'NOT AFTER', 'NOTE'], rows)}\n`);
+  for (const d of r.devices) {
+    if (d.reachable && d.error) process.stdout.write(`\n${d.device}: ${d.error}\n${(d.detail ?? []).map((l) => `  ${l}`).join('\n')}\n`);
+    for (const w of d.warnings) process.stdout.write(`${d.device}: warning: ${w}\n`);
+    if (d.removed.length) process.stdout.write(`${d.device}: removed replaced object(s) ${d.removed.join(', ')}\n`);
+  }
+  const items = r.devices.flatMap((d) => d.items);
+  const count = (o: string) => items.filter((i) => i.outcome === o).length;
+  const commits = r.devices.filter((d) => d.committed).length;
+  process.stdout.write(
+    `\n${r.dryRun ? 'dry run: ' : ''}${items.length} certificate(s): ${count('done')} changed, ${count('ok')} fine, ` +
+      `${count('planned') ? `${count('planned')} planned, ` : ''}${count('pending')} pending, ${count('failed')} failed; ` +
+      `${commits} device(s) committed; ${r.devices.filter((d) => !d.reachable).length} unreachable\n`,
+  );
+}
+
+export function registerRun(program: Command, name: Mode, description: string): void {
+  const cmd = program
+    .command(name)
+    .description(description)
+    .option('--profile <name>', 'only this certificate profile (repeatable)', collect, [])
+    .option('--device <name>', 'only this device (repeatable)', collect, [])
+    .option('--dry-run', 'print the plan, change nothing')
+    .option('--json', 'print the report as JSON')
+    .option('--concurrency <n>', 'devices worked on in parallel', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error('--concurrency takes a whole number ≥ 1');
+      return n;
+    });
+  if (name !== 'enroll') cmd.option('--force', name === 'renew' ? 'renew every certificate now, due or not' : 'renew every existing certificate now');
+  cmd.action((o: { profile: string[]; device: string[]; dryRun?: boolean; json?: boolean; concurrency?: number; force?: boolean }) =>
+    guarded(async () => {
+      const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
+      const report = await runEngine(cfg, {
+        command: name, profiles: o.profile, devices: o.device, dryRun: o.dryRun, force: o.force, concurrency: o.concurrency, log,
+      });
+      if (o.json) printJson(report);
+      else printRunReport(report);
+      return runFailed(report) ? EXIT.failed : EXIT.ok;
+    }),
+  );
+}

@@ -1,0 +1,73 @@
+// `fwcert encrypt FILE` / `fwcert decrypt FILE`: credentials at rest, OpenPGP (gpg-compatible).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parse } from 'yaml';
+import { ConfigError } from '../core/errors.js';
+import { registerSecret } from '../core/redact.js';
+import { resolveConfigPath } from '../config/load.js';
+import { decryptArmored, encryptArmored, looksEncrypted } from '../secrets/pgp.js';
+import { EXIT, guarded, type GlobalOptions } from './context.js';
+
+/** $FWCERT_PASSPHRASE, else the config's secrets.passphrase_file (read without loading the rest). */
+function passphrase(g: GlobalOptions): string {
+  const env = process.env.FWCERT_PASSPHRASE;
+  if (env) {
+    registerSecret(env);
+    return env;
+  }
+  const cfgPath = resolveConfigPath({ configPath: g.config });
+  if (existsSync(cfgPath)) {
+    const doc = parse(readFileSync(cfgPath, 'utf8')) as { secrets?: { passphrase_file?: string } } | null;
+    const pf = doc?.secrets?.passphrase_file;
+    if (pf) {
+      const v = readFileSync(resolve(dirname(cfgPath), pf), 'utf8').split(/\r?\n/)[0]!.trim();
+      registerSecret(v);
+      if (v) return v;
+    }
+  }
+  throw new ConfigError('no passphrase: set $FWCERT_PASSPHRASE or secrets.passphrase_file in the config');
+}
+
+function writeOut(out: string, text: string, force?: boolean): void {
+  if (existsSync(out) && !force) throw new ConfigError(`${out} exists; use --force to overwrite it`);
+  writeFileSync(out, text, { mode: 0o600 });
+}
+
+export function registerSecrets(program: Command): void {
+  program
+    .command('encrypt <file>')
+    .description('encrypt a credentials file to FILE.asc (OpenPGP, readable by gpg --decrypt)')
+    .option('-o, --output <file>', 'where to write (default FILE.asc)')
+    .option('--force', 'overwrite the output file')
+    .action((file: string, o: { output?: string; force?: boolean }) =>
+      guarded(async () => {
+        const text = readFileSync(file);
+        if (looksEncrypted(text)) throw new ConfigError(`${file} is already encrypted`);
+        const out = o.output ?? `${file}.asc`;
+        writeOut(out, await encryptArmored(text.toString('utf8'), passphrase(program.opts<GlobalOptions>())), o.force);
+        process.stderr.write(`wrote ${out}; point the config at it and delete ${file} (shred -u ${file})\n`);
+        return EXIT.ok;
+      }),
+    );
+  program
+    .command('decrypt <file>')
+    .description('decrypt an OpenPGP-encrypted credentials file to stdout (or -o FILE)')
+    .option('-o, --output <file>', 'write to this file (mode 600) instead of stdout')
+    .option('--force', 'overwrite the output file')
+    .action((file: string, o: { output?: string; force?: boolean }) =>
+      guarded(async () => {
+        const raw = readFileSync(file);
+        if (!looksEncrypted(raw)) throw new ConfigError(`${file} is not an OpenPGP-encrypted file`);
+        let plain: string;
+        try {
+          plain = await decryptArmored(raw.toString('utf8'), passphrase(program.opts<GlobalOptions>()));
+        } catch {
+          throw new ConfigError(`cannot decrypt ${file}: wrong passphrase or corrupt file`);
+        }
+        if (o.output) writeOut(o.output, plain, o.force);
+        else process.stdout.write(plain);
+        return EXIT.ok;
+      }),
+    );
+}

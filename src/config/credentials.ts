@@ -1,0 +1,67 @@
+// Credential files: YAML, optionally OpenPGP-encrypted (gpg-compatible), plus env-var overrides.
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../core/errors.js';
+import { registerSecret } from '../core/redact.js';
+import { decryptArmored, looksEncrypted } from '../secrets/pgp.js';
+import { YamlSource } from './yaml-source.js';
+
+export interface LoadedCredentials {
+  values: Record<string, unknown>;
+  source?: YamlSource;
+}
+
+/** Reads a credentials file (decrypting it when it is OpenPGP) and registers every string in it as a secret. */
+export async function readCredentialsFile(path: string, where: string, passphrase: string | undefined): Promise<LoadedCredentials> {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(`credentials file ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, where);
+  }
+  let text: string;
+  let label = path;
+  if (looksEncrypted(raw)) {
+    if (!passphrase) {
+      throw new ConfigError(
+        `credentials file ${path} is encrypted but no passphrase is set (set $FWCERT_PASSPHRASE or secrets.passphrase_file)`,
+        where,
+      );
+    }
+    try {
+      text = await decryptArmored(raw.toString('latin1').includes('-----BEGIN PGP') ? raw.toString('utf8') : raw.toString('base64'), passphrase);
+    } catch {
+      throw new ConfigError(`cannot decrypt credentials file ${path}: wrong passphrase or corrupt file`, where);
+    }
+    label = `${path} (decrypted)`;
+  } else text = raw.toString('utf8');
+  const source = YamlSource.parse(label, text);
+  const values = source.toJS();
+  if (!values || typeof values !== 'object' || Array.isArray(values)) {
+    throw new ConfigError('credentials must be a YAML mapping of key: value', `${label}:1`);
+  }
+  registerAll(values);
+  return { values: values as Record<string, unknown>, source };
+}
+
+/** Values from environment variables named in `credentials_env` win over the file's. */
+export function applyCredentialsEnv(
+  values: Record<string, unknown>,
+  mapping: Record<string, string> | undefined,
+  env: NodeJS.ProcessEnv,
+  where: string,
+): Record<string, unknown> {
+  const out = { ...values };
+  for (const [field, variable] of Object.entries(mapping ?? {})) {
+    const v = env[variable];
+    if (v === undefined || v === '') throw new ConfigError(`credentials_env.${field}: environment variable ${variable} is not set`, where);
+    registerSecret(v);
+    out[field] = v;
+  }
+  return out;
+}
+
+function registerAll(v: unknown): void {
+  if (typeof v === 'string') registerSecret(v);
+  else if (v && typeof v === 'object') for (const x of Object.values(v)) registerAll(x);
+}

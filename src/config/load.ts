@@ -1,0 +1,259 @@
+// Loads and validates fwcert.yaml + profile files before anything touches a device or a CA.
+// Every problem is collected and reported as "file:line: what is wrong (what is allowed)".
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+import { registerSecret } from '../core/redact.js';
+import { issuerTypes } from '../ca/registry.js';
+import { targetTypes } from '../devices/registry.js';
+import type { TlsTrust } from '../http/client.js';
+import type { KeySpec } from '../pki/types.js';
+import { applyCredentialsEnv, readCredentialsFile } from './credentials.js';
+import { describeIssues } from './issues.js';
+import type { CaEntry, Config, DeviceEntry, Profile, RenewalPolicy } from './model.js';
+import {
+  caCommonSchema, commonDeviceKeys, commonEntryKeys, configSchema, deviceCommonSchema, profileCommonKeys, profileSchema,
+} from './schema.js';
+import { YamlSource, type PathKey } from './yaml-source.js';
+
+export const DEFAULT_RENEWAL: RenewalPolicy = { beforeDays: 30, beforeFraction: 1 / 3 };
+
+export interface LoadOptions {
+  /** --config value, if given. */
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export function resolveConfigPath(opts: LoadOptions): string {
+  const env = opts.env ?? process.env;
+  const p = opts.configPath ?? env.FWCERT_CONFIG ?? 'fwcert.yaml';
+  return resolve(opts.cwd ?? process.cwd(), p);
+}
+
+class Problems {
+  readonly lines: string[] = [];
+  add(...l: string[]): void {
+    this.lines.push(...l);
+  }
+  zod<T>(src: YamlSource, base: PathKey[], schema: z.ZodType<T>, value: unknown, what?: string): T | undefined {
+    const r = schema.safeParse(value);
+    if (r.success) return r.data;
+    this.add(...describeIssues(src, base, schema, r.error.issues, what));
+    return undefined;
+  }
+  throwIfAny(): void {
+    if (this.lines.length) throw new ConfigError(this.lines.join('\n'));
+  }
+}
+
+function split(entry: Record<string, unknown>, common: readonly string[]): [Record<string, unknown>, Record<string, unknown>] {
+  const a: Record<string, unknown> = {};
+  const b: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(entry)) (common.includes(k) ? a : b)[k] = v;
+  return [a, b];
+}
+
+export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
+  const env = opts.env ?? process.env;
+  const file = resolveConfigPath(opts);
+  const dir = dirname(file);
+  const rel = (p: string) => (isAbsolute(p) ? p : join(dir, p));
+  const src = YamlSource.read(file);
+  const problems = new Problems();
+
+  const top = problems.zod(src, [], configSchema, src.toJS());
+  problems.throwIfAny();
+  const cfg = top!;
+
+  // Passphrase: $FWCERT_PASSPHRASE wins over the configured file.
+  let passphrase = env.FWCERT_PASSPHRASE || undefined;
+  const warnings: string[] = [];
+  if (!passphrase && cfg.secrets.passphrase_file) {
+    const pf = rel(cfg.secrets.passphrase_file);
+    try {
+      passphrase = readFileSync(pf, 'utf8').split(/\r?\n/)[0]!.trim() || undefined;
+      if ((statSync(pf).mode & 0o077) !== 0) warnings.push(`passphrase file ${pf} is readable by group/others; chmod 600 it`);
+    } catch {
+      problems.add(`${src.where(['secrets'], 'passphrase_file')}: passphrase file ${pf} cannot be read`);
+    }
+  }
+  registerSecret(passphrase);
+
+  const renewal: RenewalPolicy = {
+    beforeDays: cfg.renewal.before_days ?? DEFAULT_RENEWAL.beforeDays,
+    beforeFraction: cfg.renewal.before_fraction ?? DEFAULT_RENEWAL.beforeFraction,
+  };
+
+  const readTls = (t: { ca_file?: string; sha256?: string; insecure?: boolean } | undefined, path: PathKey[]): TlsTrust => {
+    if (!t) return {};
+    if (t.ca_file) {
+      try {
+        return { caPem: readFileSync(rel(t.ca_file), 'utf8') };
+      } catch {
+        problems.add(`${src.where([...path, 'tls'], 'ca_file')}: tls.ca_file ${rel(t.ca_file)} cannot be read`);
+        return {};
+      }
+    }
+    if (t.insecure) warnings.push(`${src.where([...path, 'tls'], 'insecure')}: TLS verification disabled for ${path.join('.')}`);
+    return { sha256: t.sha256, insecure: t.insecure };
+  };
+
+  const loadCreds = async (
+    path: PathKey[],
+    credsPath: string | undefined,
+    credsEnv: Record<string, string> | undefined,
+    schema: z.ZodType | null,
+  ): Promise<unknown> => {
+    const where = src.where(path, credsPath ? 'credentials' : undefined);
+    let values: Record<string, unknown> = {};
+    let csrc: YamlSource | undefined;
+    try {
+      if (credsPath) ({ values, source: csrc } = await readCredentialsFile(rel(credsPath), where, passphrase));
+      values = applyCredentialsEnv(values, credsEnv, env, where);
+    } catch (e) {
+      problems.add((e as Error).message);
+      return undefined;
+    }
+    if (!schema) {
+      if (credsPath) problems.add(`${where}: this type takes no credentials file`);
+      return undefined;
+    }
+    if (!credsPath && !credsEnv) {
+      const r = schema.safeParse({});
+      if (!r.success) problems.add(`${src.where(path)}: ${path.join('.')}: credentials missing (give credentials: FILE and/or credentials_env)`);
+      return r.success ? r.data : undefined;
+    }
+    return problems.zod(csrc ?? src, csrc ? [] : path, schema, values, `credentials of ${path.join('.')}:`);
+  };
+
+  // CA accounts
+  const cas = new Map<string, CaEntry>();
+  for (const [name, entry] of Object.entries(cfg.cas)) {
+    const path = ['cas', name];
+    const [common, rest] = split(entry, commonEntryKeys);
+    const c = problems.zod(src, path, caCommonSchema, common);
+    if (!c) continue;
+    const type = issuerTypes.get(c.type);
+    if (!type) {
+      problems.add(`${src.where(path, 'type')}: cas.${name}.type: unknown CA type "${c.type}" (allowed: ${[...issuerTypes.keys()].join(', ')})`);
+      continue;
+    }
+    const options = problems.zod(src, path, type.optionsSchema, rest);
+    const credentials = await loadCreds(path, c.credentials, c.credentials_env, type.credentialsSchema);
+    cas.set(name, { name, type, options, credentials, tls: readTls(c.tls, path) });
+  }
+
+  // Devices
+  const devices = new Map<string, DeviceEntry>();
+  for (const [name, entry] of Object.entries(cfg.devices)) {
+    const path = ['devices', name];
+    const [common, rest] = split(entry, commonDeviceKeys);
+    const d = problems.zod(src, path, deviceCommonSchema, common);
+    if (!d) continue;
+    const type = targetTypes.get(d.type);
+    if (!type) {
+      problems.add(`${src.where(path, 'type')}: devices.${name}.type: unknown device type "${d.type}" (allowed: ${[...targetTypes.keys()].join(', ')})`);
+      continue;
+    }
+    const options = problems.zod(src, path, type.optionsSchema, rest);
+    const credentials = await loadCreds(path, d.credentials, d.credentials_env, type.credentialsSchema);
+    devices.set(name, { name, type, url: d.url, options, credentials, tls: readTls(d.tls, path), timeoutMs: d.timeout_s * 1000 });
+  }
+
+  // Profiles: inline, then one file per profile from profiles_dir.
+  const sources: { src: YamlSource; path: PathKey[]; value: unknown }[] = [];
+  (cfg.profiles ?? []).forEach((p, i) => sources.push({ src, path: ['profiles', i], value: p }));
+  if (cfg.profiles_dir) {
+    const pdir = rel(cfg.profiles_dir);
+    let files: string[] = [];
+    try {
+      files = readdirSync(pdir).filter((f) => /\.ya?ml$/i.test(f)).sort();
+    } catch {
+      problems.add(`${src.where([], 'profiles_dir')}: profiles_dir ${pdir} cannot be read`);
+    }
+    for (const f of files) {
+      try {
+        const psrc = YamlSource.read(join(pdir, f));
+        sources.push({ src: psrc, path: [], value: psrc.toJS() });
+      } catch (e) {
+        problems.add((e as Error).message);
+      }
+    }
+  }
+  const profiles: Profile[] = [];
+  const seen = new Map<string, string>();
+  for (const { src: psrc, path, value } of sources) {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+      problems.add(`${psrc.where(path)}: a profile must be a mapping`);
+      continue;
+    }
+    const [common, rest] = split(value as Record<string, unknown>, profileCommonKeys);
+    const p = problems.zod(psrc, path, profileSchema, common);
+    if (!p) continue;
+    const where = psrc.where(path);
+    if (seen.has(p.name)) {
+      problems.add(`${psrc.where(path, 'name')}: profile name "${p.name}" is already used at ${seen.get(p.name)}`);
+      continue;
+    }
+    seen.set(p.name, where);
+    const ca = cas.get(p.ca);
+    let caOptions: unknown;
+    if (!ca && !cfg.cas[p.ca]) {
+      problems.add(`${psrc.where(path, 'ca')}: ca "${p.ca}" is not defined in ${file} (defined: ${Object.keys(cfg.cas).join(', ') || 'none'})`);
+    } else if (ca) {
+      const key = ca.type.profileKey;
+      for (const k of Object.keys(rest)) {
+        if (k !== key) problems.add(`${psrc.where(path, k)}: unknown key "${k}" in profile (allowed: ${[...profileCommonKeys, ...(key ? [key] : [])].join(', ')})`);
+      }
+      if (key && ca.type.profileOptionsSchema) caOptions = problems.zod(psrc, [...path, key], ca.type.profileOptionsSchema, rest[key] ?? {});
+    }
+    const targets: Profile['targets'] = [];
+    p.targets.forEach((t, i) => {
+      const tpath = [...path, 'targets', i];
+      const dev = devices.get(t.device);
+      if (!dev) {
+        if (!cfg.devices[t.device]) {
+          problems.add(`${psrc.where(tpath, 'device')}: target device "${t.device}" is not defined in ${file} (defined: ${Object.keys(cfg.devices).join(', ') || 'none'})`);
+        }
+        return;
+      }
+      const bindings = problems.zod(psrc, [...tpath, 'bind'], dev.type.bindSchema, t.bind);
+      if (bindings) targets.push({ device: t.device, bindings });
+    });
+    const key: KeySpec = p.key.type === 'rsa' ? { type: 'rsa', size: p.key.size as 2048 } : { type: 'ecdsa', curve: p.key.curve as 'P-256' };
+    const names = [...new Set([...(p.subject.cn ? [p.subject.cn] : []), ...p.sans].map((n) => n.toLowerCase()))];
+    profiles.push({
+      name: p.name,
+      where,
+      ca: p.ca,
+      caOptions,
+      validation: p.validation,
+      subject: p.subject,
+      names,
+      key,
+      keyGeneration: p.key.generate,
+      renewal: {
+        beforeDays: p.renewal?.before_days ?? renewal.beforeDays,
+        beforeFraction: p.renewal?.before_fraction ?? renewal.beforeFraction,
+      },
+      targets,
+    });
+  }
+  problems.throwIfAny();
+
+  return {
+    file,
+    dir,
+    log: { level: cfg.log.level, file: cfg.log.file ? rel(cfg.log.file) : undefined },
+    ledgerPath: rel(cfg.ledger.path),
+    passphrase,
+    renewal,
+    concurrency: cfg.concurrency,
+    cas,
+    devices,
+    profiles,
+    warnings,
+  };
+}

@@ -1,0 +1,64 @@
+// The validated, resolved configuration the engine and CLI work with.
+import type { Binding, TargetType } from '../devices/target.js';
+import type { IssuerType } from '../ca/issuer.js';
+import type { KeySpec, SubjectSpec } from '../pki/types.js';
+import type { TlsTrust } from '../http/client.js';
+import type { LogLevel } from '../core/log.js';
+
+export interface RenewalPolicy {
+  beforeDays: number;
+  beforeFraction: number;
+}
+
+export interface DeviceEntry {
+  name: string;
+  type: TargetType;
+  url: string;
+  options: unknown;
+  credentials: unknown;
+  tls: TlsTrust;
+  timeoutMs: number;
+}
+
+export interface CaEntry {
+  name: string;
+  type: IssuerType;
+  options: unknown;
+  credentials: unknown;
+  tls: TlsTrust;
+}
+
+export interface ProfileTarget {
+  device: string;
+  bindings: Binding[];
+}
+
+export interface Profile {
+  name: string;
+  /** "file:line" where the profile is defined, for messages. */
+  where: string;
+  ca: string;
+  caOptions: unknown;
+  validation: 'DV' | 'OV' | 'EV';
+  subject: SubjectSpec;
+  /** All names: the CN first (when it is a name), then the SANs, no duplicates. */
+  names: string[];
+  key: KeySpec;
+  keyGeneration: 'auto' | 'device' | 'local';
+  renewal: RenewalPolicy;
+  targets: ProfileTarget[];
+}
+
+export interface Config {
+  file: string;
+  dir: string;
+  log: { level: LogLevel; file?: string };
+  ledgerPath: string;
+  passphrase?: string;
+  renewal: RenewalPolicy;
+  concurrency: number;
+  cas: Map<string, CaEntry>;
+  devices: Map<string, DeviceEntry>;
+  profiles: Profile[];
+  warnings: string[];
+}

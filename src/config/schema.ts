@@ -1,0 +1,132 @@
+// zod schemas of fwcert.yaml and of certificate profile files. Driver-specific keys are validated
+// by each driver's own schemas (see load.ts); these cover what is common.
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** Profile names become object names on devices: keep them portable across every device's rules. */
+export const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9.-]{0,46}$/;
+export const ENTRY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+export const renewalSchema = z.strictObject({
+  before_days: z.number().int().min(1).max(3650).optional(),
+  before_fraction: z.number().gt(0).lt(1).optional(),
+});
+
+export const tlsSchema = z
+  .strictObject({
+    ca_file: z.string().min(1).optional(),
+    sha256: z
+      .string()
+      .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/, 'a SHA-256 fingerprint: 64 hex digits, with or without colons')
+      .optional(),
+    insecure: z.boolean().optional(),
+  })
+  .refine((t) => [t.ca_file, t.sha256, t.insecure].filter((v) => v !== undefined && v !== false).length <= 1, {
+    message: 'use one of ca_file, sha256 or insecure: true',
+  });
+
+export const commonEntryKeys = ['type', 'credentials', 'credentials_env', 'tls'] as const;
+export const commonDeviceKeys = [...commonEntryKeys, 'url', 'timeout_s'] as const;
+
+const credentialsEnv = z.record(z.string(), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'));
+
+export const deviceCommonSchema = z.object({
+  type: z.string(),
+  url: z.url({ protocol: /^https$/, message: 'an https:// URL' }),
+  credentials: z.string().min(1).optional(),
+  credentials_env: credentialsEnv.optional(),
+  tls: tlsSchema.optional(),
+  timeout_s: z.number().positive().max(3600).default(60),
+});
+
+export const caCommonSchema = z.object({
+  type: z.string(),
+  credentials: z.string().min(1).optional(),
+  credentials_env: credentialsEnv.optional(),
+  tls: tlsSchema.optional(),
+});
+
+export const configSchema = z.strictObject({
+  log: z
+    .strictObject({ level: z.enum(LEVELS).default('info'), file: z.string().min(1).optional() })
+    .default({ level: 'info' }),
+  ledger: z.strictObject({ path: z.string().min(1).default('state/fwcert.db') }).default({ path: 'state/fwcert.db' }),
+  secrets: z.strictObject({ passphrase_file: z.string().min(1).optional() }).default({}),
+  renewal: renewalSchema.default({}),
+  concurrency: z.number().int().min(1).max(256).default(8),
+  cas: z.record(z.string().regex(ENTRY_NAME, 'a CA name: letters, digits, _ . - (≤63)'), z.record(z.string(), z.unknown())).default({}),
+  devices: z
+    .record(z.string().regex(ENTRY_NAME, 'a device name: letters, digits, _ . - (≤63)'), z.record(z.string(), z.unknown()))
+    .default({}),
+  profiles: z.array(z.record(z.string(), z.unknown())).optional(),
+  profiles_dir: z.string().min(1).optional(),
+});
+
+const RSA_SIZES = [2048, 3072, 4096];
+const CURVES = ['P-256', 'P-384', 'P-521'];
+
+export const keySchema = z
+  .strictObject({
+    type: z.enum(['rsa', 'ecdsa'], { message: 'key type must be rsa or ecdsa' }),
+    size: z.number().optional(),
+    curve: z.string().optional(),
+    generate: z.enum(['auto', 'device', 'local']).default('auto'),
+  })
+  .superRefine((k, ctx) => {
+    if (k.type === 'rsa') {
+      if (k.size === undefined) ctx.addIssue({ code: 'custom', path: ['size'], message: `RSA needs size (allowed: ${RSA_SIZES.join(', ')})` });
+      else if (!RSA_SIZES.includes(k.size)) ctx.addIssue({ code: 'custom', path: ['size'], message: `RSA ${k.size} is not allowed (allowed: ${RSA_SIZES.join(', ')})` });
+      if (k.curve !== undefined) ctx.addIssue({ code: 'custom', path: ['curve'], message: 'curve is for ecdsa keys' });
+    } else {
+      if (k.curve === undefined) ctx.addIssue({ code: 'custom', path: ['curve'], message: `ECDSA needs curve (allowed: ${CURVES.join(', ')})` });
+      else if (!CURVES.includes(k.curve)) ctx.addIssue({ code: 'custom', path: ['curve'], message: `unknown curve "${k.curve}" (allowed: ${CURVES.join(', ')})` });
+      if (k.size !== undefined) ctx.addIssue({ code: 'custom', path: ['size'], message: 'size is for rsa keys' });
+    }
+  });
+
+const DNS_NAME = /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+export const sanSchema = z
+  .string()
+  .refine((s) => isIP(s) !== 0 || (s.length <= 253 && DNS_NAME.test(s)), { message: 'a DNS name (optionally *.wildcard) or an IP address' });
+
+export const subjectSchema = z.strictObject({
+  cn: z.string().min(1).max(64).optional(),
+  o: z.string().min(1).max(64).optional(),
+  ou: z.string().min(1).max(64).optional(),
+  l: z.string().min(1).max(128).optional(),
+  st: z.string().min(1).max(128).optional(),
+  c: z.string().regex(/^[A-Z]{2}$/, 'a two-letter country code such as US').optional(),
+  email: z.email().optional(),
+});
+
+export const profileSchema = z
+  .object({
+    name: z.string().regex(PROFILE_NAME, 'a profile name: starts with a letter or digit, then letters, digits, . - (≤47 characters; it becomes the object name on devices)'),
+    ca: z.string().min(1),
+    validation: z.enum(['DV', 'OV', 'EV']).default('DV'),
+    subject: subjectSchema.default({}),
+    sans: z.array(sanSchema).default([]),
+    key: keySchema,
+    renewal: renewalSchema.optional(),
+    targets: z
+      .array(
+        z.strictObject({
+          device: z.string().min(1),
+          bind: z.record(z.string(), z.unknown()).default({}),
+        }),
+      )
+      .min(1, 'at least one target device'),
+  })
+  .superRefine((p, ctx) => {
+    if (!p.subject.cn && p.sans.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['subject'], message: 'a profile needs a subject.cn or at least one entry in sans' });
+    }
+    if (p.subject.cn && p.subject.cn.includes('*') && !DNS_NAME.test(p.subject.cn)) {
+      ctx.addIssue({ code: 'custom', path: ['subject', 'cn'], message: 'a wildcard CN must look like *.example.com' });
+    }
+  });
+
+/** Keys a profile may carry besides the common ones: the CA-specific section (e.g. `sectigo:`). */
+export const profileCommonKeys = ['name', 'ca', 'validation', 'subject', 'sans', 'key', 'renewal', 'targets'];

@@ -1,0 +1,255 @@
+// One device, start to end: observe, plan, then every certificate through CSR -> CA -> install ->
+// bind, ONE commit for all of them, and only then the removal of the objects they replaced.
+import type { Issuer } from '../ca/issuer.js';
+import type { Profile } from '../config/model.js';
+import type { Logger } from '../core/log.js';
+import { errorMessage } from '../core/errors.js';
+import type { Binding, DeviceCert, Target } from '../devices/target.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { parseCertificate } from '../pki/index.js';
+import { keySpecLabel, sameKeySpec, type CertInfo } from '../pki/types.js';
+import { newObjectName, ownsName } from './naming.js';
+import { obtain } from './obtain.js';
+import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
+import type { DeviceResult, ItemResult } from './report.js';
+
+export type Mode = 'run' | 'enroll' | 'renew';
+
+export interface DeviceRunDeps {
+  ledger: Ledger;
+  issuers: Map<string, Issuer>;
+  log: Logger;
+  now: Date;
+  mode: Mode;
+  force: boolean;
+  dryRun: boolean;
+}
+
+const MODE_ACTIONS: Record<Mode, Action[]> = {
+  run: ['enroll', 'renew', 'replace', 'rebind', 'collect'],
+  enroll: ['enroll', 'replace', 'collect'],
+  renew: ['renew', 'collect'],
+};
+
+type Parsed = DeviceCert & { info?: CertInfo };
+
+function withInfo(certs: DeviceCert[], log: Logger): Parsed[] {
+  return certs.map((c) => {
+    if (c.info || !c.certPem) return c;
+    try {
+      return { ...c, info: parseCertificate(c.certPem) };
+    } catch (e) {
+      log.warn(`cannot parse certificate object ${c.name}: ${errorMessage(e)}`);
+      return c;
+    }
+  });
+}
+
+function unionBindings(a: Binding[], b: Binding[]): Binding[] {
+  const out = [...a];
+  for (const x of b) if (!out.some((y) => sameBinding(x, y))) out.push(x);
+  return out;
+}
+
+function failureDetail(e: unknown): string[] | undefined {
+  const d = (e as { detail?: string[] }).detail;
+  return d && d.length ? d : undefined;
+}
+
+async function observe(target: Target, profiles: Profile[], deps: DeviceRunDeps, inventory: Parsed[], log: Logger): Promise<PlanItem[]> {
+  const items: PlanItem[] = [];
+  for (const p of profiles) {
+    const record = deps.ledger.current(p.name, target.name);
+    const certs = inventory.filter((c) => !c.isCa && (ownsName(p.name, target.capabilities.maxNameLength, c.name) || c.name === record?.objectName));
+    const obs: Observation = { profile: p, device: target.name, certs, record, order: deps.ledger.order(p.name, target.name) };
+    const issuer = deps.issuers.get(p.ca);
+    if (issuer?.status && record?.caRef && record.ca === p.ca && record.state !== 'revoked') {
+      try {
+        obs.caStatus = await issuer.status(record.caRef);
+      } catch (e) {
+        log.warn({ profile: p.name }, `cannot check the CA status of ${record.caRef.id}: ${errorMessage(e)}`);
+      }
+    }
+    const item0 = plan(obs, deps.now, { force: deps.force });
+    if (issuer?.suggestedWindow && item0.current?.certPem && item0.action === 'ok') {
+      try {
+        obs.suggestedWindow = await issuer.suggestedWindow(item0.current.certPem);
+      } catch (e) {
+        log.debug({ profile: p.name }, `no renewal window from the CA: ${errorMessage(e)}`);
+      }
+    }
+    const item = obs.suggestedWindow ? plan(obs, deps.now, { force: deps.force }) : item0;
+    // A certificate found under the profile's name but unknown to the ledger is adopted, so that it is
+    // tracked and later removed like any other.
+    if (!record && item.current?.info && !deps.dryRun) {
+      const i = item.current.info;
+      deps.ledger.adopt({
+        profile: p.name, device: target.name, objectName: item.current.name, ca: p.ca, serial: i.serial,
+        notBefore: i.notBefore.toISOString(), notAfter: i.notAfter.toISOString(), names: i.sans,
+        keySpec: i.keySpec ? keySpecLabel(i.keySpec) : 'unknown', fingerprint: i.fingerprintSha256,
+      });
+    }
+    items.push(item);
+  }
+  return items;
+}
+
+function resultOf(item: PlanItem, outcome: ItemResult['outcome'], extra: Partial<ItemResult> = {}): ItemResult {
+  const i = item.current?.info;
+  return {
+    profile: item.profile.name, device: item.device, action: item.action, reason: item.reason, outcome,
+    objectName: item.current?.name, serial: i?.serial, notAfter: i?.notAfter.toISOString(), ...extra,
+  };
+}
+
+async function execute(item: PlanItem, target: Target, taken: Set<string>, deps: DeviceRunDeps, log: Logger): Promise<{ result: ItemResult; changed: boolean }> {
+  const p = item.profile;
+  if (item.action === 'rebind') {
+    await target.bind(item.current!.name, item.missing);
+    deps.ledger.event('rebound', item.missing.map((b) => b.name ?? b.kind).join(', '), p.name, target.name);
+    log.info(`bound ${item.current!.name} to ${item.missing.map((b) => (b.name ? `${b.kind} ${b.name}` : b.kind)).join(', ')}`);
+    return { result: resultOf(item, 'done'), changed: true };
+  }
+  const issuer = deps.issuers.get(p.ca);
+  if (!issuer) throw new Error(`CA ${p.ca} is not available`);
+  if (!target.capabilities.keyTypes.some((k) => sameKeySpec(k, p.key))) {
+    throw new Error(`${target.name} does not support ${keySpecLabel(p.key)} keys (supported: ${target.capabilities.keyTypes.map(keySpecLabel).join(', ')})`);
+  }
+  if (!issuer.capabilities.keyTypes.some((k) => sameKeySpec(k, p.key))) {
+    throw new Error(`${issuer.name} does not issue ${keySpecLabel(p.key)} certificates`);
+  }
+  let objectName = item.order?.objectName ?? '';
+  if (item.action !== 'collect') {
+    objectName = newObjectName(p.name, target.capabilities.maxNameLength, taken, deps.now);
+    target.validateName(objectName);
+    taken.add(objectName);
+  }
+  const got = await obtain(item, { issuer, target, ledger: deps.ledger, log, objectName });
+  if (got.state === 'pending') {
+    return { result: resultOf(item, 'pending', { caId: got.caRef.id, error: got.detail ? `pending at the CA: ${got.detail}` : 'pending at the CA' }), changed: false };
+  }
+  await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem });
+  const i = got.info;
+  deps.ledger.recordInstalled({
+    profile: p.name, device: target.name, objectName: got.objectName, ca: p.ca, caRef: got.caRef, serial: i.serial,
+    notBefore: i.notBefore.toISOString(), notAfter: i.notAfter.toISOString(), names: i.sans,
+    keySpec: i.keySpec ? keySpecLabel(i.keySpec) : 'unknown', fingerprint: i.fingerprintSha256,
+  });
+  deps.ledger.clearOrder(p.name, target.name);
+  deps.ledger.setNeedsCommit(target.name, true);
+  deps.ledger.event('installed', `${got.objectName} serial ${i.serial} until ${i.notAfter.toISOString()} (${got.caRef.ca} ${got.caRef.id})`, p.name, target.name);
+  log.info({ object: got.objectName, serial: i.serial }, `installed ${got.objectName} (serial ${i.serial}, valid until ${i.notAfter.toISOString().slice(0, 10)})`);
+  // Everything that used the old certificate moves to the new one, plus what the profile asks for.
+  const wanted = p.targets.find((t) => t.device === target.name)?.bindings ?? [];
+  const bindings = unionBindings(wanted, item.current?.bindings ?? []);
+  if (bindings.length) {
+    await target.bind(got.objectName, bindings);
+    log.info(`bound ${got.objectName} to ${bindings.map((b) => (b.name ? `${b.kind} ${b.name}` : b.kind)).join(', ')}`);
+  }
+  return {
+    result: resultOf(item, 'done', { objectName: got.objectName, serial: i.serial, notAfter: i.notAfter.toISOString(), caId: got.caRef.id }),
+    changed: true,
+  };
+}
+
+export async function runDevice(target: Target, profiles: Profile[], deps: DeviceRunDeps): Promise<DeviceResult> {
+  const log = deps.log.child({ device: target.name });
+  const res: DeviceResult = { device: target.name, reachable: false, committed: false, removed: [], warnings: [], items: [] };
+  let inventory: Parsed[];
+  try {
+    await target.open();
+    inventory = withInfo(await target.inventory(), log);
+    res.reachable = true;
+  } catch (e) {
+    res.error = errorMessage(e);
+    res.detail = failureDetail(e);
+    log.error({ err: e }, `cannot reach ${target.name}`);
+    await target.close().catch(() => undefined);
+    return res;
+  }
+  try {
+    const items = await observe(target, profiles, deps, inventory, log);
+    if (deps.dryRun) {
+      res.items = items.map((it) => resultOf(it, it.action === 'ok' ? 'ok' : MODE_ACTIONS[deps.mode].includes(it.action) ? 'planned' : 'skipped'));
+      return res;
+    }
+    const taken = new Set(inventory.map((c) => c.name));
+    let changed = false;
+    for (const item of items) {
+      const plog = log.child({ profile: item.profile.name });
+      if (item.action === 'ok') {
+        res.items.push(resultOf(item, 'ok'));
+        continue;
+      }
+      if (!MODE_ACTIONS[deps.mode].includes(item.action)) {
+        res.items.push(resultOf(item, 'skipped'));
+        continue;
+      }
+      plog.info(`${item.action}: ${item.reason}`);
+      try {
+        const r = await execute(item, target, taken, deps, plog);
+        res.items.push(r.result);
+        changed ||= r.changed;
+      } catch (e) {
+        plog.error({ err: e }, `${item.action} failed: ${errorMessage(e)}`);
+        deps.ledger.event('failed', `${item.action}: ${errorMessage(e)}`, item.profile.name, target.name);
+        res.items.push(resultOf(item, 'failed', { error: errorMessage(e), detail: failureDetail(e) }));
+      }
+    }
+    if (changed || deps.ledger.needsCommit(target.name)) {
+      const done = res.items.filter((i) => i.outcome === 'done');
+      const note = `fwcert: ${done.map((i) => `${i.action} ${i.profile}`).join(', ') || 'complete earlier changes'}`;
+      try {
+        const cr = await target.commit(note);
+        res.committed = cr.committed;
+        res.commitJob = cr.jobId;
+        deps.ledger.setNeedsCommit(target.name, false);
+        deps.ledger.markCommitted(target.name);
+        deps.ledger.event('committed', `${note}${cr.jobId ? ` (job ${cr.jobId})` : ''}`, undefined, target.name);
+        log.info(`committed${cr.jobId ? ` (job ${cr.jobId})` : ''}`);
+      } catch (e) {
+        res.error = `commit failed: ${errorMessage(e)}`;
+        res.detail = failureDetail(e);
+        for (const i of done) {
+          i.outcome = 'failed';
+          i.error = 'installed, but the commit failed; the next run commits it';
+        }
+        deps.ledger.event('commit-failed', errorMessage(e), undefined, target.name);
+        log.error({ err: e }, res.error);
+        return res;
+      }
+    }
+    await removeReplaced(target, inventory, deps, res, log);
+    return res;
+  } finally {
+    await target.close().catch(() => undefined);
+  }
+}
+
+/** Deletes objects that a successful commit stopped using, then commits that deletion. */
+async function removeReplaced(target: Target, inventory: Parsed[], deps: DeviceRunDeps, res: DeviceResult, log: Logger): Promise<void> {
+  const present = new Set(inventory.map((c) => c.name));
+  for (const r of deps.ledger.pendingRemovals(target.name)) {
+    if (!present.has(r.objectName)) {
+      deps.ledger.markRemoved(r.id);
+      continue;
+    }
+    try {
+      await target.remove(r.objectName);
+      deps.ledger.markRemoved(r.id);
+      deps.ledger.event('removed', r.objectName, r.profile, target.name);
+      res.removed.push(r.objectName);
+      log.info(`removed the replaced object ${r.objectName}`);
+    } catch (e) {
+      res.warnings.push(`could not remove ${r.objectName}: ${errorMessage(e)} (retried next run)`);
+      log.warn(`could not remove ${r.objectName}: ${errorMessage(e)}`);
+    }
+  }
+  if (!res.removed.length) return;
+  try {
+    await target.commit(`fwcert: remove replaced ${res.removed.join(', ')}`);
+  } catch (e) {
+    deps.ledger.setNeedsCommit(target.name, true);
+    res.warnings.push(`the commit removing ${res.removed.join(', ')} failed: ${errorMessage(e)} (retried next run)`);
+  }
+}

@@ -1,0 +1,102 @@
+// Getting a signed certificate for one plan item: key + CSR (locally or on the device), submit to
+// the CA, record the order BEFORE waiting, collect until issued or until this run's wait is over.
+import type { CaRef, IssueProfile, Issuer } from '../ca/issuer.js';
+import type { Profile } from '../config/model.js';
+import type { Logger } from '../core/log.js';
+import { CaError, DeviceError } from '../core/errors.js';
+import type { Target } from '../devices/target.js';
+import type { Ledger } from '../ledger/ledger.js';
+import {
+  createCsr, generateKeyPair, keyMatchesCertificate, orderChain, parseCertificate, publicKeyOfCsrMatchesCertificate,
+} from '../pki/index.js';
+import type { CertInfo, CsrSpec } from '../pki/types.js';
+import { needHash, type PlanItem } from './plan.js';
+import { sleep } from './pool.js';
+
+export type Obtained =
+  | { state: 'issued'; objectName: string; caRef: CaRef; leafPem: string; chainPem: string[]; keyPem?: string; info: CertInfo }
+  | { state: 'pending'; objectName: string; caRef: CaRef; detail?: string };
+
+export interface ObtainDeps {
+  issuer: Issuer;
+  target: Target;
+  ledger: Ledger;
+  log: Logger;
+  /** A fresh object name for this item (already validated against the device's rules). */
+  objectName: string;
+}
+
+const DEFAULT_COLLECT_WAIT_MS = 120_000;
+
+export function issueProfile(p: Profile): IssueProfile {
+  return { name: p.name, subject: p.subject, sans: p.names, key: p.key, validation: p.validation, caOptions: p.caOptions };
+}
+
+export function keyOnDevice(p: Profile, target: Target): boolean {
+  if (p.keyGeneration === 'device') {
+    if (!target.capabilities.onDeviceKeygen || !target.generateCsr) {
+      throw new DeviceError(`${target.name} cannot generate keys on the device; set key.generate to local or auto in profile ${p.name}`);
+    }
+    return true;
+  }
+  return p.keyGeneration === 'auto' && target.capabilities.onDeviceKeygen && !!target.generateCsr;
+}
+
+export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained> {
+  const { issuer, target, ledger, log } = deps;
+  const p = item.profile;
+  let ref: CaRef;
+  let csrPem: string;
+  let keyPem: string | undefined;
+  let objectName: string;
+
+  if (item.action === 'collect' && item.order) {
+    ({ caRef: ref, csrPem, objectName } = item.order);
+    keyPem = item.order.sealedKey ? ledger.unseal(item.order.sealedKey) : undefined;
+    log.info({ caId: ref.id }, `resuming pending order ${ref.id}`);
+  } else {
+    if (item.staleOrder) {
+      ledger.clearOrder(p.name, item.device);
+      log.warn('dropped a pending order made for an earlier version of the profile');
+    }
+    objectName = deps.objectName;
+    const spec: CsrSpec = { subject: p.subject, sans: p.names, key: p.key };
+    if (keyOnDevice(p, target)) {
+      csrPem = await target.generateCsr!(objectName, spec);
+      log.info({ object: objectName }, `key and CSR generated on the device (${objectName})`);
+    } else {
+      keyPem = (await generateKeyPair(p.key)).privateKeyPem;
+      csrPem = await createCsr(spec, keyPem);
+    }
+    const previous = item.action === 'renew' && item.current && deps.ledger.current(p.name, item.device)?.ca === p.ca
+      ? deps.ledger.current(p.name, item.device)?.caRef
+      : undefined;
+    ref = await issuer.submit({ csrPem, csr: spec, profile: issueProfile(p), previous });
+    // Recorded before any waiting: a crash or a timeout later never causes a second order.
+    ledger.saveOrder({
+      profile: p.name, device: item.device, ca: p.ca, caRef: ref, objectName, csrPem,
+      sealedKey: keyPem ? ledger.seal(keyPem) : undefined, needHash: needHash(p), createdAt: new Date().toISOString(),
+    });
+    ledger.event('submitted', `${issuer.name} order ${ref.id}${previous ? ` (renewal of ${previous.id})` : ''}`, p.name, item.device);
+    log.info({ caId: ref.id }, `${previous ? 'renewal' : 'order'} ${ref.id} submitted to ${issuer.name}`);
+  }
+
+  const deadline = Date.now() + (issuer.collectWaitMs ?? DEFAULT_COLLECT_WAIT_MS);
+  for (;;) {
+    const r = await issuer.collect(ref);
+    if (r.state === 'issued') {
+      const { leaf, chain } = orderChain([r.leafPem, ...r.chainPem]);
+      const paired = keyPem ? keyMatchesCertificate(keyPem, leaf) : publicKeyOfCsrMatchesCertificate(csrPem, leaf);
+      if (!paired) {
+        ledger.clearOrder(p.name, item.device);
+        throw new CaError(`${issuer.name} returned a certificate whose public key does not match our ${keyPem ? 'key' : 'CSR'} (order ${ref.id}); not installed`);
+      }
+      return { state: 'issued', objectName, caRef: ref, leafPem: leaf, chainPem: chain, keyPem, info: parseCertificate(leaf) };
+    }
+    if (Date.now() + r.retryAfterMs > deadline) {
+      log.warn({ caId: ref.id }, `order ${ref.id} still pending${r.detail ? ` (${r.detail})` : ''}; the next run collects it`);
+      return { state: 'pending', objectName, caRef: ref, detail: r.detail };
+    }
+    await sleep(r.retryAfterMs);
+  }
+}

@@ -1,0 +1,42 @@
+// What a run did, per device and per certificate: printed as a table or --json, and the exit code.
+import type { Action } from './plan.js';
+
+export type Outcome = 'ok' | 'done' | 'planned' | 'pending' | 'failed' | 'skipped';
+
+export interface ItemResult {
+  profile: string;
+  device: string;
+  action: Action;
+  reason: string;
+  outcome: Outcome;
+  objectName?: string;
+  serial?: string;
+  notAfter?: string;
+  caId?: string;
+  error?: string;
+  detail?: string[];
+}
+
+export interface DeviceResult {
+  device: string;
+  reachable: boolean;
+  error?: string;
+  detail?: string[];
+  committed: boolean;
+  commitJob?: string;
+  removed: string[];
+  warnings: string[];
+  items: ItemResult[];
+}
+
+export interface RunReport {
+  command: string;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  devices: DeviceResult[];
+}
+
+export function runFailed(r: RunReport): boolean {
+  return r.devices.some((d) => !d.reachable || d.error || d.items.some((i) => i.outcome === 'failed'));
+}

@@ -1,0 +1,59 @@
+// A whole run: every selected device through its pipeline, in parallel (bounded), one report.
+import type { Issuer } from '../ca/issuer.js';
+import type { Config, Profile } from '../config/model.js';
+import type { Logger } from '../core/log.js';
+import { ConfigError } from '../core/errors.js';
+import { Ledger } from '../ledger/ledger.js';
+import { buildIssuer, buildTarget } from './build.js';
+import { runDevice, type Mode } from './device-run.js';
+import { RunLock } from './lock.js';
+import { mapBounded } from './pool.js';
+import type { RunReport } from './report.js';
+
+export interface RunOptions {
+  command: Mode;
+  profiles?: string[];
+  devices?: string[];
+  dryRun?: boolean;
+  force?: boolean;
+  concurrency?: number;
+  now?: Date;
+  log: Logger;
+}
+
+/** Checks --profile/--device names against the config (exit 2 on a typo, before anything happens). */
+export function selectProfiles(cfg: Config, profiles?: string[], devices?: string[]): Profile[] {
+  const unknownP = (profiles ?? []).filter((n) => !cfg.profiles.some((p) => p.name === n));
+  if (unknownP.length) throw new ConfigError(`unknown profile ${unknownP.join(', ')} (defined: ${cfg.profiles.map((p) => p.name).join(', ') || 'none'})`);
+  const unknownD = (devices ?? []).filter((n) => !cfg.devices.has(n));
+  if (unknownD.length) throw new ConfigError(`unknown device ${unknownD.join(', ')} (defined: ${[...cfg.devices.keys()].join(', ') || 'none'})`);
+  return cfg.profiles
+    .filter((p) => !profiles?.length || profiles.includes(p.name))
+    .map((p) => ({ ...p, targets: p.targets.filter((t) => !devices?.length || devices.includes(t.device)) }))
+    .filter((p) => p.targets.length > 0);
+}
+
+export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunReport> {
+  const startedAt = new Date();
+  const selected = selectProfiles(cfg, opts.profiles, opts.devices);
+  const lock = opts.dryRun ? undefined : RunLock.acquire(`${cfg.ledgerPath}.lock`);
+  const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
+  const issuers = new Map<string, Issuer>();
+  try {
+    for (const caName of new Set(selected.map((p) => p.ca))) issuers.set(caName, buildIssuer(cfg.cas.get(caName)!, opts.log, ledger));
+    const byDevice = new Map<string, Profile[]>();
+    for (const p of selected) for (const t of p.targets) byDevice.set(t.device, [...(byDevice.get(t.device) ?? []), p]);
+    const jobs = [...byDevice.entries()];
+    opts.log.info(`${opts.dryRun ? 'planning' : opts.command} ${selected.length} profile(s) on ${jobs.length} device(s)`);
+    const devices = await mapBounded(jobs, opts.concurrency ?? cfg.concurrency, ([name, profiles]) =>
+      runDevice(buildTarget(cfg.devices.get(name)!, opts.log), profiles, {
+        ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun,
+      }),
+    );
+    return { command: opts.command, dryRun: !!opts.dryRun, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), devices };
+  } finally {
+    for (const i of issuers.values()) await i.close?.().catch(() => undefined);
+    ledger.close();
+    lock?.release();
+  }
+}

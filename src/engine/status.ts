@@ -1,0 +1,115 @@
+// Fleet expiry view: what each device holds for each profile, joined with the ledger, with days
+// left marked against the warn/critical thresholds. Falls back to the ledger for unreachable devices.
+import type { Config } from '../config/model.js';
+import type { Logger } from '../core/log.js';
+import { errorMessage } from '../core/errors.js';
+import { Ledger } from '../ledger/ledger.js';
+import { parseCertificate } from '../pki/index.js';
+import type { CertInfo } from '../pki/types.js';
+import { buildTarget } from './build.js';
+import { ownsName } from './naming.js';
+import { pickCurrent } from './plan.js';
+import { mapBounded } from './pool.js';
+import { daysLeft } from './policy.js';
+
+export type Level = 'ok' | 'warn' | 'critical' | 'expired' | 'missing';
+
+export interface StatusRow {
+  device: string;
+  profile: string;
+  level: Level;
+  source: 'device' | 'ledger';
+  objectName?: string;
+  serial?: string;
+  notAfter?: string;
+  daysLeft?: number;
+  issuer?: string;
+  ca?: string;
+  caId?: string;
+  bindings?: string[];
+  pendingOrder?: string;
+  note?: string;
+}
+
+export interface StatusReport {
+  at: string;
+  warnDays: number;
+  criticalDays: number;
+  rows: StatusRow[];
+  unreachable: { device: string; error: string }[];
+}
+
+export function levelOf(days: number, warnDays: number, criticalDays: number): Level {
+  if (days < 0) return 'expired';
+  if (days < criticalDays) return 'critical';
+  if (days < warnDays) return 'warn';
+  return 'ok';
+}
+
+export async function fleetStatus(
+  cfg: Config,
+  opts: { warnDays: number; criticalDays: number; log: Logger; now?: Date; ledgerOnly?: boolean },
+): Promise<StatusReport> {
+  const now = opts.now ?? new Date();
+  const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
+  const rows: StatusRow[] = [];
+  const unreachable: StatusReport['unreachable'] = [];
+  try {
+    const devices = [...cfg.devices.values()].filter((d) => cfg.profiles.some((p) => p.targets.some((t) => t.device === d.name)));
+    await mapBounded(devices, cfg.concurrency, async (dev) => {
+      const profiles = cfg.profiles.filter((p) => p.targets.some((t) => t.device === dev.name));
+      let inventory: { name: string; certPem?: string; info?: CertInfo; hasKey: boolean; bindings: { kind: string; name?: string }[]; isCa?: boolean; pendingCsr?: boolean }[] | undefined;
+      const target = buildTarget(dev, opts.log);
+      const maxLen = target.capabilities.maxNameLength;
+      if (!opts.ledgerOnly) {
+        try {
+          await target.open();
+          inventory = (await target.inventory()).map((c) => {
+            if (c.info || !c.certPem) return c;
+            try {
+              return { ...c, info: parseCertificate(c.certPem) };
+            } catch {
+              return c;
+            }
+          });
+        } catch (e) {
+          unreachable.push({ device: dev.name, error: errorMessage(e) });
+        } finally {
+          await target.close().catch(() => undefined);
+        }
+      }
+      for (const p of profiles) {
+        const record = ledger.current(p.name, dev.name);
+        const order = ledger.order(p.name, dev.name);
+        const base = { device: dev.name, profile: p.name, ca: p.ca, pendingOrder: order ? `${order.ca} ${order.caRef.id}` : undefined };
+        if (inventory) {
+          const certs = inventory.filter((c) => !c.isCa && (ownsName(p.name, maxLen, c.name) || c.name === record?.objectName));
+          const cur = pickCurrent({ profile: p, device: dev.name, certs, record });
+          if (!cur?.info) {
+            rows.push({ ...base, level: 'missing', source: 'device', note: 'no certificate on the device' });
+            continue;
+          }
+          const d = daysLeft(cur.info.notAfter, now);
+          rows.push({
+            ...base, level: levelOf(d, opts.warnDays, opts.criticalDays), source: 'device', objectName: cur.name, serial: cur.info.serial,
+            notAfter: cur.info.notAfter.toISOString(), daysLeft: d, issuer: cur.info.issuerCn,
+            caId: record?.serial === cur.info.serial ? record.caRef?.id : undefined,
+            bindings: cur.bindings.map((b) => (b.name ? `${b.kind}:${b.name}` : b.kind)),
+          });
+        } else if (record) {
+          const d = daysLeft(new Date(record.notAfter), now);
+          rows.push({
+            ...base, level: levelOf(d, opts.warnDays, opts.criticalDays), source: 'ledger', objectName: record.objectName, serial: record.serial,
+            notAfter: record.notAfter, daysLeft: d, caId: record.caRef?.id, note: opts.ledgerOnly ? undefined : 'device unreachable; from the ledger',
+          });
+        } else {
+          rows.push({ ...base, level: 'missing', source: 'ledger', note: opts.ledgerOnly ? 'not in the ledger' : 'device unreachable; not in the ledger' });
+        }
+      }
+    });
+  } finally {
+    ledger.close();
+  }
+  rows.sort((a, b) => (a.daysLeft ?? -1e9) - (b.daysLeft ?? -1e9) || a.device.localeCompare(b.device) || a.profile.localeCompare(b.profile));
+  return { at: now.toISOString(), warnDays: opts.warnDays, criticalDays: opts.criticalDays, rows, unreachable };
+}

@@ -1,0 +1,177 @@
+// `fwcert lab up`: starts the SCM emulator and N emulated FTDs / PAN-OS firewalls, and writes a
+// ready DIR/fwcert.yaml (credentials files, TLS pins, profiles) and DIR/lab.json.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { certFingerprintSha256 } from '../pki/index.js';
+import { createLabCa, type LabCa } from './ca.js';
+import { startFdmEmulator } from './fdm/index.js';
+import { startPanosEmulator } from './panos/index.js';
+import { startScmEmulator } from './scm/index.js';
+
+export interface LabHandle {
+  name: string;
+  url: string;
+  services: Record<string, string>;
+  certPem: string;
+  state(): unknown;
+  setKnobs(k: object): void;
+  close(): Promise<void>;
+}
+
+export interface LabOptions {
+  dir: string;
+  fdm: number;
+  panos: number;
+  /** Emulator knobs per kind, e.g. { fdm: { deployDurationMs: 300 } }. */
+  knobs?: { scm?: object; fdm?: object; panos?: object };
+  /** Lab profiles: how many certificates each device gets (bench uses more). */
+  certsPerDevice?: number;
+  logLevel?: string;
+}
+
+export interface LabDevice {
+  name: string;
+  type: 'cisco-fdm' | 'paloalto';
+  url: string;
+  services: Record<string, string>;
+  handle: LabHandle;
+  /** PAN-OS: a second administrator, for making changes that are not fwcert's. */
+  otherAdmin?: { username: string; password: string };
+}
+
+export interface Lab {
+  dir: string;
+  configPath: string;
+  labJsonPath: string;
+  ca: LabCa;
+  scm: LabHandle & { baseUrl: string };
+  devices: LabDevice[];
+  close(): Promise<void>;
+}
+
+const CERT_TYPE_ID = 3001;
+const ORG_ID = 1001;
+const secret = () => randomBytes(12).toString('base64url');
+
+function write(path: string, text: string, mode = 0o644): void {
+  writeFileSync(path, text, { mode });
+}
+
+/** Lab certificate profiles: FTDs get RSA certificates for RA VPN + SSL decryption; PAN-OS firewalls an
+ *  ECDSA certificate generated on the device for the GlobalProtect portal's SSL/TLS service profile. */
+function labProfiles(devices: LabDevice[], perDevice: number): Record<string, unknown>[] {
+  const fdm = devices.filter((d) => d.type === 'cisco-fdm').map((d) => d.name);
+  const pan = devices.filter((d) => d.type === 'paloalto').map((d) => d.name);
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < perDevice; i++) {
+    const sfx = i === 0 ? '' : `-${i + 1}`;
+    if (fdm.length) {
+      out.push({
+        name: `vpn-portal${sfx}`, ca: 'lab-sectigo', validation: 'OV',
+        sectigo: { cert_type: CERT_TYPE_ID, term: 365, comments: 'fwcert lab: RA VPN portal' },
+        subject: { cn: `vpn${sfx}.lab.example`, o: 'fwcert Lab', c: 'US' },
+        sans: [`vpn${sfx}.lab.example`, `vpn-alt${sfx}.lab.example`],
+        key: { type: 'rsa', size: 2048 },
+        targets: fdm.map((device) => ({ device, bind: i === 0 ? { ravpn: true, ssl_decryption: true } : { ssl_decryption: true } })),
+      });
+    }
+    if (pan.length) {
+      out.push({
+        name: `gp-portal${sfx}`, ca: 'lab-sectigo', validation: 'OV',
+        sectigo: { cert_type: CERT_TYPE_ID, term: 365, comments: 'fwcert lab: GlobalProtect portal' },
+        subject: { cn: `gp${sfx}.lab.example`, o: 'fwcert Lab', c: 'US' },
+        sans: [`gp${sfx}.lab.example`],
+        key: { type: 'ecdsa', curve: 'P-256' },
+        targets: pan.map((device) => ({ device, bind: i === 0 ? { ssl_tls_service_profiles: ['gp-portal-profile'] } : {} })),
+      });
+    }
+  }
+  return out;
+}
+
+export async function startLab(opts: LabOptions): Promise<Lab> {
+  const dir = opts.dir;
+  for (const d of ['credentials', 'trust', 'profiles', 'state', 'logs']) mkdirSync(join(dir, d), { recursive: true });
+  const ca = await createLabCa();
+  const started: LabHandle[] = [];
+  try {
+    const scmUser = { login: 'fwcert-api', password: secret() };
+    const scm = await startScmEmulator({
+      ca, customerUri: 'lab', users: [scmUser], orgIds: [ORG_ID],
+      certTypes: [{ id: CERT_TYPE_ID, name: 'fwcert Lab OV Multi-Domain', terms: [90, 365, 730], keyTypes: { RSA: ['2048', '3072', '4096'], EC: ['P-256', 'P-384', 'P-521'] } }],
+      knobs: opts.knobs?.scm,
+    });
+    started.push(scm);
+    const devices: LabDevice[] = [];
+    for (let i = 1; i <= opts.fdm; i++) {
+      const user = { username: 'admin', password: secret() };
+      const h = await startFdmEmulator({ name: `ftd-${i}`, users: [user], knobs: opts.knobs?.fdm });
+      started.push(h);
+      devices.push({ name: `ftd-${i}`, type: 'cisco-fdm', url: h.url, services: h.services, handle: h });
+      write(join(dir, 'credentials', `ftd-${i}.yaml`), stringify(user), 0o600);
+    }
+    for (let i = 1; i <= opts.panos; i++) {
+      const user = { username: 'fwcert', password: secret() };
+      const other = { username: 'other-admin', password: secret() };
+      const h = await startPanosEmulator({ name: `pa-${i}`, admins: [user, other], knobs: opts.knobs?.panos });
+      started.push(h);
+      devices.push({ name: `pa-${i}`, type: 'paloalto', url: h.url, services: h.services, handle: h, otherAdmin: other });
+      write(join(dir, 'credentials', `pa-${i}.yaml`), stringify(user), 0o600);
+    }
+    write(join(dir, 'credentials', 'scm.yaml'), stringify(scmUser), 0o600);
+    write(join(dir, 'trust', 'scm.pem'), scm.certPem);
+    write(join(dir, 'trust', 'lab-ca.pem'), ca.bundlePem);
+
+    const config = {
+      log: { level: opts.logLevel ?? 'info', file: 'logs/fwcert.log' },
+      ledger: { path: 'state/fwcert.db' },
+      renewal: { before_days: 30, before_fraction: 0.33 },
+      cas: {
+        'lab-sectigo': {
+          type: 'sectigo-scm', url: scm.baseUrl, customer_uri: 'lab', org_id: ORG_ID,
+          credentials: 'credentials/scm.yaml', tls: { ca_file: 'trust/scm.pem' },
+          collect: { interval_s: 0.2, max_wait_s: 20 },
+        },
+      },
+      devices: Object.fromEntries(
+        devices.map((d) => [
+          d.name,
+          d.type === 'cisco-fdm'
+            ? { type: d.type, url: d.url, credentials: `credentials/${d.name}.yaml`, tls: { sha256: certFingerprintSha256(d.handle.certPem) }, poll_interval_s: 0.1 }
+            : {
+                type: d.type, url: d.url, credentials: `credentials/${d.name}.yaml`, tls: { sha256: certFingerprintSha256(d.handle.certPem) },
+                commit: { description: 'fwcert lab renewal', admin: 'fwcert' }, poll_interval_s: 0.1,
+              },
+        ]),
+      ),
+      profiles_dir: 'profiles',
+    };
+    const configPath = join(dir, 'fwcert.yaml');
+    write(configPath, `# Written by \`fwcert lab up\`: the lab's CA and firewalls on 127.0.0.1.\n${stringify(config)}`);
+    for (const p of labProfiles(devices, opts.certsPerDevice ?? 1)) write(join(dir, 'profiles', `${p.name as string}.yaml`), stringify(p));
+    const labJsonPath = join(dir, 'lab.json');
+    write(
+      labJsonPath,
+      `${JSON.stringify(
+        {
+          scm: { url: scm.baseUrl },
+          devices: devices.map((d) => ({ name: d.name, type: d.type, url: d.url, services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}) })),
+          caBundle: join(dir, 'trust', 'lab-ca.pem'),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return {
+      dir, configPath, labJsonPath, ca, scm, devices,
+      close: async () => {
+        await Promise.all(started.map((h) => h.close().catch(() => undefined)));
+      },
+    };
+  } catch (e) {
+    await Promise.all(started.map((h) => h.close().catch(() => undefined)));
+    throw e;
+  }
+}
