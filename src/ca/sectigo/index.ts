@@ -1,0 +1,44 @@
+// Registration of the Sectigo SCM issuer: config schemas + factory (auth headers, HTTP client).
+import { ConfigError } from '../../core/errors.js';
+import { registerSecret } from '../../core/redact.js';
+import { HttpClient } from '../../http/client.js';
+import type { IssuerType } from '../issuer.js';
+import { SectigoScmIssuer } from './issuer.js';
+import { credentialsSchema, optionsSchema, profileOptionsSchema } from './schemas.js';
+import type { SectigoCredentials, SectigoOptions } from './schemas.js';
+
+export { SectigoScmIssuer } from './issuer.js';
+export { credentialsSchema, optionsSchema, profileOptionsSchema } from './schemas.js';
+export type { SectigoCredentials, SectigoOptions, SectigoProfileOptions } from './schemas.js';
+
+export const sectigoIssuerType: IssuerType<SectigoOptions, SectigoCredentials> = {
+  type: 'sectigo-scm',
+  profileKey: 'sectigo',
+  optionsSchema,
+  credentialsSchema,
+  profileOptionsSchema,
+  create(ctx, { options, credentials, tls }) {
+    if (!credentials) {
+      throw new ConfigError(`cas.${ctx.name}: Sectigo SCM needs credentials: login plus password, or login plus client_cert_pem/client_key_pem`);
+    }
+    const onPrivate = new URL(options.url).pathname.includes('/private/');
+    const headers: Record<string, string> = { login: credentials.login, customerUri: options.customer_uri };
+    let trust = tls;
+    if ('password' in credentials) {
+      registerSecret(credentials.password);
+      headers.password = credentials.password;
+      if (onPrivate) {
+        ctx.log.warn({ ca: ctx.name }, `cas.${ctx.name}: url contains /private, which SCM reserves for client-certificate login; password login uses ${options.url.replace('/private/', '/')}`);
+      }
+    } else {
+      // Certificate login: TLS client certificate + login/customerUri headers, no password (reference §2).
+      registerSecret(credentials.client_key_pem);
+      trust = { ...tls, clientCertPem: credentials.client_cert_pem, clientKeyPem: credentials.client_key_pem };
+      if (!onPrivate) {
+        ctx.log.warn({ ca: ctx.name }, `cas.${ctx.name}: client-certificate login needs the /private base, e.g. https://cert-manager.com/private/api/ssl/v1; ${options.url} will likely answer "Unknown user"`);
+      }
+    }
+    const http = new HttpClient({ baseUrl: options.url, tls: trust, name: `${ctx.name} (Sectigo SCM)`, log: ctx.log });
+    return new SectigoScmIssuer(ctx.name, options, http, headers, ctx.log);
+  },
+};

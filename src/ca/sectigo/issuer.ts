@@ -1,0 +1,196 @@
+// The Sectigo SCM issuer: enroll or renew by id, collect until issued, revoke, status, check.
+import { CaError, ConfigError, errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { HttpClient } from '../../http/client.js';
+import { orderChain, splitPemCertificates } from '../../pki/index.js';
+import type { KeySpec } from '../../pki/types.js';
+import type { CaRef, CollectResult, IssueProfile, Issuer, RevocationReason } from '../issuer.js';
+import { ScmApi } from './api.js';
+import { checkAccount } from './check.js';
+import type { CheckProfile } from './check.js';
+import {
+  ALREADY_REVOKED_CODE,
+  PENDING_CODES,
+  PREFIX,
+  RENEW_REFUSED_CODES,
+  ScmError,
+  UNKNOWN_ID_CODES,
+} from './errors.js';
+import { orderFingerprint, renewBlocker } from './renewal.js';
+import { buildEnrollBody, buildRevokeBody, mapCertificateStatus, parseSslId } from './requests.js';
+import type { CertificateStatus, EnrollBody } from './requests.js';
+import { profileOptionsSchema } from './schemas.js';
+import type { SectigoOptions, SectigoProfileOptions } from './schemas.js';
+
+/**
+ * `pemia` = leaf first, then its issuers, in ONE request. The chain formats (`pem`, `x509`) are
+ * root first (Pitfall 5) and `x509CO` + `x509IOR` would cost two calls for the same result. The
+ * order is still checked with orderChain, because tenants and SCM versions differ.
+ */
+const COLLECT_FORMAT = 'pemia';
+
+/** SCM profiles decide what they accept; these are the sizes and curves SCM profiles offer. */
+const KEY_TYPES: KeySpec[] = [
+  { type: 'rsa', size: 2048 },
+  { type: 'rsa', size: 3072 },
+  { type: 'rsa', size: 4096 },
+  { type: 'ecdsa', curve: 'P-256' },
+  { type: 'ecdsa', curve: 'P-384' },
+];
+
+export class SectigoScmIssuer implements Issuer {
+  readonly capabilities = { keyTypes: KEY_TYPES, revoke: true, renewById: true };
+  /** How often and how long the engine should call collect() after a submit (options.collect). */
+  readonly collectWindow: { intervalMs: number; maxWaitMs: number };
+  private readonly api: ScmApi;
+
+  constructor(
+    readonly name: string,
+    private readonly options: SectigoOptions,
+    private readonly http: HttpClient,
+    authHeaders: Record<string, string>,
+    private readonly log: Logger,
+  ) {
+    this.api = new ScmApi(http, authHeaders);
+    this.collectWindow = { intervalMs: options.collect.interval_s * 1000, maxWaitMs: options.collect.max_wait_s * 1000 };
+  }
+
+  async submit(req: Parameters<Issuer['submit']>[0]): Promise<CaRef> {
+    const options = this.profileOptions(req.profile);
+    const body = buildEnrollBody({
+      orgId: this.options.org_id,
+      csrPem: req.csrPem,
+      cn: req.csr.subject.cn,
+      names: req.csr.sans,
+      profileName: req.profile.name,
+      options,
+    });
+    const fingerprint = orderFingerprint(body, req.csr.subject.cn, req.csr.sans);
+
+    if (req.previous) {
+      const renewed = await this.tryRenewById(req.previous, body, fingerprint);
+      if (renewed) return renewed;
+    }
+    const res = await this.api.enroll(body);
+    const sslId = checkedSslId(res?.sslId, 'enroll');
+    this.log.info({ ca: this.name, profile: req.profile.name, sslId }, `SCM enrolled sslId ${sslId} (cert type ${body.certType}, term ${body.term} days)`);
+    const extra: Record<string, string> = { ...fingerprint };
+    if (typeof res.renewId === 'string' && res.renewId) extra.renewId = res.renewId;
+    return { ca: this.name, id: String(sslId), extra };
+  }
+
+  /** renewById when the previous order can carry the new request; undefined = enroll instead. */
+  private async tryRenewById(previous: CaRef, body: EnrollBody, fingerprint: Record<string, string>): Promise<CaRef | undefined> {
+    const blocker = renewBlocker(previous, this.name, fingerprint);
+    if (blocker) {
+      this.log.info({ ca: this.name, previous: previous.id }, `not renewing SCM certificate ${previous.id} by id (${blocker}); enrolling a new one`);
+      return undefined;
+    }
+    const previousId = parseSslId(previous.id)!;
+    try {
+      const res = await this.api.renewById(previousId, body.csr);
+      const sslId = checkedSslId(res?.sslId, `renew of ${previousId}`);
+      this.log.info({ ca: this.name, previous: previousId, sslId }, `SCM renewed sslId ${previousId} as sslId ${sslId}`);
+      return { ca: this.name, id: String(sslId), extra: { ...fingerprint } };
+    } catch (e) {
+      const why = e instanceof ScmError && e.scmCode !== undefined ? RENEW_REFUSED_CODES.get(e.scmCode) : undefined;
+      if (!why) throw e;
+      this.log.warn(
+        { ca: this.name, previous: previousId, code: (e as ScmError).scmCode },
+        `SCM refused renewById for sslId ${previousId}: ${(e as ScmError).scmCode} ${(e as ScmError).description} (${why}); enrolling a new certificate instead`,
+      );
+      return undefined;
+    }
+  }
+
+  async collect(ref: CaRef): Promise<CollectResult> {
+    const sslId = this.sslIdOf(ref, 'collect');
+    const retryAfterMs = this.collectWindow.intervalMs;
+    let text: string;
+    try {
+      text = (await this.api.collect(sslId, COLLECT_FORMAT)).text();
+    } catch (e) {
+      if (e instanceof ScmError && e.status === 400 && e.scmCode !== undefined && PENDING_CODES.has(e.scmCode)) {
+        return { state: 'pending', retryAfterMs, detail: e.description || `not issued yet (${e.scmCode})` };
+      }
+      // Everything else already reads "collect of N failed: <code> <description>": -110 (revoked)
+      // is final, 5xx and -195 are marked retryable.
+      throw e;
+    }
+    // Some tenants answer 200 with an empty file until the CA has signed (seen by Keyfactor and sguidia clients).
+    if (!text.trim()) return { state: 'pending', retryAfterMs, detail: 'SCM returned an empty certificate file; not issued yet' };
+    const pems = splitPemCertificates(text);
+    if (pems.length === 0) {
+      throw new CaError(`${PREFIX}: collect of ${sslId} failed: the answer holds no PEM certificate (${text.trim().slice(0, 80)}…)`, undefined, false);
+    }
+    try {
+      const { leaf, chain } = orderChain(pems);
+      return { state: 'issued', leafPem: leaf, chainPem: chain };
+    } catch (e) {
+      throw new CaError(`${PREFIX}: collect of ${sslId} failed: the answer is not one certificate chain: ${errorMessage(e)}`, undefined, false);
+    }
+  }
+
+  async revoke(ref: CaRef, reason: RevocationReason): Promise<void> {
+    const sslId = this.sslIdOf(ref, 'revoke');
+    try {
+      await this.api.revoke(sslId, buildRevokeBody(reason));
+      this.log.info({ ca: this.name, sslId, reason }, `SCM revoked sslId ${sslId} (${reason})`);
+    } catch (e) {
+      if (e instanceof ScmError && e.scmCode === ALREADY_REVOKED_CODE) {
+        this.log.info({ ca: this.name, sslId }, `SCM sslId ${sslId} was already revoked`);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  async status(ref: CaRef): Promise<CertificateStatus> {
+    const sslId = this.sslIdOf(ref, 'status');
+    try {
+      const details = await this.api.details(sslId);
+      const status = mapCertificateStatus(details?.status);
+      if (status === 'unknown') this.log.debug({ ca: this.name, sslId, scmStatus: details?.status }, `SCM status of ${sslId}: ${String(details?.status)}`);
+      return status;
+    } catch (e) {
+      // A certificate SCM no longer knows is not an error for a status query.
+      if (e instanceof ScmError && (e.status === 404 || (e.scmCode !== undefined && UNKNOWN_ID_CODES.has(e.scmCode)))) {
+        this.log.warn({ ca: this.name, sslId }, `SCM does not know sslId ${sslId}: ${e.description}`);
+        return 'unknown';
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Read-only checks for `fwcert check`: login, the organization's certificate profiles and, for
+   * the given certificate profiles, cert_type, term, key type and mandatory custom fields.
+   * Returns what is fine; throws one CaError listing every problem found.
+   */
+  check(profiles: CheckProfile[] = []): Promise<string[]> {
+    return checkAccount(this.api, this.name, this.options, profiles);
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+
+  private profileOptions(profile: IssueProfile): SectigoProfileOptions {
+    const parsed = profileOptionsSchema.safeParse(profile.caOptions);
+    if (!parsed.success) {
+      throw new ConfigError(`profile ${profile.name}: sectigo section is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'sectigo'}: ${i.message}`).join('; ')}`);
+    }
+    return parsed.data;
+  }
+
+  private sslIdOf(ref: CaRef, operation: string): number {
+    const id = parseSslId(ref.id);
+    if (id === undefined) throw new CaError(`${PREFIX}: ${operation} failed: "${ref.id}" is not an SCM sslId (a positive number)`);
+    return id;
+  }
+}
+
+function checkedSslId(value: unknown, operation: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
+  throw new CaError(`${PREFIX}: ${operation} failed: the answer carries no sslId`, undefined, true);
+}
