@@ -39,6 +39,8 @@ export interface CertInfo {
   /** DNS names and IP addresses from subjectAltName, in certificate order. */
   sans: string[];
   keySpec?: KeySpec;
+  /** "RSA-2048", "ECDSA-P-384", also for keys without a KeySpec ("RSA-1024", "ed25519"): for reports. */
+  keyDescription?: string;
   /** SHA-256 hex (lower case) of the SubjectPublicKeyInfo DER: equal keys, equal value. */
   publicKeySha256: string;
   /** SHA-256 of the whole certificate DER, "AB:CD:..." as openssl prints it. */

@@ -1,0 +1,81 @@
+// Orders a bag of certificates into leaf -> issuer -> ... -> root. CAs hand out root-first
+// bundles (Sectigo x509IO), devices and PKCS#12 files leaf-first or shuffled; installs need
+// leaf first (PAN-OS rejects bundles that lead with the wrong certificate).
+import { X509Certificate } from 'node:crypto';
+import { splitPemCertificates } from './pem.js';
+
+interface Node {
+  pem: string;
+  cert: X509Certificate;
+}
+
+/** True when `parent` issued `child`: names/AKI match (OpenSSL's rules) and the signature verifies. */
+function issuedBy(child: Node, parent: Node): boolean {
+  if (child === parent) return false;
+  try {
+    return child.cert.checkIssued(parent.cert) && child.cert.verify(parent.cert.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+function isSelfIssued(n: Node): boolean {
+  return n.cert.subject === n.cert.issuer;
+}
+
+/** Same CA in another form (re-issued or cross-signed): same subject and same key. */
+function sameCa(a: Node, b: Node): boolean {
+  return a.cert.subject === b.cert.subject && a.cert.publicKey.equals(b.cert.publicKey);
+}
+
+function label(n: Node): string {
+  return `"${n.cert.subject.replace(/\n/g, ', ')}"`;
+}
+
+/**
+ * Leaf first, then each issuer in turn. Accepts any order and bundles with several blocks per
+ * string; drops exact duplicates and alternative copies of a CA already in the chain.
+ * Throws when the set is empty or is not one chain (two leaves, or a stray certificate).
+ */
+export function orderChain(pems: string[]): { leaf: string; chain: string[] } {
+  const nodes: Node[] = [];
+  const seen = new Set<string>();
+  for (const pem of pems.flatMap((p) => splitPemCertificates(p))) {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(pem);
+    } catch {
+      throw new Error('certificate chain: one of the certificates cannot be parsed');
+    }
+    if (seen.has(cert.fingerprint256)) continue;
+    seen.add(cert.fingerprint256);
+    nodes.push({ pem, cert });
+  }
+  if (nodes.length === 0) throw new Error('certificate chain: no certificates given');
+
+  // A leaf is the certificate that issued none of the others.
+  const leaves = nodes.filter((n) => !nodes.some((o) => issuedBy(o, n)));
+  if (leaves.length === 0) throw new Error('certificate chain: no end certificate (every certificate issued another one)');
+  if (leaves.length > 1) {
+    throw new Error(`certificate chain: not one chain, ${leaves.length} end certificates: ${leaves.map(label).join(', ')}`);
+  }
+
+  const ordered: Node[] = [leaves[0]!];
+  const used = new Set<Node>(ordered);
+  for (let cur = leaves[0]!; !isSelfIssued(cur); ) {
+    const candidates = nodes.filter((n) => !used.has(n) && issuedBy(cur, n));
+    if (candidates.length === 0) break;
+    // Prefer a cross-signed copy over a self-signed one: it leads further up.
+    const next = candidates.find((c) => !isSelfIssued(c)) ?? candidates[0]!;
+    ordered.push(next);
+    used.add(next);
+    cur = next;
+  }
+
+  for (const n of nodes) {
+    if (used.has(n)) continue;
+    if (ordered.some((o) => sameCa(o, n))) continue;
+    throw new Error(`certificate chain: ${label(n)} is not an issuer of ${label(ordered[0]!)}`);
+  }
+  return { leaf: ordered[0]!.pem, chain: ordered.slice(1).map((n) => n.pem) };
+}

@@ -1,0 +1,64 @@
+// PKCS#10 certificate requests: made from a profile's subject/SANs and a local key, and parsed
+// (CSRs generated on a device are read back to learn their names and key).
+import { createPublicKey } from 'node:crypto';
+import { importSigner, keySpecOf, spkiSha256, validateKeySpec } from './keys.js';
+import { nameToSubject, sanExtension, sanListFor, sansOf, subjectToName, validateSubject } from './names.js';
+import { keySpecLabel, sameKeySpec, type CsrInfo, type CsrSpec } from './types.js';
+import { x509 } from './x509-lib.js';
+
+/** Creates a PEM CSR signed with `privateKeyPem`; the key must be of the kind `spec.key` asks for. */
+export async function createCsr(spec: CsrSpec, privateKeyPem: string): Promise<string> {
+  validateKeySpec(spec.key);
+  validateSubject(spec.subject);
+  const sans = sanListFor(spec.subject.cn, spec.sans ?? []);
+  if (!spec.subject.cn && sans.length === 0) throw new Error('a CSR needs a subject CN or at least one subjectAltName');
+  const signer = await importSigner(privateKeyPem);
+  if (!sameKeySpec(signer.spec, spec.key)) {
+    throw new Error(`the private key is ${keySpecLabel(signer.spec)} but ${keySpecLabel(spec.key)} was asked for`);
+  }
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: subjectToName(spec.subject),
+    keys: { privateKey: signer.privateKey, publicKey: signer.publicKey },
+    signingAlgorithm: signer.algorithm,
+    extensions: sans.length ? [sanExtension(sans)] : [],
+  });
+  return withNewline(csr.toString('pem'));
+}
+
+/** Reads a PEM CSR ("CERTIFICATE REQUEST" or the older "NEW CERTIFICATE REQUEST" label). */
+export function loadCsr(pem: string): x509.Pkcs10CertificateRequest {
+  if (typeof pem !== 'string' || !/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(pem)) {
+    throw new Error('not a PEM certificate request');
+  }
+  try {
+    return new x509.Pkcs10CertificateRequest(pem.replace(/NEW CERTIFICATE REQUEST/g, 'CERTIFICATE REQUEST'));
+  } catch {
+    throw new Error('unreadable certificate request (corrupt PEM)');
+  }
+}
+
+export function parseCsr(pem: string): CsrInfo {
+  const csr = loadCsr(pem);
+  const spki = csr.publicKey.rawData;
+  return {
+    subject: nameToSubject(csr.subjectName),
+    sans: sansOf(csrSanExtension(csr)),
+    keySpec: keySpecOf(createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' })),
+    publicKeySha256: spkiSha256(spki),
+  };
+}
+
+/** Checks the CSR's self-signature (a CSR altered in transit or built wrongly fails). */
+export async function verifyCsrSignature(pem: string): Promise<boolean> {
+  return loadCsr(pem).verify();
+}
+
+/** The CSR's requested subjectAltName extension (from its extensionRequest attribute), if any. */
+export function csrSanExtension(csr: x509.Pkcs10CertificateRequest): x509.SubjectAlternativeNameExtension | null {
+  const ext = csr.getExtension('2.5.29.17');
+  return ext instanceof x509.SubjectAlternativeNameExtension ? ext : ext ? new x509.SubjectAlternativeNameExtension(ext.rawData) : null;
+}
+
+function withNewline(s: string): string {
+  return s.endsWith('\n') ? s : `${s}\n`;
+}

@@ -1,0 +1,152 @@
+// Key generation and the small facts about keys the rest of pki/ needs (type, size/curve,
+// signature hash, SPKI digest). node:crypto does the work: async keygen keeps RSA-4096 off the
+// event loop, and PKCS#8 PEM is what every device API accepts.
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair as nodeGenerateKeyPair, type KeyObject } from 'node:crypto';
+import type { EcCurve, KeySpec, RsaSize } from './types.js';
+import { subtle, type CryptoKey } from './x509-lib.js';
+
+type PemPair = { publicKey: string; privateKey: string };
+
+/** node's generateKeyPair with a PEM result, as a promise (the worker pool keeps RSA off the event loop). */
+function generatePem(options: { type: 'rsa'; modulusLength: number } | { type: 'ec'; namedCurve: string }): Promise<PemPair> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, publicKey: string, privateKey: string) => (err ? reject(err) : resolve({ publicKey, privateKey }));
+    if (options.type === 'rsa') {
+      nodeGenerateKeyPair('rsa', { modulusLength: options.modulusLength, publicExponent: 0x10001, ...PEM_ENCODING }, done);
+    } else {
+      nodeGenerateKeyPair('ec', { namedCurve: options.namedCurve, ...PEM_ENCODING }, done);
+    }
+  });
+}
+
+const PEM_ENCODING = {
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+} as const;
+
+export const RSA_SIZES: readonly RsaSize[] = [2048, 3072, 4096];
+export const EC_CURVES: readonly EcCurve[] = ['P-256', 'P-384', 'P-521'];
+
+/** OpenSSL's curve names, as reported by KeyObject.asymmetricKeyDetails.namedCurve. */
+const OPENSSL_CURVE: Record<string, EcCurve> = {
+  prime256v1: 'P-256',
+  'P-256': 'P-256',
+  secp384r1: 'P-384',
+  'P-384': 'P-384',
+  secp521r1: 'P-521',
+  'P-521': 'P-521',
+};
+
+/** Throws a readable Error for a key spec fwcert cannot make (config typos end up here). */
+export function validateKeySpec(spec: KeySpec): void {
+  const s = spec as { type?: unknown; size?: unknown; curve?: unknown };
+  if (s?.type === 'rsa') {
+    if (!RSA_SIZES.includes(s.size as RsaSize)) {
+      throw new Error(`unsupported RSA key size ${String(s.size)}: allowed ${RSA_SIZES.join(', ')}`);
+    }
+    return;
+  }
+  if (s?.type === 'ecdsa') {
+    if (!EC_CURVES.includes(s.curve as EcCurve)) {
+      throw new Error(`unsupported ECDSA curve ${String(s.curve)}: allowed ${EC_CURVES.join(', ')}`);
+    }
+    return;
+  }
+  throw new Error(`unsupported key type ${String(s?.type)}: allowed rsa, ecdsa`);
+}
+
+export async function generateKeyPair(spec: KeySpec): Promise<{ privateKeyPem: string; publicKeyPem: string }> {
+  validateKeySpec(spec);
+  const pair = await generatePem(spec.type === 'rsa' ? { type: 'rsa', modulusLength: spec.size } : { type: 'ec', namedCurve: spec.curve });
+  return { privateKeyPem: pair.privateKey, publicKeyPem: pair.publicKey };
+}
+
+/** Parses a private key PEM (PKCS#8, or PKCS#1/SEC1 from older tools); never echoes the key. */
+export function loadPrivateKey(pem: string): KeyObject {
+  if (typeof pem !== 'string' || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    throw new Error('not a PEM private key');
+  }
+  if (pem.includes('ENCRYPTED')) throw new Error('the private key is encrypted; decrypt it first');
+  try {
+    return createPrivateKey({ key: pem, format: 'pem' });
+  } catch {
+    throw new Error('unreadable private key (corrupt PEM or unsupported key type)');
+  }
+}
+
+/** KeySpec of a key, or undefined for keys fwcert does not make (RSA-1024, Ed25519 ...). */
+export function keySpecOf(key: KeyObject): KeySpec | undefined {
+  const d = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa') {
+    const size = d.modulusLength as RsaSize | undefined;
+    return size && RSA_SIZES.includes(size) ? { type: 'rsa', size } : undefined;
+  }
+  if (key.asymmetricKeyType === 'ec') {
+    const curve = OPENSSL_CURVE[d.namedCurve ?? ''];
+    return curve ? { type: 'ecdsa', curve } : undefined;
+  }
+  return undefined;
+}
+
+/** "RSA-2048", "ECDSA-P-384", "RSA-1024", "ed25519": for reports, including keys without a KeySpec. */
+export function describeKey(key: KeyObject): string {
+  const d = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa') return `RSA-${d.modulusLength ?? '?'}`;
+  if (key.asymmetricKeyType === 'ec') return `ECDSA-${OPENSSL_CURVE[d.namedCurve ?? ''] ?? d.namedCurve ?? '?'}`;
+  return key.asymmetricKeyType ?? 'unknown';
+}
+
+/** SubjectPublicKeyInfo DER of a private or public key. */
+export function spkiDer(key: KeyObject): Buffer {
+  const pub = key.type === 'private' ? createPublicKey(key) : key;
+  return pub.export({ type: 'spki', format: 'der' });
+}
+
+/** Lower-case hex SHA-256 of SPKI DER: the identity of a key pair across CSR, cert and device. */
+export function spkiSha256(spkiDerBytes: Uint8Array | ArrayBuffer): string {
+  const bytes = spkiDerBytes instanceof ArrayBuffer ? new Uint8Array(spkiDerBytes) : spkiDerBytes;
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * The hash a signature made with this key uses. P-521 pairs with SHA-512 as RFC 5480 section 4
+ * recommends (openssl verifies it, and so do SHA-384 signatures, but this is the usual pairing).
+ */
+export function signatureHash(spec: KeySpec): 'SHA-256' | 'SHA-384' | 'SHA-512' {
+  if (spec.type === 'rsa') return 'SHA-256';
+  return spec.curve === 'P-256' ? 'SHA-256' : spec.curve === 'P-384' ? 'SHA-384' : 'SHA-512';
+}
+
+export interface WebSigner {
+  spec: KeySpec;
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  /** Algorithm to pass as signingAlgorithm to @peculiar/x509 generators. */
+  algorithm: { name: string; hash: string };
+}
+
+/** Imports a PEM private key into WebCrypto (what @peculiar/x509 signs with). RSA keys sign PKCS#1 v1.5. */
+export async function importSigner(privateKeyPem: string): Promise<WebSigner> {
+  const key = loadPrivateKey(privateKeyPem);
+  const spec = keySpecOf(key);
+  if (!spec) throw new Error(`cannot sign with a ${describeKey(key)} key: use RSA 2048/3072/4096 or ECDSA P-256/P-384/P-521`);
+  const hash = signatureHash(spec);
+  const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
+  const spki = spkiDer(key);
+  if (spec.type === 'rsa') {
+    const alg = { name: 'RSASSA-PKCS1-v1_5', hash };
+    return {
+      spec,
+      privateKey: await subtle.importKey('pkcs8', pkcs8, alg, false, ['sign']),
+      publicKey: await subtle.importKey('spki', spki, alg, true, ['verify']),
+      algorithm: alg,
+    };
+  }
+  const alg = { name: 'ECDSA', namedCurve: spec.curve };
+  return {
+    spec,
+    privateKey: await subtle.importKey('pkcs8', pkcs8, alg, false, ['sign']),
+    publicKey: await subtle.importKey('spki', spki, alg, true, ['verify']),
+    algorithm: { name: 'ECDSA', hash },
+  };
+}

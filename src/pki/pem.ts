@@ -1,0 +1,36 @@
+// PEM <-> DER helpers. Bundles from CAs and devices arrive with CRLF, blank lines, text before
+// blocks ("subject=..." from openssl), so parsing is lenient and output is normalised.
+
+const CERT_BLOCK = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
+
+/** Wraps DER in a PEM block with 64-character lines and a trailing newline. */
+export function derToPem(der: Uint8Array | ArrayBuffer, label: string): string {
+  const b64 = Buffer.from(der instanceof ArrayBuffer ? new Uint8Array(der) : der).toString('base64');
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+/** DER of the first PEM block with the given label; a clear Error when there is none. */
+export function pemToDer(pem: string, label: string): Buffer {
+  const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`);
+  const m = re.exec(pem);
+  if (!m) throw new Error(`no "${label}" PEM block found`);
+  const der = Buffer.from(m[1]!.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
+  if (der.length === 0) throw new Error(`empty "${label}" PEM block`);
+  return der;
+}
+
+/** Every CERTIFICATE block in `text`, each normalised (LF line ends, 64-char lines, trailing newline). */
+export function splitPemCertificates(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(CERT_BLOCK)) {
+    const der = Buffer.from(m[1]!.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
+    if (der.length > 0) out.push(derToPem(der, 'CERTIFICATE'));
+  }
+  return out;
+}
+
+/** The single certificate in `pem` as DER; Error when there is none. */
+export function certificateDer(pem: string): Buffer {
+  return pemToDer(pem, 'CERTIFICATE');
+}
