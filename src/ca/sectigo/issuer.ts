@@ -42,6 +42,10 @@ export class SectigoScmIssuer implements Issuer {
   readonly capabilities = { keyTypes: KEY_TYPES, revoke: true, renewById: true };
   /** How often and how long the engine should call collect() after a submit (options.collect). */
   readonly collectWindow: { intervalMs: number; maxWaitMs: number };
+  /** The engine's per-run wait for a pending order (options.collect.max_wait_s). */
+  get collectWaitMs(): number {
+    return this.collectWindow.maxWaitMs;
+  }
   private readonly api: ScmApi;
 
   constructor(

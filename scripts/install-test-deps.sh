@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite runs for real: gpg (OpenPGP interop), openssl (CSR and
+# chain checks), pebble (ACME server) and bind9 (DNS-01 with RFC 2136 + TSIG). Idempotent.
+set -euo pipefail
+pkgs=(gnupg openssl pebble bind9 bind9-dnsutils)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# bind9's package starts a system named on port 53; the tests run their own on random ports.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet named 2>/dev/null; then
+  ${SUDO:-} systemctl stop named || true
+fi
+echo "test dependencies present: ${pkgs[*]}"
