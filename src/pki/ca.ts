@@ -5,9 +5,9 @@ import { createPublicKey, randomBytes } from 'node:crypto';
 import { loadCertificate } from './certificate.js';
 import { csrSanExtension, loadCsr } from './csr.js';
 import { generateKeyPair, importSigner, type WebSigner } from './keys.js';
-import { nameToSubject, sanExtension, sanListFor, subjectToName, validateSubject, classifySan } from './names.js';
+import { classifySan, nameToSubject, sanExtension, sanListFor, subjectToName, validateSubject } from './names.js';
 import { keyMatchesCertificate } from './pair.js';
-import type { KeySpec, SubjectSpec } from './types.js';
+import { keySpecLabel, sameKeySpec, type KeySpec, type SubjectSpec } from './types.js';
 import { x509 } from './x509-lib.js';
 
 const DAY_MS = 86_400_000;
@@ -76,12 +76,17 @@ export async function createCa(opts: {
   issuer?: { certPem: string; keyPem: string };
   /** basicConstraints pathLen; default none for a root, 0 for an intermediate (it signs leaves only). */
   pathLength?: number;
+  /** Certify an existing CA key (renewing a CA certificate, cross-signing) instead of making a new one. */
+  keyPem?: string;
 }): Promise<{ certPem: string; keyPem: string }> {
   validateSubject(opts.subject);
   if (!opts.subject.cn && !opts.subject.o) throw new Error('a CA subject needs a cn or an o');
   const validity = validityOf({ days: opts.days }, opts.days);
-  const { privateKeyPem } = await generateKeyPair(opts.key ?? DEFAULT_KEY);
+  const privateKeyPem = opts.keyPem ?? (await generateKeyPair(opts.key ?? DEFAULT_KEY)).privateKeyPem;
   const self = await importSigner(privateKeyPem);
+  if (opts.keyPem && opts.key && !sameKeySpec(opts.key, self.spec)) {
+    throw new Error(`keyPem is ${keySpecLabel(self.spec)} but key asks for ${keySpecLabel(opts.key)}`);
+  }
   const parent = opts.issuer ? await loadIssuer(opts.issuer.certPem, opts.issuer.keyPem) : undefined;
   const parentPathLength = parent?.cert.getExtension(x509.BasicConstraintsExtension)?.pathLength;
   if (parentPathLength === 0) throw new Error(`the issuer "${parent!.cert.subject}" has pathlen 0 and may not sign CA certificates`);
@@ -150,7 +155,7 @@ export async function issueCertificate(opts: {
     const csrSan = csrSanExtension(csr);
     sans = csrSan
       ? csrSan.names.items.filter((n) => n.type === 'dns' || n.type === 'ip').map((n) => classifySan(n.value))
-      : sanListFor(nameToSubject(csr.subjectName).cn, []);
+      : sanListFor((opts.subject ?? nameToSubject(csr.subjectName)).cn, []);
   }
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),

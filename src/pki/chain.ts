@@ -34,7 +34,8 @@ function label(n: Node): string {
 
 /**
  * Leaf first, then each issuer in turn. Accepts any order and bundles with several blocks per
- * string; drops exact duplicates and alternative copies of a CA already in the chain.
+ * string; drops exact duplicates and alternative (cross-signed) paths: with several issuers of
+ * the same name and key, the first that continues the chain wins.
  * Throws when the set is empty or is not one chain (two leaves, or a stray certificate).
  */
 export function orderChain(pems: string[]): { leaf: string; chain: string[] } {
@@ -72,10 +73,20 @@ export function orderChain(pems: string[]): { leaf: string; chain: string[] } {
     cur = next;
   }
 
-  for (const n of nodes) {
-    if (used.has(n)) continue;
-    if (ordered.some((o) => sameCa(o, n))) continue;
-    throw new Error(`certificate chain: ${label(n)} is not an issuer of ${label(ordered[0]!)}`);
+  // What is left is an alternative path (a cross-signed copy of a CA on the chain and whatever
+  // issued that copy), which is dropped, or a certificate unrelated to this leaf, which is an error.
+  const related = new Set<Node>(ordered);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const n of nodes) {
+      if (related.has(n)) continue;
+      if ([...related].some((r) => sameCa(r, n) || issuedBy(r, n))) {
+        related.add(n);
+        grew = true;
+      }
+    }
   }
+  const stray = nodes.find((n) => !related.has(n));
+  if (stray) throw new Error(`certificate chain: ${label(stray)} is not an issuer of ${label(ordered[0]!)}`);
   return { leaf: ordered[0]!.pem, chain: ordered.slice(1).map((n) => n.pem) };
 }

@@ -5,6 +5,11 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPair as nodeG
 import type { EcCurve, KeySpec, RsaSize } from './types.js';
 import { subtle, type CryptoKey } from './x509-lib.js';
 
+const PEM_ENCODING = {
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+} as const;
+
 type PemPair = { publicKey: string; privateKey: string };
 
 /** node's generateKeyPair with a PEM result, as a promise (the worker pool keeps RSA off the event loop). */
@@ -18,11 +23,6 @@ function generatePem(options: { type: 'rsa'; modulusLength: number } | { type: '
     }
   });
 }
-
-const PEM_ENCODING = {
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-} as const;
 
 export const RSA_SIZES: readonly RsaSize[] = [2048, 3072, 4096];
 export const EC_CURVES: readonly EcCurve[] = ['P-256', 'P-384', 'P-521'];

@@ -32,7 +32,6 @@ const DNS_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 export function isDnsName(name: string): boolean {
   if (name.length === 0 || name.length > 253) return false;
   const labels = name.split('.');
-  if (labels.length < 1) return false;
   return labels.every((label, i) => (i === 0 && label === '*' && labels.length > 1) || DNS_LABEL.test(label));
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import {
   createCa,
@@ -83,6 +84,30 @@ describe('orderChain', () => {
 
   it('throws for a gap in the chain (intermediate missing)', () => {
     assert.throws(() => orderChain([leaf, inter1.certPem]), /not one chain, 2 end certificates/);
+  });
+});
+
+describe('orderChain with a cross-signed intermediate', () => {
+  it('follows one path and drops the alternative copy and its issuer', async () => {
+    const cross = await createCa({ subject: { cn: 'Intermediate 2' }, days: 100, issuer: otherRoot, keyPem: inter2.keyPem });
+    for (const input of [
+      [root.certPem, cross.certPem, otherRoot.certPem, inter1.certPem, inter2.certPem, leaf],
+      [leaf, inter2.certPem, inter1.certPem, root.certPem, cross.certPem, otherRoot.certPem],
+    ]) {
+      const r = orderChain(input);
+      assert.equal(cn(r.leaf), 'leaf.example.com');
+      const path = [r.leaf, ...r.chain].map((p) => new X509Certificate(p));
+      for (let i = 1; i < path.length; i++) assert.ok(path[i - 1]!.checkIssued(path[i]!), `element ${i} issued element ${i - 1}`);
+      assert.ok(path.at(-1)!.subject === path.at(-1)!.issuer, 'ends at a root');
+    }
+  });
+
+  it('throws for certificates that issued each other but have nothing to do with the leaf', async () => {
+    const a = await createCa({ subject: { cn: 'Loop A' }, days: 10 });
+    const b = await createCa({ subject: { cn: 'Loop B' }, days: 10 });
+    const aByB = await createCa({ subject: { cn: 'Loop A' }, days: 10, issuer: b, keyPem: a.keyPem, pathLength: 1 });
+    const bByA = await createCa({ subject: { cn: 'Loop B' }, days: 10, issuer: a, keyPem: b.keyPem, pathLength: 1 });
+    assert.throws(() => orderChain([leaf, inter2.certPem, aByB.certPem, bByA.certPem]), /"CN=Loop [AB]" is not an issuer of "CN=leaf.example.com"/);
   });
 });
 

@@ -148,6 +148,16 @@ describe('createCa', () => {
     await assert.rejects(createCa({ subject: { cn: 'Too deep' }, days: 10, issuer: inter }), /pathlen 0 and may not sign CA certificates/);
   });
 
+  it('renews a CA certificate on the same key: leaves it issued verify against the new one', async () => {
+    const leaf = await issueCertificate({ csrPem: csr, issuerCertPem: root.certPem, issuerKeyPem: root.keyPem });
+    const renewed = await createCa({ subject: { cn: 'fwcert Lab Root', o: 'fwcert lab', c: 'US' }, days: 7300, keyPem: root.keyPem });
+    assert.equal(renewed.keyPem, root.keyPem);
+    assert.notEqual(parseCertificate(renewed.certPem).serial, parseCertificate(root.certPem).serial);
+    const v = openssl(['verify', '-CAfile', tmp.file('renewed.pem', renewed.certPem), tmp.file('old-leaf.pem', leaf)]);
+    assert.equal(v.status, 0, v.stderr);
+    await assert.rejects(createCa({ subject: { cn: 'x' }, days: 1, keyPem: root.keyPem, key: { type: 'rsa', size: 2048 } }), /keyPem is ECDSA-P-384 but key asks for RSA-2048/);
+  });
+
   it('builds a three-level chain when the intermediate allows it, and openssl verifies it', async () => {
     const policy = await createCa({ subject: { cn: 'Policy CA' }, days: 100, issuer: root, pathLength: 1 });
     const issuing = await createCa({ subject: { cn: 'Issuing CA' }, days: 100, issuer: policy });

@@ -123,6 +123,16 @@ describe('fromPkcs12', () => {
     assert.equal(fromPkcs12(readFileSync(`${tmp.dir}/from-openssl.p12`), PASS).keyPem, leafKey);
   });
 
+  it('handles a non-ASCII passphrase the way openssl does, both directions', () => {
+    const utf8 = 'pässwörd €';
+    const ours = tmp.file('utf8.p12', toPkcs12({ keyPem: leafKey, certPem: leaf, passphrase: utf8 }));
+    const r = openssl(['pkcs12', '-in', ours, '-passin', `pass:${utf8}`, '-nodes', '-noout']);
+    assert.equal(r.status, 0, r.stderr);
+    const r0 = openssl([...exportArgs([]).map((a) => (a === `pass:${PASS}` ? `pass:${utf8}` : a))]);
+    assert.equal(r0.status, 0, r0.stderr);
+    assert.equal(fromPkcs12(readFileSync(`${tmp.dir}/from-openssl.p12`), utf8).keyPem, leafKey);
+  });
+
   it('a wrong passphrase says so, without the passphrase', () => {
     const p12 = toPkcs12({ keyPem: leafKey, certPem: leaf, passphrase: PASS });
     assert.throws(() => fromPkcs12(p12, 'p12 pass; "quoted" $y'), (e: Error) => e.message === 'PKCS#12: wrong passphrase or corrupt file');
