@@ -25,15 +25,18 @@ export async function encryptArmored(plaintext: string, passphrase: string): Pro
   return openpgp.encrypt({ message, passwords: [passphrase], format: 'armored', config: GPG22_COMPATIBLE });
 }
 
-/** Decrypts an armored or binary OpenPGP message made with a passphrase (fwcert's or `gpg --symmetric`'s). */
+/**
+ * Decrypts an OpenPGP message made with a passphrase (fwcert's or `gpg --symmetric`'s): armored
+ * text, binary bytes, or a string holding the base64 of a binary message.
+ */
 export async function decryptArmored(data: string | Uint8Array, passphrase: string): Promise<string> {
   requirePassphrase(passphrase);
   let message: openpgp.Message<Uint8Array | string>;
   try {
-    const armored = typeof data === 'string' ? data : isArmored(data) ? Buffer.from(data).toString('utf8') : undefined;
-    message = armored !== undefined
-      ? await openpgp.readMessage({ armoredMessage: armored })
-      : await openpgp.readMessage({ binaryMessage: data as Uint8Array });
+    const bytes = typeof data === 'string' ? (data.includes(ARMOR_HEADER) ? undefined : base64Bytes(data)) : data;
+    message = bytes === undefined || isArmored(bytes)
+      ? await openpgp.readMessage({ armoredMessage: typeof data === 'string' ? data : Buffer.from(data).toString('utf8') })
+      : await openpgp.readMessage({ binaryMessage: bytes });
   } catch {
     throw new Error('not an OpenPGP message (corrupt or not encrypted)');
   }
@@ -49,6 +52,12 @@ export async function decryptArmored(data: string | Uint8Array, passphrase: stri
     // a user; none of them carry the passphrase, but a fixed message is safer still.
     throw new Error(WRONG_PASSPHRASE);
   }
+}
+
+function base64Bytes(s: string): Uint8Array {
+  const compact = s.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) throw new Error('not base64');
+  return Buffer.from(compact, 'base64');
 }
 
 function isArmored(bytes: Uint8Array): boolean {

@@ -70,6 +70,7 @@ describe('OpenPGP interoperability with gpg', () => {
       const binary = readFileSync(out);
       assert.equal(looksEncrypted(binary), true);
       assert.equal(await decryptArmored(binary, PASS), CREDENTIALS);
+      assert.equal(await decryptArmored(binary.toString('base64'), PASS), CREDENTIALS, 'base64 of the binary file');
     }
   });
 
