@@ -20,11 +20,17 @@ export function registerLab(program: Command): void {
     .option('--panos <n>', 'emulated PAN-OS firewalls', count, 1)
     .option('--deploy-ms <ms>', 'FDM deploy / PAN-OS commit job duration', Number, 300)
     .option('--scm-pending <n>', 'collect polls that answer "pending" before SCM issues', Number, 1)
-    .action((o: { dir: string; fdm: number; panos: number; deployMs: number; scmPending: number }) =>
+    .option('--latency-ms <ms>', 'delay before every emulated API answer', Number, 0)
+    .option('--certs-per-device <n>', 'certificate profiles per device in the written config', Number, 1)
+    .action((o: { dir: string; fdm: number; panos: number; deployMs: number; scmPending: number; latencyMs: number; certsPerDevice: number }) =>
       guarded(async () => {
         const l = await startLab({
-          dir: resolve(o.dir), fdm: o.fdm, panos: o.panos,
-          knobs: { scm: { pendingPolls: o.scmPending }, fdm: { deployDurationMs: o.deployMs }, panos: { commitDurationMs: o.deployMs } },
+          dir: resolve(o.dir), fdm: o.fdm, panos: o.panos, certsPerDevice: o.certsPerDevice,
+          knobs: {
+            scm: { pendingPolls: o.scmPending, latencyMs: o.latencyMs },
+            fdm: { deployDurationMs: o.deployMs, latencyMs: o.latencyMs },
+            panos: { commitDurationMs: o.deployMs, latencyMs: o.latencyMs },
+          },
         });
         process.stdout.write(`lab up: ${l.devices.length} device(s), SCM at ${l.scm.baseUrl}\n  config: ${l.configPath}\n  lab:    ${l.labJsonPath}\n`);
         for (const d of l.devices) {

@@ -4,29 +4,23 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { ConfigError } from '../core/errors.js';
-import { registerSecret } from '../core/redact.js';
+import { resolvePassphrase } from '../secrets/passphrase.js';
 import { resolveConfigPath } from '../config/load.js';
 import { decryptArmored, encryptArmored, looksEncrypted } from '../secrets/pgp.js';
 import { EXIT, guarded, type GlobalOptions } from './context.js';
 
 /** $FWCERT_PASSPHRASE, else the config's secrets.passphrase_file (read without loading the rest). */
 function passphrase(g: GlobalOptions): string {
-  const env = process.env.FWCERT_PASSPHRASE;
-  if (env) {
-    registerSecret(env);
-    return env;
-  }
   const cfgPath = resolveConfigPath({ configPath: g.config });
+  let file: string | undefined;
   if (existsSync(cfgPath)) {
     const doc = parse(readFileSync(cfgPath, 'utf8')) as { secrets?: { passphrase_file?: string } } | null;
-    const pf = doc?.secrets?.passphrase_file;
-    if (pf) {
-      const v = readFileSync(resolve(dirname(cfgPath), pf), 'utf8').split(/\r?\n/)[0]!.trim();
-      registerSecret(v);
-      if (v) return v;
-    }
+    if (doc?.secrets?.passphrase_file) file = resolve(dirname(cfgPath), doc.secrets.passphrase_file);
   }
-  throw new ConfigError('no passphrase: set $FWCERT_PASSPHRASE or secrets.passphrase_file in the config');
+  const r = resolvePassphrase({ file });
+  if (!r) throw new ConfigError('no passphrase: set $FWCERT_PASSPHRASE or secrets.passphrase_file in the config');
+  if (r.warning) process.stderr.write(`fwcert: warning: ${r.warning}\n`);
+  return r.passphrase;
 }
 
 function writeOut(out: string, text: string, force?: boolean): void {
@@ -61,7 +55,7 @@ export function registerSecrets(program: Command): void {
         if (!looksEncrypted(raw)) throw new ConfigError(`${file} is not an OpenPGP-encrypted file`);
         let plain: string;
         try {
-          plain = await decryptArmored(raw.toString('utf8'), passphrase(program.opts<GlobalOptions>()));
+          plain = await decryptArmored(raw, passphrase(program.opts<GlobalOptions>()));
         } catch {
           throw new ConfigError(`cannot decrypt ${file}: wrong passphrase or corrupt file`);
         }

@@ -29,7 +29,7 @@ export async function readCredentialsFile(path: string, where: string, passphras
       );
     }
     try {
-      text = await decryptArmored(raw.toString('latin1').includes('-----BEGIN PGP') ? raw.toString('utf8') : raw.toString('base64'), passphrase);
+      text = await decryptArmored(raw, passphrase);
     } catch {
       throw new ConfigError(`cannot decrypt credentials file ${path}: wrong passphrase or corrupt file`, where);
     }

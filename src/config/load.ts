@@ -1,10 +1,10 @@
 // Loads and validates fwcert.yaml + profile files before anything touches a device or a CA.
 // Every problem is collected and reported as "file:line: what is wrong (what is allowed)".
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
-import { registerSecret } from '../core/redact.js';
+import { resolvePassphrase } from '../secrets/passphrase.js';
 import { issuerTypes } from '../ca/registry.js';
 import { targetTypes } from '../devices/registry.js';
 import type { TlsTrust } from '../http/client.js';
@@ -68,18 +68,15 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const cfg = top!;
 
   // Passphrase: $FWCERT_PASSPHRASE wins over the configured file.
-  let passphrase = env.FWCERT_PASSPHRASE || undefined;
   const warnings: string[] = [];
-  if (!passphrase && cfg.secrets.passphrase_file) {
-    const pf = rel(cfg.secrets.passphrase_file);
-    try {
-      passphrase = readFileSync(pf, 'utf8').split(/\r?\n/)[0]!.trim() || undefined;
-      if ((statSync(pf).mode & 0o077) !== 0) warnings.push(`passphrase file ${pf} is readable by group/others; chmod 600 it`);
-    } catch {
-      problems.add(`${src.where(['secrets'], 'passphrase_file')}: passphrase file ${pf} cannot be read`);
-    }
+  let passphrase: string | undefined;
+  try {
+    const r = resolvePassphrase({ env, file: cfg.secrets.passphrase_file ? rel(cfg.secrets.passphrase_file) : undefined });
+    passphrase = r?.passphrase;
+    if (r?.warning) warnings.push(r.warning);
+  } catch (e) {
+    problems.add(`${src.where(['secrets'], 'passphrase_file')}: ${(e as Error).message}`);
   }
-  registerSecret(passphrase);
 
   const renewal: RenewalPolicy = {
     beforeDays: cfg.renewal.before_days ?? DEFAULT_RENEWAL.beforeDays,
