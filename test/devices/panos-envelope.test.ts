@@ -175,7 +175,7 @@ test('schemas: defaults, strictness, bind -> Binding[]', () => {
   assert.throws(() => panosTargetType.bindSchema.parse({ ravpn: true }));
 });
 
-test('an api_key without commit.admin is a config error (a scoped commit needs the admin name)', () => {
+test('an api_key without commit.admin is a config error (a scoped commit needs the admin name)', async () => {
   const settings = (credentials: unknown, options: unknown) => ({
     url: 'https://127.0.0.1:1',
     options: panosTargetType.optionsSchema.parse(options),
@@ -189,5 +189,5 @@ test('an api_key without commit.admin is a config error (a scoped commit needs t
   assert.equal(t.capabilities.maxNameLength, 63);
   const p = panosTargetType.create(ctx, settings({ username: 'u', password: 'p' }, { panorama: true }));
   assert.equal(p.capabilities.maxNameLength, 31);
-  return Promise.all([t.close(), p.close()]);
+  await Promise.all([t.close(), p.close()]);
 });

@@ -1,7 +1,9 @@
 // Where the configuration uses a certificate (reference section 6) and how fwcert repoints it:
 // SSL/TLS service profiles (GlobalProtect portal/gateway, management UI use these), SSL inbound
 // inspection decryption rules, the forward-trust CA, and the decryption trusted-root-CA list.
-// Only the bindings a profile names are touched.
+// Only the bindings a profile names are touched. The forward-trust slot (rsa or ecdsa) is chosen by
+// the certificate's key type (the reference shows both slots, not which one a client should pick);
+// forward-untrust is left alone.
 import { DeviceError } from '../../core/errors.js';
 import { parseCertificate } from '../../pki/index.js';
 import type { Binding } from '../target.js';

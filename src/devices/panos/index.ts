@@ -1,4 +1,7 @@
 // Device type "paloalto": PAN-OS firewalls (and Panorama's own certificates) over the XML API.
+// Not covered: Panorama templates / template stacks / device groups and the commit-all push (a
+// Panorama is managed as its own device only); decryption rules are read from one vsys rulebase
+// (vsys1 when certificates are shared).
 import { ConfigError } from '../../core/errors.js';
 import type { TargetType } from '../target.js';
 import { PanosTarget } from './device.js';
