@@ -107,6 +107,8 @@ export class HttpClient {
       cert: tls.clientCertPem,
       key: tls.clientKeyPem,
       timeout: opts.timeoutMs ?? 60_000,
+      // A resumed TLS session carries no peer certificate, so a pin could not be checked on it.
+      maxCachedSessions: pin ? 0 : undefined,
     });
     this.agent = new Agent({
       connections: opts.connections ?? 4,

@@ -1,0 +1,82 @@
+// The one HTTP client: TLS trust (CA file, pin, insecure), retries with backoff, redaction.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { registerSecret } from '../../src/core/redact.js';
+import { HttpClient, HttpError } from '../../src/http/client.js';
+import { certFingerprintSha256, createSelfSigned } from '../../src/pki/index.js';
+
+let server: Server;
+let url: string;
+let certPem: string;
+let hits = 0;
+let failFirst = 0;
+
+before(async () => {
+  const tls = await createSelfSigned({ cn: 'device', sans: ['127.0.0.1', 'localhost'], days: 30 });
+  certPem = tls.certPem;
+  server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+    hits++;
+    if (failFirst > 0) {
+      failFirst--;
+      res.writeHead(503, { 'retry-after': '0' }).end('busy');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('HttpClient', () => {
+  it('refuses an untrusted certificate and says how to trust it', async () => {
+    const c = new HttpClient({ baseUrl: url, tls: {}, name: 'ftd-1', retries: 0 });
+    await assert.rejects(c.request({ method: 'GET', path: '/x' }), (e: HttpError) => /not trusted: set tls\.ca_file or tls\.sha256/.test(e.message));
+    await c.close();
+  });
+
+  it('trusts a CA file, and a SHA-256 pin on every new connection', async () => {
+    const a = new HttpClient({ baseUrl: url, tls: { caPem: certPem }, name: 'ftd-1' });
+    assert.equal((await a.request({ method: 'GET', path: '/a' })).status, 200);
+    await a.close();
+    const pinned = new HttpClient({ baseUrl: url, tls: { sha256: certFingerprintSha256(certPem) }, name: 'ftd-1', connections: 1 });
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await pinned.request({ method: 'GET', path: `/p${i}`, headers: { connection: 'close' } })).status, 200);
+    }
+    await pinned.close();
+  });
+
+  it('a wrong pin is refused with both fingerprints named', async () => {
+    const c = new HttpClient({ baseUrl: url, tls: { sha256: 'AA'.repeat(32) }, name: 'pa-1' });
+    await assert.rejects(c.request({ method: 'GET', path: '/x' }), (e: Error) => /TLS pin mismatch for pa-1.*expected A{64}/.test(e.message));
+    await c.close();
+  });
+
+  it('retries 503 for idempotent requests but not for POST', async () => {
+    const c = new HttpClient({ baseUrl: url, tls: { caPem: certPem }, name: 'scm', backoffMs: 1 });
+    failFirst = 2;
+    hits = 0;
+    assert.equal((await c.request({ method: 'GET', path: '/r' })).status, 200);
+    assert.equal(hits, 3);
+    failFirst = 1;
+    hits = 0;
+    assert.equal((await c.request({ method: 'POST', path: '/enroll', json: {} })).status, 503);
+    assert.equal(hits, 1, 'a POST is never sent twice on its own');
+    await c.close();
+  });
+
+  it('keeps a base path when the request path starts with /', async () => {
+    const c = new HttpClient({ baseUrl: `${url}/private/api/ssl/v1`, tls: { caPem: certPem }, name: 'scm' });
+    assert.deepEqual((await c.request({ method: 'GET', path: '/types' })).json(), { path: '/private/api/ssl/v1/types' });
+    await c.close();
+  });
+
+  it('never shows a registered secret in an error', async () => {
+    registerSecret('s3cr3t-token-value');
+    const c = new HttpClient({ baseUrl: 'https://127.0.0.1:1', tls: {}, name: 'dev', retries: 0 });
+    await assert.rejects(c.request({ method: 'GET', path: '/x', query: { key: 's3cr3t-token-value' } }), (e: Error) => !e.message.includes('s3cr3t-token-value'));
+    await c.close();
+  });
+});
