@@ -1,6 +1,9 @@
 // PAN-OS XML API emulator, exercised over real HTTPS the way the connectors in the reference call it.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:https';
 import { connect } from 'node:tls';
 import { afterEach, describe, it } from 'node:test';
@@ -287,6 +290,28 @@ describe('PAN-OS emulator: on-box CSR, export and import', () => {
     assert.match(String(pem.headers['content-disposition']), /filename=web-2025\.pem/);
   });
 
+  it('signs on the box: a self-signed CA (no signed-by) and a leaf signed-by that CA object', async () => {
+    const em = await start();
+    const key = await keygen(em);
+    const ca = await op(em, key, '<request><certificate><generate><certificate-name>Box-CA</certificate-name><name>Box CA</name><algorithm><ECDSA><ecdsa-nbits>384</ecdsa-nbits></ECDSA></algorithm><digest>sha384</digest><ca>yes</ca><days-till-expiry>30</days-till-expiry></generate></certificate></request>');
+    assert.equal(ca.xml.response['@_status'], 'success', ca.text);
+    const leaf = await op(em, key, '<request><certificate><generate><certificate-name>box-leaf</certificate-name><name>box.example.com</name><signed-by>Box-CA</signed-by><hostname><member>box.example.com</member></hostname></generate></certificate></request>');
+    assert.equal(leaf.xml.response['@_status'], 'success', leaf.text);
+    const caEntry = (await config(em, key, 'get', SHARED_CERT('Box-CA'))).xml.response.result.entry;
+    const leafEntry = (await config(em, key, 'get', SHARED_CERT('box-leaf'))).xml.response.result.entry;
+    assert.deepEqual([caEntry.ca, caEntry.algorithm, leafEntry.ca, leafEntry.issuer], ['yes', 'EC', 'no', '/CN=Box CA']);
+    const dir = mkdtempSync(join(tmpdir(), 'panos-test-'));
+    try {
+      writeFileSync(`${dir}/ca.pem`, caEntry['public-key']);
+      writeFileSync(`${dir}/leaf.pem`, leafEntry['public-key']);
+      execFileSync('openssl', ['verify', '-CAfile', `${dir}/ca.pem`, `${dir}/leaf.pem`], { stdio: 'ignore' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const unknownSigner = await op(em, key, '<request><certificate><generate><certificate-name>x1</certificate-name><name>x</name><signed-by>No-Such-CA</signed-by></generate></certificate></request>');
+    assert.equal(unknownSigner.xml.response['@_code'], '17');
+  });
+
   it('refuses a certificate whose key is not the one behind the pending CSR', async () => {
     const em = await start();
     const key = await keygen(em);
@@ -433,23 +458,37 @@ describe('PAN-OS emulator: commits and jobs', () => {
   });
 
   it('reports job states ACT/PEND -> FIN with progress and details; a second commit meanwhile is busy', async () => {
-    const em = await start({ commitDurationMs: 600 });
+    const em = await start({ commitDurationMs: 3_600_000 }); // held ACT until the knob is lowered
     const key = await keygen(em);
     await config(em, key, 'set', GP_PROFILE, '<certificate>inbound-web-default</certificate>');
     const r = await commit(em, key);
     const id = String(r.xml.response.result.job);
     const first = (await op(em, key, `<show><jobs><id>${id}</id></jobs></show>`)).xml.response.result.job;
-    assert.ok(['ACT', 'PEND'].includes(first.status), first.status);
-    assert.equal(first.result, 'PEND');
+    assert.deepEqual([first.status, first.result, first.queued], ['ACT', 'PEND', 'NO']);
     assert.equal(first.tfin, 'Still Active');
     const busy = await commit(em, key, '<commit><force/></commit>');
     assert.equal(busy.xml.response['@_status'], 'error');
     assert.match(messageOf(busy), /Another commit\/validate is in progress/);
+    em.setKnobs({ commitDurationMs: 0 });
     const { job } = await waitJob(em, key, id);
     assert.deepEqual([job.status, job.result, job.progress], ['FIN', 'OK', '100']);
     assert.match(JSON.stringify(job.details), /Configuration committed successfully/);
     const all = (await op(em, key, '<show><jobs><all/></jobs></show>')).xml.response.result.job;
     assert.equal(all.length, 2, 'boot auto-commit + ours');
+  });
+
+  it('with commitConcurrency=queue a second commit waits as PEND and runs after the first', async () => {
+    const em = await start({ commitDurationMs: 3_600_000, commitConcurrency: 'queue' });
+    const key = await keygen(em);
+    await config(em, key, 'set', GP_PROFILE, '<certificate>inbound-web-default</certificate>');
+    const id1 = String((await commit(em, key)).xml.response.result.job);
+    const id2 = String((await commit(em, key, '<commit><force/></commit>')).xml.response.result.job);
+    const queued = (await op(em, key, `<show><jobs><id>${id2}</id></jobs></show>`)).xml.response.result.job;
+    assert.deepEqual([queued.status, queued.queued, queued.positionInQ, queued.progress], ['PEND', 'YES', '1', '0']);
+    em.setKnobs({ commitDurationMs: 0 });
+    assert.equal((await waitJob(em, key, id1)).job.result, 'OK');
+    const second = await waitJob(em, key, id2);
+    assert.equal(second.job.result, 'OK');
   });
 
   it('failNextCommit ends the job FIN/FAIL with details and keeps the changes pending; bad references fail validation', async () => {

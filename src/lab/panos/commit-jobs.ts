@@ -25,7 +25,6 @@ export interface Job {
   result: JobResult;
   details: string[];
   warnings: string[];
-  durationMs: number;
   timer?: NodeJS.Timeout;
 }
 
@@ -69,7 +68,6 @@ export class CommitJobs {
       result: 'OK',
       details: ['Configuration committed successfully'],
       warnings: [],
-      durationMs: 0,
     });
   }
 
@@ -156,7 +154,6 @@ export class CommitJobs {
       result: 'PEND',
       details: [],
       warnings: [],
-      durationMs: Math.max(0, this.knobs().commitDurationMs),
     };
     this.jobs.push(job);
     this.startNext();
@@ -171,7 +168,22 @@ export class CommitJobs {
     job.tdeq = new Date();
     // The commit takes the candidate as it is when the job starts.
     const next = job.type === 'Commit' ? this.store.buildRunning(job.admins) : this.store.buildRunning();
-    job.timer = setTimeout(() => this.finish(job, next), job.durationMs);
+    this.scheduleFinish(job, next);
+  }
+
+  /** A job runs until commitDurationMs has passed since it started; the knob is read live, so a
+   * test can hold a job ACT with a long duration and release it by lowering the knob. */
+  private duration(): number {
+    return Math.max(0, this.knobs().commitDurationMs);
+  }
+
+  private scheduleFinish(job: Job, next: XNode): void {
+    const remaining = job.tdeq!.getTime() + this.duration() - Date.now();
+    if (remaining <= 0) {
+      job.timer = setTimeout(() => this.finish(job, next), 0);
+      return;
+    }
+    job.timer = setTimeout(() => this.scheduleFinish(job, next), Math.min(remaining, 50));
   }
 
   private failureLines(): string[] | undefined {
@@ -222,8 +234,9 @@ export class CommitJobs {
   progress(job: Job): number {
     if (job.status === 'FIN') return 100;
     if (job.status === 'PEND' || !job.tdeq) return 0;
-    if (job.durationMs === 0) return 99;
-    return Math.min(99, Math.floor(((Date.now() - job.tdeq.getTime()) / job.durationMs) * 100));
+    const d = this.duration();
+    if (d === 0) return 99;
+    return Math.min(99, Math.floor(((Date.now() - job.tdeq.getTime()) / d) * 100));
   }
 
   /** `<job>` as `show jobs id N` prints it [PUP spec, PANOS _parse_job_results]. */

@@ -8,8 +8,8 @@ import type { ApiParams } from './params.js';
 import { parseElement, parseFragment, serialize, XmlSyntaxError, type XNode } from './xml-tree.js';
 import { parseXpath, XpathError, type Step } from './xpath.js';
 
-function xpathOf(params: ApiParams): Step[] {
-  const xpath = params.get('xpath');
+function xpathOf(params: ApiParams, fallback?: string): Step[] {
+  const xpath = params.get('xpath') ?? fallback;
   if (!xpath) throw new ApiError(Code.BAD_REQUEST, ['Missing required parameter xpath']);
   try {
     const steps = parseXpath(xpath);
@@ -58,7 +58,8 @@ export function configAction(d: Device, admin: string, params: ApiParams): ApiRe
   switch (action) {
     case 'get':
     case 'show': {
-      const steps = xpathOf(params);
+      // show without an xpath prints the whole running config.
+      const steps = xpathOf(params, action === 'show' ? '/config' : undefined);
       const nodes = action === 'get' ? d.store.get(steps, d.knobs.dirtyAttributes) : d.store.show(steps);
       if (nodes.length === 0) return successResult('', { code: Code.OBJECT_NOT_PRESENT });
       const inner = nodes.map(serialize).join('');
