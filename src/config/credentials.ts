@@ -55,13 +55,20 @@ export function applyCredentialsEnv(
   for (const [field, variable] of Object.entries(mapping ?? {})) {
     const v = env[variable];
     if (v === undefined || v === '') throw new ConfigError(`credentials_env.${field}: environment variable ${variable} is not set`, where);
-    registerSecret(v);
+    if (SECRET_FIELD.test(field)) registerSecret(v);
     out[field] = v;
   }
   return out;
 }
 
-function registerAll(v: unknown): void {
-  if (typeof v === 'string') registerSecret(v);
-  else if (v && typeof v === 'object') for (const x of Object.values(v)) registerAll(x);
+// Fields whose values are secrets. Logins and usernames are not: redacting them would mangle every
+// log line that happens to contain the same word (an admin called "fwcert", say).
+const SECRET_FIELD = /pass|secret|key|token|hmac|pem/i;
+
+function registerAll(v: unknown, field = ''): void {
+  if (typeof v === 'string') {
+    if (SECRET_FIELD.test(field)) registerSecret(v);
+  } else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) registerAll(x, Array.isArray(v) ? field : k);
+  }
 }
