@@ -5,10 +5,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { DeviceError } from '../../src/core/errors.js';
 import { caObjectName, nameProblem, uniqueName } from '../../src/devices/fdm/names.js';
 import { fdmBindSchema, fdmCredentialsSchema, fdmOptionsSchema } from '../../src/devices/fdm/schemas.js';
-import { filterStyleFor, nameFilter, putBody } from '../../src/devices/fdm/objects.js';
-import { isStandbyRefusal, parseErrorBody } from '../../src/devices/fdm/errors.js';
+import { FdmObjects, filterStyleFor, nameFilter, putBody } from '../../src/devices/fdm/objects.js';
+import type { FdmSession } from '../../src/devices/fdm/session.js';
+import { FdmApiError, isStandbyRefusal, parseErrorBody } from '../../src/devices/fdm/errors.js';
 import { toFdmPrivateKey } from '../../src/devices/fdm/private-key.js';
-import { jobMessages } from '../../src/devices/fdm/deploy.js';
+import { FdmDeployer, jobMessages } from '../../src/devices/fdm/deploy.js';
 import { fdmTargetType } from '../../src/devices/fdm/index.js';
 import { silentLogger } from '../../src/core/log.js';
 
@@ -108,4 +109,118 @@ test('deploy job lines: status, CLI error and task messages, without blanks or r
     deploymentStatusMessages: [{ taskName: 'CLI', message: 'line 12 rejected', taskState: 'FINISHED' }],
   });
   assert.deepEqual(lines, ['Deployment failed', 'ERROR: crypto ca trustpoint: bad certificate', 'CLI: line 12 rejected']);
+});
+
+// A stand-in for FdmSession: scripted answers per "METHOD path", recording what was sent.
+function scriptedSession(script: Record<string, ((opts: { json?: unknown; query?: Record<string, unknown> }) => unknown)[]>) {
+  const sent: { key: string; json?: unknown; query?: Record<string, unknown> }[] = [];
+  const session = {
+    device: 'ftd-stub',
+    async call(method: string, path: string, opts: { json?: unknown; query?: Record<string, unknown> } = {}) {
+      const key = `${method} ${path}`;
+      sent.push({ key, json: opts.json, query: opts.query });
+      const next = script[key]?.shift();
+      if (!next) throw new Error(`unexpected ${key}`);
+      return next(opts);
+    },
+    async request(method: string, path: string) {
+      return this.call(method, path);
+    },
+  };
+  return { session: session as unknown as FdmSession, sent };
+}
+
+test('PUT retried once after 422 mismatchedVersion, with the fresh version and without links', async () => {
+  const stale = { id: 'r1', type: 'ravpn', version: 'v1', name: 'vpn', links: { self: 'x' }, vpnGatewaySettings: { serverCertificate: { id: 'old', type: 'internalcertificate' } } };
+  const fresh = { ...stale, version: 'v2' };
+  const { session, sent } = scriptedSession({
+    'PUT ravpns/r1': [
+      () => { throw new FdmApiError('conflict', 422, ['mismatchedVersion'], ['Another user ...']); },
+      (o) => o.json,
+    ],
+    'GET ravpns/r1': [() => fresh],
+  });
+  const objects = new FdmObjects(session, silentLogger());
+  const saved = await objects.update('ravpns', stale, (v) => ({ ...v, vpnGatewaySettings: { serverCertificate: { id: 'new', type: 'internalcertificate' } } }));
+  assert.deepEqual(sent.map((s) => s.key), ['PUT ravpns/r1', 'GET ravpns/r1', 'PUT ravpns/r1']);
+  const second = sent[2]!.json as Record<string, unknown>;
+  assert.equal(second.version, 'v2');
+  assert.equal('links' in second, false);
+  assert.equal((saved.vpnGatewaySettings as { serverCertificate: { id: string } }).serverCertificate.id, 'new');
+});
+
+test('a second mismatchedVersion is not retried forever', async () => {
+  const obj = { id: 'r1', type: 'ravpn', version: 'v1' };
+  const conflict = () => { throw new FdmApiError('conflict', 422, ['mismatchedVersion']); };
+  const { session } = scriptedSession({ 'PUT ravpns/r1': [conflict, conflict], 'GET ravpns/r1': [() => obj] });
+  await assert.rejects(new FdmObjects(session, silentLogger()).update('ravpns', obj, (o) => o), /conflict/);
+});
+
+test('paging: follows offsets by count, by paging.next, or until a short page', async () => {
+  const page = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ id: `o${from + i}`, type: 't', name: `n${from + i}` }));
+  // Server caps pages at 10 although we ask for 100, and tells the total.
+  const byCount = scriptedSession({ 'GET object/x': [() => ({ items: page(10, 0), paging: { count: 25 } }), () => ({ items: page(10, 10), paging: { count: 25 } }), () => ({ items: page(5, 20), paging: { count: 25 } })] });
+  assert.equal((await new FdmObjects(byCount.session, silentLogger()).listAll('object/x')).length, 25);
+  assert.deepEqual(byCount.sent.map((s) => s.query?.offset), [0, 10, 20]);
+  assert.equal(byCount.sent[0]!.query?.limit, 100);
+  // No count: next[] decides.
+  const byNext = scriptedSession({ 'GET object/x': [() => ({ items: page(10, 0), paging: { next: ['https://h/x?offset=10'] } }), () => ({ items: page(3, 10), paging: { next: [] } })] });
+  assert.equal((await new FdmObjects(byNext.session, silentLogger()).listAll('object/x')).length, 13);
+  // No paging block at all: a short page ends the list.
+  const bare = scriptedSession({ 'GET object/x': [() => ({ items: page(7, 0) })] });
+  assert.equal((await new FdmObjects(bare.session, silentLogger()).listAll('object/x')).length, 7);
+});
+
+test('findByName matches exactly although the fts filter returns look-alikes', async () => {
+  const { session, sent } = scriptedSession({
+    'GET object/internalcertificates': [() => ({ items: [{ id: '1', type: 'internalcertificate', name: 'web-2' }, { id: '2', type: 'internalcertificate', name: 'web' }], paging: { count: 2 } })],
+  });
+  const found = await new FdmObjects(session, silentLogger()).findByName('object/internalcertificates', 'web');
+  assert.equal(found?.id, '2');
+  assert.equal(sent[0]!.query?.filter, 'fts~web');
+});
+
+const deployer = (session: FdmSession) => new FdmDeployer(session, 'ftd-stub', silentLogger(), { pollIntervalMs: 1, timeoutMs: 5000 });
+const pending = (n: number) => () => ({ items: Array.from({ length: n }, () => ({ type: 'entitycreate' })), paging: { count: n } });
+const job = (id: string, state: string, endTime = -1) => () => ({ id, state, endTime, queuedTime: 1 });
+
+test('deploy: after a dropped poll the job is found again in the job list, without a second POST', async () => {
+  const { session, sent } = scriptedSession({
+    'GET operational/pendingchanges': [pending(2)],
+    'POST operational/deploy': [job('j1', 'QUEUED')],
+    'GET operational/deploy/j1': [() => { throw new FdmApiError('reset', undefined); }, job('j1', 'DEPLOYED', 9)],
+    'GET operational/deploy': [() => ({ items: [job('j1', 'DEPLOYING')()] })],
+  });
+  const r = await deployer(session).deploy('note');
+  assert.deepEqual(r, { committed: true, jobId: 'j1', messages: [] });
+  assert.deepEqual(sent.map((s) => s.key), ['GET operational/pendingchanges', 'POST operational/deploy', 'GET operational/deploy/j1', 'GET operational/deploy', 'GET operational/deploy/j1']);
+});
+
+test('deploy: when FDM refuses because a deployment runs, wait for it, then deploy what is still pending', async () => {
+  const { session, sent } = scriptedSession({
+    'GET operational/pendingchanges': [pending(1), pending(1)],
+    'POST operational/deploy': [() => { throw new FdmApiError('busy', 422, [], ['Deployment already in progress']); }, job('j2', 'QUEUED')],
+    'GET operational/deploy': [() => ({ items: [job('j0', 'DEPLOYING')()] })],
+    'GET operational/deploy/j0': [job('j0', 'DEPLOYED', 5)],
+    'GET operational/deploy/j2': [job('j2', 'DEPLOYED', 7)],
+  });
+  const r = await deployer(session).deploy('note');
+  assert.equal(r.jobId, 'j2');
+  assert.equal(sent.filter((s) => s.key === 'POST operational/deploy').length, 2);
+});
+
+test('deploy: a job that vanished while changes are still pending is an error, not a success', async () => {
+  const { session } = scriptedSession({
+    'GET operational/pendingchanges': [pending(1), pending(1)],
+    'POST operational/deploy': [job('j1', 'QUEUED')],
+    'GET operational/deploy/j1': [() => { throw new FdmApiError('not found', 404); }],
+    'GET operational/deploy': [() => ({ items: [] })],
+  });
+  await assert.rejects(deployer(session).deploy('note'), /deployment j1 disappeared and 1 change\(s\) are still pending/);
+});
+
+test('deploy: nothing pending means no deploy at all', async () => {
+  const { session, sent } = scriptedSession({ 'GET operational/pendingchanges': [pending(0)] });
+  assert.deepEqual(await deployer(session).deploy('note'), { committed: false });
+  assert.equal(sent.length, 1);
 });

@@ -57,28 +57,28 @@ export class FdmBindings {
     return out;
   }
 
-  /** Point the RA VPN server certificate at `cert`; returns the name it pointed at before. */
-  async bindRaVpn(cert: FdmRef): Promise<string | undefined> {
+  /** Point the RA VPN server certificate at `cert`; returns the reference it held before. */
+  async bindRaVpn(cert: FdmRef): Promise<FdmRef | undefined> {
     const vpns = await this.objects.listAll<RaVpn>(OBJECT_PATHS.raVpns);
     if (!vpns.length) {
       throw new DeviceError(`${this.device}: no RA VPN is configured (GET /ravpns is empty); set up remote access VPN in FDM first, or drop "ravpn: true" from the profile`);
     }
-    let previous: string | undefined;
+    let previous: FdmRef | undefined;
     for (const vpn of vpns) {
       const old = vpn.vpnGatewaySettings?.serverCertificate;
-      previous ??= old?.name;
+      previous ??= old;
       if (sameRef(old, cert.id)) continue;
       await this.objects.update(OBJECT_PATHS.raVpns, vpn, (v) => ({
         ...v,
         vpnGatewaySettings: { ...v.vpnGatewaySettings, serverCertificate: cert },
       }));
-      this.log.info(`${this.device}: RA VPN ${vpn.name ?? vpn.id} now uses certificate ${cert.name} (was ${old?.name ?? 'none'})`);
+      this.log.info(`${this.device}: RA VPN ${vpn.name ?? vpn.id} now uses certificate ${cert.name} (was ${old?.name ?? old?.id ?? 'none'})`);
     }
     return previous;
   }
 
-  /** Point the management web server at `cert` with `trustChain` (external CA refs); returns the previous name. */
-  async bindWebUi(cert: FdmRef, trustChain: FdmRef[]): Promise<string | undefined> {
+  /** Point the management web server at `cert` with `trustChain` (external CA refs); returns the previous reference. */
+  async bindWebUi(cert: FdmRef, trustChain: FdmRef[]): Promise<FdmRef | undefined> {
     const items = await this.listOrEmpty<WebUiCertificate>(OBJECT_PATHS.webUiCertificates);
     const current = items[0];
     if (!current) {
@@ -87,10 +87,10 @@ export class FdmBindings {
     const old = current.certificate;
     const sameChain =
       (current.trustChain ?? []).map((r) => r.id).sort().join() === trustChain.map((r) => r.id).sort().join();
-    if (sameRef(old, cert.id) && sameChain) return undefined;
+    if (sameRef(old, cert.id) && sameChain) return old;
     await this.objects.update(OBJECT_PATHS.webUiCertificates, current, (w) => ({ ...w, certificate: cert, trustChain }));
-    this.log.info(`${this.device}: the management web server now uses certificate ${cert.name} (was ${old?.name ?? 'none'}); its deploy restarts the FDM web server`);
-    return old?.name;
+    this.log.info(`${this.device}: the management web server now uses certificate ${cert.name} (was ${old?.name ?? old?.id ?? 'none'}); its deploy restarts the FDM web server`);
+    return old;
   }
 
   /** Add `cert` to every SSL policy's internalCertificates (known-key decryption). Nothing is replaced. */

@@ -57,6 +57,17 @@ export class FdmCertificates {
     return cert;
   }
 
+  /** The name behind a reference; FDM refs usually carry it, but it is optional in the model. */
+  async nameOf(ref: FdmRef): Promise<string | undefined> {
+    if (ref.name) return ref.name;
+    try {
+      return (await this.objects.get<InternalCertificate>(OBJECT_PATHS.internalCertificates, ref.id)).name;
+    } catch (e) {
+      if (e instanceof FdmApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
   /**
    * Create the internal certificate `name` (certType UPLOAD) after making sure every chain certificate
    * exists as an external CA object. An object of that name holding the same certificate counts as done

@@ -27,8 +27,7 @@ function finished(job: DeploymentStatus): boolean {
 
 /** No answer, or an answer that means "the web server is restarting / the token died with it". */
 function isDisruption(e: unknown): boolean {
-  if (e instanceof FdmApiError) return e.transport || UNAVAILABLE_STATUS.has(e.status ?? 0);
-  return e instanceof DeviceError && e.retryable;
+  return e instanceof FdmApiError && (e.transport || UNAVAILABLE_STATUS.has(e.status ?? 0) || (e.status ?? 0) >= 500);
 }
 
 /** The human-readable lines of a job: status message, CLI error, per-task messages. */

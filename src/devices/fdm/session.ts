@@ -80,12 +80,11 @@ export class FdmSession {
     let res = await this.tokenRequest(body);
     if (res.status === 404) res = await this.loginWithDiscoveredVersion(body);
     if (res.status !== 200) {
-      const { descriptions } = parseErrorBody(res.text());
-      throw new DeviceError(
-        `FDM login failed for user ${this.opts.username}: ${descriptions.join('; ') || `HTTP ${res.status}`}`,
-        [],
-        res.status >= 500,
-      );
+      const { codes, descriptions } = parseErrorBody(res.text());
+      const message = `FDM login failed for user ${this.opts.username}: ${descriptions.join('; ') || `HTTP ${res.status}`}`;
+      // 5xx/429: the web server is (re)starting, worth waiting for; anything else is the credentials.
+      if (res.status >= 500 || res.status === 429) throw new FdmApiError(message, res.status, codes, descriptions, true);
+      throw new DeviceError(message);
     }
     this.store(res.json<TokenResponse>());
     this.opts.log.debug(`${this.device}: logged in to FDM API ${this.version} as ${this.opts.username}`);
@@ -126,10 +125,10 @@ export class FdmSession {
     throw new DeviceError(`${this.device}: none of the FDM API versions ${candidates.join(', ')} has a token endpoint`);
   }
 
-  private async tokenRequest(body: Record<string, string>, timeoutMs?: number): Promise<HttpResponse> {
+  private async tokenRequest(body: Record<string, string>, opts: { retry?: boolean; timeoutMs?: number } = {}): Promise<HttpResponse> {
     try {
       // Token calls are safe to repeat (each yields a new pair), so retry resets/503 while the web server starts.
-      return await this.http.request({ method: 'POST', path: this.apiPath('fdm/token'), json: body, retry: true, timeoutMs });
+      return await this.http.request({ method: 'POST', path: this.apiPath('fdm/token'), json: body, retry: opts.retry ?? true, timeoutMs: opts.timeoutMs });
     } catch (e) {
       if (e instanceof HttpError) throw new FdmApiError(e.message, undefined, [], [], true);
       throw e;
@@ -245,14 +244,14 @@ export class FdmSession {
 
   // ----------------------------------------------------------------- close
 
-  /** Best effort: revoke the refresh token, then the access token (revoke_token grant), then close the pool. */
+  /** Best effort, no retries: revoke the refresh token, then the access token (revoke_token grant), then close the pool. */
   async close(): Promise<void> {
     const t = this.tokens;
     this.tokens = undefined;
     if (t) {
       for (const victim of [t.refresh, t.access]) {
         try {
-          const res = await this.tokenRequest({ grant_type: 'revoke_token', access_token: t.access, token_to_revoke: victim }, 10_000);
+          const res = await this.tokenRequest({ grant_type: 'revoke_token', access_token: t.access, token_to_revoke: victim }, { retry: false, timeoutMs: 10_000 });
           if (res.status !== 200) this.opts.log.debug(`${this.device}: token revocation answered HTTP ${res.status}`);
         } catch (e) {
           this.opts.log.debug(`${this.device}: token revocation failed: ${(e as Error).message}`);

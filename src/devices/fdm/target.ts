@@ -12,7 +12,7 @@ import { assertValidName, MAX_NAME_LENGTH } from './names.js';
 import { FdmObjects, filterStyleFor } from './objects.js';
 import type { FdmCredentials, FdmOptions } from './schemas.js';
 import { FdmSession } from './session.js';
-import { toRef, type HaStatus, type InternalCertificate, type SystemInfo } from './types.js';
+import { toRef, type FdmRef, type HaStatus, type InternalCertificate, type SystemInfo } from './types.js';
 
 /**
  * The reference sets no key restriction for uploaded internal certificates; these are the sizes and curves
@@ -148,7 +148,7 @@ export class FdmTarget implements Target {
     const ref = toRef(cert);
     const out: { binding: Binding; previous?: string }[] = [];
     for (const binding of bindings) {
-      let previous: string | undefined;
+      let previous: FdmRef | undefined;
       switch (binding.kind) {
         case 'ravpn':
           previous = await this.bindings.bindRaVpn(ref);
@@ -163,7 +163,8 @@ export class FdmTarget implements Target {
         default:
           throw new DeviceError(`${this.name}: FDM has no binding kind "${binding.kind}" (known: ssl_decryption, ravpn, webui)`);
       }
-      out.push(previous !== undefined && previous !== name ? { binding, previous } : { binding });
+      const previousName = previous && previous.id !== cert.id ? await this.certs.nameOf(previous) : undefined;
+      out.push(previousName ? { binding, previous: previousName } : { binding });
     }
     return out;
   }
