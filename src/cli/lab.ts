@@ -3,12 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startLab } from '../lab/fleet.js';
 import { EXIT, guarded } from './context.js';
-
-function count(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 500) throw new Error('a device count from 0 to 500');
-  return n;
-}
+import { wholeNumber } from './parse.js';
 
 export function registerLab(program: Command): void {
   const lab = program.command('lab').description('the built-in lab: emulated Sectigo SCM, Cisco FDM and PAN-OS on 127.0.0.1');
@@ -16,12 +11,12 @@ export function registerLab(program: Command): void {
     .command('up')
     .description('start the emulators, write DIR/fwcert.yaml and DIR/lab.json, run until SIGTERM')
     .requiredOption('--dir <dir>', 'where to write the lab configuration')
-    .option('--fdm <n>', 'emulated Cisco FTDs (FDM API)', count, 1)
-    .option('--panos <n>', 'emulated PAN-OS firewalls', count, 1)
-    .option('--deploy-ms <ms>', 'FDM deploy / PAN-OS commit job duration', Number, 300)
-    .option('--scm-pending <n>', 'collect polls that answer "pending" before SCM issues', Number, 1)
-    .option('--latency-ms <ms>', 'delay before every emulated API answer', Number, 0)
-    .option('--certs-per-device <n>', 'certificate profiles per device in the written config', Number, 1)
+    .option('--fdm <n>', 'emulated Cisco FTDs (FDM API)', wholeNumber(0, 500), 1)
+    .option('--panos <n>', 'emulated PAN-OS firewalls', wholeNumber(0, 500), 1)
+    .option('--deploy-ms <ms>', 'FDM deploy / PAN-OS commit job duration', wholeNumber(0), 300)
+    .option('--scm-pending <n>', 'collect polls that answer "pending" before SCM issues', wholeNumber(0), 1)
+    .option('--latency-ms <ms>', 'delay before every emulated API answer', wholeNumber(0), 0)
+    .option('--certs-per-device <n>', 'certificate profiles per device in the written config', wholeNumber(1, 100), 1)
     .action((o: { dir: string; fdm: number; panos: number; deployMs: number; scmPending: number; latencyMs: number; certsPerDevice: number }) =>
       guarded(async () => {
         const l = await startLab({

@@ -5,6 +5,7 @@ import { runFailed, type RunReport } from '../engine/report.js';
 import type { Mode } from '../engine/device-run.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, shortDate, table } from './output.js';
+import { wholeNumber } from './parse.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -40,11 +41,7 @@ export function registerRun(program: Command, name: Mode, description: string): 
     .option('--device <name>', 'only this device (repeatable)', collect, [])
     .option('--dry-run', 'print the plan, change nothing')
     .option('--json', 'print the report as JSON')
-    .option('--concurrency <n>', 'devices worked on in parallel', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error('--concurrency takes a whole number ≥ 1');
-      return n;
-    });
+    .option('--concurrency <n>', 'devices worked on in parallel', wholeNumber(1, 1024));
   if (name !== 'enroll') cmd.option('--force', name === 'renew' ? 'renew every certificate now, due or not' : 'renew every existing certificate now');
   cmd.action((o: { profile: string[]; device: string[]; dryRun?: boolean; json?: boolean; concurrency?: number; force?: boolean }) =>
     guarded(async () => {

@@ -3,22 +3,17 @@ import type { Command } from 'commander';
 import { fleetStatus } from '../engine/status.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, shortDate, table } from './output.js';
+import { wholeNumber } from './parse.js';
 
 const MARK = { ok: 'OK', warn: 'WARN', critical: 'CRITICAL', expired: 'EXPIRED', missing: 'MISSING' } as const;
-
-function days(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error('days must be a whole number ≥ 0');
-  return n;
-}
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
     .description('what every device holds, days left; exit 3 when a certificate is past the critical threshold')
     .option('--json', 'print as JSON')
-    .option('--warn-days <n>', 'mark certificates with fewer days left as WARN', days, 90)
-    .option('--critical-days <n>', 'mark certificates with fewer days left as CRITICAL (exit 3)', days, 30)
+    .option('--warn-days <n>', 'mark certificates with fewer days left as WARN', wholeNumber(0), 90)
+    .option('--critical-days <n>', 'mark certificates with fewer days left as CRITICAL (exit 3)', wholeNumber(0), 30)
     .option('--ledger-only', 'do not contact devices; report what the ledger knows')
     .action((o: { json?: boolean; warnDays: number; criticalDays: number; ledgerOnly?: boolean }) =>
       guarded(async () => {

@@ -6,19 +6,12 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { certFingerprintSha256 } from '../pki/index.js';
 import { createLabCa, type LabCa } from './ca.js';
+import type { EmulatorHandle } from './emulator.js';
 import { startFdmEmulator } from './fdm/index.js';
 import { startPanosEmulator } from './panos/index.js';
 import { startScmEmulator } from './scm/index.js';
 
-export interface LabHandle {
-  name: string;
-  url: string;
-  services: Record<string, string>;
-  certPem: string;
-  state(): unknown;
-  setKnobs(k: object): void;
-  close(): Promise<void>;
-}
+export type LabHandle = EmulatorHandle;
 
 export interface LabOptions {
   dir: string;

@@ -56,6 +56,16 @@ export interface CsrInfo {
   publicKeySha256: string;
 }
 
+/** Every key fwcert can make: RSA 2048/3072/4096 and ECDSA P-256/P-384/P-521. */
+export const ALL_KEY_SPECS: readonly KeySpec[] = [
+  { type: 'rsa', size: 2048 },
+  { type: 'rsa', size: 3072 },
+  { type: 'rsa', size: 4096 },
+  { type: 'ecdsa', curve: 'P-256' },
+  { type: 'ecdsa', curve: 'P-384' },
+  { type: 'ecdsa', curve: 'P-521' },
+];
+
 export function keySpecLabel(k: KeySpec): string {
   return k.type === 'rsa' ? `RSA-${k.size}` : `ECDSA-${k.curve}`;
 }

@@ -2,7 +2,7 @@
 import { DeviceError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { TlsTrust } from '../../http/client.js';
-import type { KeySpec } from '../../pki/types.js';
+import { ALL_KEY_SPECS, type KeySpec } from '../../pki/types.js';
 import type { Binding, CommitResult, DeviceCert, OpenInfo, Target } from '../target.js';
 import { FdmBindings } from './bindings.js';
 import { FdmCertificates, isPem } from './certificates.js';
@@ -18,14 +18,7 @@ import { toRef, type FdmRef, type HaStatus, type InternalCertificate, type Syste
  * The reference sets no key restriction for uploaded internal certificates; these are the sizes and curves
  * the FTD's TLS stack (ASA trustpoints) takes. Sectigo's own FTD connector offers RSA only.
  */
-export const FDM_KEY_TYPES: KeySpec[] = [
-  { type: 'rsa', size: 2048 },
-  { type: 'rsa', size: 3072 },
-  { type: 'rsa', size: 4096 },
-  { type: 'ecdsa', curve: 'P-256' },
-  { type: 'ecdsa', curve: 'P-384' },
-  { type: 'ecdsa', curve: 'P-521' },
-];
+export const FDM_KEY_TYPES: KeySpec[] = [...ALL_KEY_SPECS];
 
 /** DeviceCert plus what FDM adds: the object id and whether FDM owns it (system-defined objects cannot be deleted). */
 export interface FdmDeviceCert extends DeviceCert {

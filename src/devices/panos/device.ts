@@ -14,7 +14,7 @@ import {
   publicKeyOfCsrMatchesCertificate,
   toPkcs12,
 } from '../../pki/index.js';
-import { keySpecLabel, sameKeySpec, type CsrSpec, type KeySpec } from '../../pki/types.js';
+import { ALL_KEY_SPECS, keySpecLabel, sameKeySpec, type CsrSpec, type KeySpec } from '../../pki/types.js';
 import type { TlsTrust } from '../../http/client.js';
 import type { Binding, CommitResult, DeviceCert, OpenInfo, Target, TargetContext } from '../target.js';
 import { PanosSession } from './api.js';
@@ -38,14 +38,7 @@ import type { PanosCredentialsConfig, PanosOptions } from './options.js';
 import { haRole, parseHaState, parseSystemInfo } from './system.js';
 import { el } from './xml.js';
 
-export const PANOS_KEY_TYPES: KeySpec[] = [
-  { type: 'rsa', size: 2048 },
-  { type: 'rsa', size: 3072 },
-  { type: 'rsa', size: 4096 },
-  { type: 'ecdsa', curve: 'P-256' },
-  { type: 'ecdsa', curve: 'P-384' },
-  { type: 'ecdsa', curve: 'P-521' },
-];
+export const PANOS_KEY_TYPES: KeySpec[] = [...ALL_KEY_SPECS];
 
 export interface PanosSettings {
   url: string;

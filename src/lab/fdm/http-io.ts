@@ -1,17 +1,11 @@
 // Small request/response helpers for the emulator's HTTPS server.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody as readRequestBody } from '../read-body.js';
 
 const MAX_BODY = 4 * 1024 * 1024;
 
 export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readRequestBody(req, MAX_BODY, () => new Error('request body too large'))).toString('utf8');
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json;charset=UTF-8'): void {

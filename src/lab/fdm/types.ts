@@ -1,19 +1,7 @@
 // Shapes shared by the files of the FDM emulator. Nothing here is shared with the FDM driver:
 // the lab must not inherit the driver's reading of the API.
 
-/** The lab contract every emulator returns (see the lab section of DESIGN.md). */
-export interface EmulatorHandle {
-  name: string;
-  /** API origin, e.g. https://127.0.0.1:PORT */
-  url: string;
-  /** Data-plane TLS ports: { ravpn: "127.0.0.1:P1", webui: "127.0.0.1:P2" } */
-  services: Record<string, string>;
-  /** The emulator's own HTTPS certificate (PEM). */
-  certPem: string;
-  state(): unknown;
-  setKnobs(k: object): void;
-  close(): Promise<void>;
-}
+export type { EmulatorHandle } from '../emulator.js';
 
 export type HaMode = 'standalone' | 'active' | 'standby';
 

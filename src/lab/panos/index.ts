@@ -6,6 +6,8 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createSelfSigned } from '../../pki/index.js';
+import type { EmulatorHandle } from '../emulator.js';
+import { readBody } from '../read-body.js';
 import { routeApi } from './api-router.js';
 import { ApiKeys, type AdminAccount } from './auth.js';
 import { certificateEntry, KeyVault } from './cert-entry.js';
@@ -22,15 +24,7 @@ import { resolveGpPortal } from './service-bindings.js';
 
 export type { PanosKnobs, HaState, FailSpec } from './knobs.js';
 
-export interface EmulatorHandle {
-  name: string;
-  url: string;
-  services: Record<string, string>;
-  certPem: string;
-  state(): unknown;
-  setKnobs(k: object): void;
-  close(): Promise<void>;
-}
+export type { EmulatorHandle };
 
 export interface PanosEmulatorOptions {
   name: string;
@@ -48,21 +42,7 @@ export interface PanosEmulatorOptions {
 
 const MAX_BODY = 16 * 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('request body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+const readRequest = (req: IncomingMessage) => readBody(req, MAX_BODY, () => new Error('request body too large'));
 
 function send(res: ServerResponse, r: ApiResponse): void {
   res.writeHead(r.httpStatus, { 'content-type': r.contentType, ...(r.headers ?? {}) });
@@ -132,7 +112,7 @@ export async function startPanosEmulator(opts: PanosEmulatorOptions): Promise<Em
     if (u.pathname === '/__lab/state' && req.method === 'GET') return sendJson(res, 200, state());
     if (u.pathname === '/__lab/knobs' && req.method === 'POST') {
       try {
-        mergeKnobs(knobs, JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, unknown>);
+        mergeKnobs(knobs, JSON.parse((await readRequest(req)).toString('utf8') || '{}') as Record<string, unknown>);
         return sendJson(res, 200, knobs);
       } catch {
         return sendJson(res, 400, { error: 'knobs must be a JSON object' });
@@ -148,7 +128,7 @@ export async function startPanosEmulator(opts: PanosEmulatorOptions): Promise<Em
     }
     let outcome;
     try {
-      const body = await readBody(req);
+      const body = await readRequest(req);
       const params = await mergeParams(u, req.headers['content-type'], body, { rejectQuotedBoundary: knobs.rejectQuotedMultipartBoundary });
       outcome = await routeApi(device, { params, headers: req.headers });
     } catch (e) {

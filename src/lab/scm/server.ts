@@ -1,6 +1,7 @@
 // The HTTPS server of the SCM emulator: lab endpoints (/__lab/...), the SSL API under
 // /api/ssl/v1, /api/ssl/v2 and /private/api/ssl/v1|v2, latency and fault injection,
 // and the translation of ScmApiError into SCM's {code, description} answers.
+import { readBody } from '../read-body.js';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,21 +22,7 @@ const JSON_TYPE = 'application/json;charset=UTF-8';
 const API_PATH = /^(\/private)?\/api\/ssl\/v[12](\/.*)?$/;
 const MAX_BODY = 1 << 20;
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(scmError(413, -1002));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
+const readRequest = async (req: IncomingMessage) => (await readBody(req, MAX_BODY, () => scmError(413, -1002))).toString('utf8');
 
 function parseJson(text: string): Json | undefined {
   if (text.trim() === '') return undefined;
@@ -156,7 +143,7 @@ export async function startScmEmulator(opts: ScmEmulatorOptions): Promise<ScmEmu
     let reply: Reply | undefined;
     try {
       const url = new URL(req.url ?? '/', 'https://scm.lab');
-      const bodyText = await readBody(req);
+      const bodyText = await readRequest(req);
       const api = API_PATH.exec(url.pathname);
       if (url.pathname.startsWith('/__lab/')) reply = await handleLab(req, url.pathname, bodyText);
       else if (api) reply = await handleApi(req, res, url, api, bodyText);

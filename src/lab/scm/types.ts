@@ -1,17 +1,9 @@
 // Shapes of the SCM emulator: its options, knobs, handle and the certificate records it keeps.
 import type { CsrInfo } from '../../pki/types.js';
 import type { LabCa } from '../ca.js';
+import type { EmulatorHandle } from '../emulator.js';
 
-/** The lab emulator contract shared by every emulator in src/lab/. */
-export interface EmulatorHandle {
-  name: string;
-  url: string;
-  services: Record<string, string>;
-  certPem: string;
-  state(): unknown;
-  setKnobs(k: object): void;
-  close(): Promise<void>;
-}
+export type { EmulatorHandle };
 
 export interface ScmUser {
   login: string;
