@@ -28,7 +28,7 @@ export interface LoadOptions {
 
 export function resolveConfigPath(opts: LoadOptions): string {
   const env = opts.env ?? process.env;
-  const p = opts.configPath ?? env.FWCERT_CONFIG ?? 'fwcert.yaml';
+  const p = opts.configPath || env.FWCERT_CONFIG || 'fwcert.yaml';
   return resolve(opts.cwd ?? process.cwd(), p);
 }
 
