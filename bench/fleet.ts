@@ -64,19 +64,29 @@ try {
   clearInterval(sampler);
 
   const scmBase = info.scm.url.replace(/\/api\/ssl\/v1$/, '');
-  const perDevice = await Promise.all(info.devices.map(async (d) => ({ ...d, calls: sum(await counters(d.url)), counters: await counters(d.url) })));
+  // FDM counts every call in `calls`; PAN-OS counts per request type (dotted keys are sub-counts).
+  const perDevice = await Promise.all(
+    info.devices.map(async (d) => {
+      const c = await counters(d.url);
+      const calls = c.calls ?? Object.entries(c).filter(([k]) => !k.includes('.')).reduce((x, [, v]) => x + v, 0);
+      const polls = (c.deploy_get ?? 0) + (c['op.show.jobs.id'] ?? 0);
+      return { ...d, calls, polls, counters: c };
+    }),
+  );
   const scmCalls = sum(await counters(scmBase));
   const items = report.devices.flatMap((d) => d.items);
   const commits = perDevice.map((d) => (d.counters.deploy ?? 0) + (d.counters.commit ?? 0));
   // Floor: the slowest device's own sequential round trips (device API + its share of SCM calls) and
   // one commit, plus local key generation for the whole fleet spread over the cores.
   const scmPerCert = 2 + scmPending; // enroll + pending polls + the issuing collect
-  const floorMs = Math.max(...perDevice.map((d) => (d.calls + certs * scmPerCert) * latency + commitMs)) + (fdm * certs * keygenMs) / cpus().length;
+  // Job polls are left out: the commit time already covers that wait.
+  const floorMs = Math.max(...perDevice.map((d) => (d.calls - d.polls + certs * scmPerCert) * latency + commitMs)) + (fdm * certs * keygenMs) / cpus().length;
   const result = {
     devices, certsPerDevice: certs, certificates: items.length, done: items.filter((i) => i.outcome === 'done').length,
     failed: runFailed(report), latencyMs: latency, commitMs, concurrency: Number(a.concurrency),
     wallS: +(wallMs / 1000).toFixed(2), floorS: +(floorMs / 1000).toFixed(2), ratio: +(wallMs / floorMs).toFixed(2),
     apiCallsPerDevice: { min: Math.min(...perDevice.map((d) => d.calls)), max: Math.max(...perDevice.map((d) => d.calls)) },
+    jobPollsPerDevice: { min: Math.min(...perDevice.map((d) => d.polls)), max: Math.max(...perDevice.map((d) => d.polls)) },
     scmCalls, commitsPerDevice: { min: Math.min(...commits), max: Math.max(...commits) },
     keygenMsRsa2048: +keygenMs.toFixed(1), peakRssMiB: +(peakRss / 2 ** 20).toFixed(1),
   };
