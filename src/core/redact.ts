@@ -31,6 +31,11 @@ export function redact(text: string): string {
 /** Deep-redacts strings inside a JSON-able value (for --json output and log objects). */
 export function redactValue<T>(value: T): T {
   if (typeof value === 'string') return redact(value) as T;
+  if (value instanceof Error) {
+    // message/name are not enumerable: copy them explicitly so they survive.
+    const e = value as Error & Record<string, unknown>;
+    return redactValue({ ...e, name: e.name, message: e.message }) as T;
+  }
   if (Array.isArray(value)) return value.map((v) => redactValue(v)) as T;
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};

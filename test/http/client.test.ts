@@ -80,3 +80,13 @@ describe('HttpClient', () => {
     await c.close();
   });
 });
+
+describe('logs', () => {
+  it('an error logged as { err } keeps its message, redacted', async () => {
+    const { redactValue } = await import('../../src/core/redact.js');
+    registerSecret('hunter2-password');
+    const out = redactValue({ err: new HttpError('login failed for admin with hunter2-password') }) as { err: { message: string; name: string } };
+    assert.equal(out.err.message, 'login failed for admin with ***');
+    assert.equal(out.err.name, 'HttpError');
+  });
+});
