@@ -12,7 +12,6 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 export function printRunReport(r: RunReport): void {
   const rows: (string | undefined)[][] = [];
   for (const d of r.devices) {
-    if (!d.reachable) rows.push([d.device, '', '', 'failed', '', '', '', d.error]);
     for (const i of d.items) {
       rows.push([i.device, i.profile, i.action, i.outcome, i.objectName, i.serial, shortDate(i.notAfter), i.error ?? i.reason]);
     }
@@ -29,7 +28,7 @@ export function printRunReport(r: RunReport): void {
   process.stdout.write(
     `\n${r.dryRun ? 'dry run: ' : ''}${items.length} certificate(s): ${count('done')} changed, ${count('ok')} fine, ` +
       `${count('planned') ? `${count('planned')} planned, ` : ''}${count('pending')} pending, ${count('failed')} failed; ` +
-      `${commits} device(s) committed; ${r.devices.filter((d) => !d.reachable).length} unreachable\n`,
+      `${commits} device(s) committed; ${r.devices.filter((d) => !d.reachable).length} device(s) unreachable\n`,
   );
 }
 

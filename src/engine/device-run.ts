@@ -164,6 +164,9 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
     res.error = errorMessage(e);
     res.detail = failureDetail(e);
     log.error({ err: e }, `cannot reach ${target.name}`);
+    res.items = profiles.map((p) => ({
+      profile: p.name, device: target.name, action: 'unknown' as const, reason: 'device unreachable', outcome: 'failed' as const, error: res.error,
+    }));
     await target.close().catch(() => undefined);
     return res;
   }

@@ -6,7 +6,8 @@ export type Outcome = 'ok' | 'done' | 'planned' | 'pending' | 'failed' | 'skippe
 export interface ItemResult {
   profile: string;
   device: string;
-  action: Action;
+  /** 'unknown' when the device could not be reached, so nothing could be planned. */
+  action: Action | 'unknown';
   reason: string;
   outcome: Outcome;
   objectName?: string;

@@ -106,4 +106,16 @@ describe('faults: SCM 500 on enroll, a failed FDM deploy, a token that expires m
     assert.equal(b.code, 1);
     assert.match(b.stderr, /another fwcert run \(pid \d+\) is using this configuration/);
   });
+
+  it('an HA standby unit is refused with a clear message and counted as failed, not silently skipped', async () => {
+    const d = lab.devices[0]!;
+    d.handle.setKnobs({ haMode: 'standby' });
+    const r = await cli('run', '--device', d.name, '--json');
+    d.handle.setKnobs({ haMode: 'standalone' });
+    assert.equal(r.code, 1);
+    const dev = json<RunReport>(r).devices[0]!;
+    assert.equal(dev.reachable, false);
+    assert.match(dev.error!, /standby/i);
+    assert.deepEqual(dev.items.map((i) => `${i.profile}:${i.outcome}`), ['vpn-portal:failed']);
+  });
 });
