@@ -125,39 +125,46 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     return problems.zod(csrc ?? src, csrc ? [] : path, schema, values, `credentials of ${path.join('.')}:`);
   };
 
-  // CA accounts
-  const cas = new Map<string, CaEntry>();
-  for (const [name, entry] of Object.entries(cfg.cas)) {
-    const path = ['cas', name];
-    const [common, rest] = split(entry, commonEntryKeys);
-    const c = problems.zod(src, path, caCommonSchema, common);
-    if (!c) continue;
-    const type = issuerTypes.get(c.type);
-    if (!type) {
-      problems.add(`${src.where(path, 'type')}: cas.${name}.type: unknown CA type "${c.type}" (allowed: ${[...issuerTypes.keys()].join(', ')})`);
-      continue;
+  /** One `cas:` or `devices:` entry: common keys, its type from the registry, the type's own options and credentials. */
+  const loadEntries = async <C extends { type: string; credentials?: string; credentials_env?: Record<string, string>; tls?: Parameters<typeof readTls>[0] },
+    T extends { optionsSchema: z.ZodType; credentialsSchema: z.ZodType | null }>(
+    section: 'cas' | 'devices',
+    entries: Record<string, Record<string, unknown>>,
+    commonKeys: readonly string[],
+    commonSchema: z.ZodType<C>,
+    registry: ReadonlyMap<string, T>,
+    what: string,
+  ) => {
+    const out: { name: string; common: C; type: T; options: unknown; credentials: unknown; tls: TlsTrust }[] = [];
+    for (const [name, entry] of Object.entries(entries)) {
+      const path = [section, name];
+      const [common, rest] = split(entry, commonKeys);
+      const c = problems.zod(src, path, commonSchema, common);
+      if (!c) continue;
+      const type = registry.get(c.type);
+      if (!type) {
+        problems.add(`${src.where(path, 'type')}: ${section}.${name}.type: unknown ${what} type "${c.type}" (allowed: ${[...registry.keys()].join(', ')})`);
+        continue;
+      }
+      const options = problems.zod(src, path, type.optionsSchema, rest);
+      const credentials = await loadCreds(path, c.credentials, c.credentials_env, type.credentialsSchema);
+      out.push({ name, common: c, type, options, credentials, tls: readTls(c.tls, path) });
     }
-    const options = problems.zod(src, path, type.optionsSchema, rest);
-    const credentials = await loadCreds(path, c.credentials, c.credentials_env, type.credentialsSchema);
-    cas.set(name, { name, type, options, credentials, tls: readTls(c.tls, path) });
-  }
+    return out;
+  };
 
-  // Devices
-  const devices = new Map<string, DeviceEntry>();
-  for (const [name, entry] of Object.entries(cfg.devices)) {
-    const path = ['devices', name];
-    const [common, rest] = split(entry, commonDeviceKeys);
-    const d = problems.zod(src, path, deviceCommonSchema, common);
-    if (!d) continue;
-    const type = targetTypes.get(d.type);
-    if (!type) {
-      problems.add(`${src.where(path, 'type')}: devices.${name}.type: unknown device type "${d.type}" (allowed: ${[...targetTypes.keys()].join(', ')})`);
-      continue;
-    }
-    const options = problems.zod(src, path, type.optionsSchema, rest);
-    const credentials = await loadCreds(path, d.credentials, d.credentials_env, type.credentialsSchema);
-    devices.set(name, { name, type, url: d.url, options, credentials, tls: readTls(d.tls, path), timeoutMs: d.timeout_s * 1000 });
-  }
+  const cas = new Map<string, CaEntry>(
+    (await loadEntries('cas', cfg.cas, commonEntryKeys, caCommonSchema, issuerTypes, 'CA')).map((e) => [
+      e.name,
+      { name: e.name, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls },
+    ]),
+  );
+  const devices = new Map<string, DeviceEntry>(
+    (await loadEntries('devices', cfg.devices, commonDeviceKeys, deviceCommonSchema, targetTypes, 'device')).map((e) => [
+      e.name,
+      { name: e.name, type: e.type, url: e.common.url, options: e.options, credentials: e.credentials, tls: e.tls, timeoutMs: e.common.timeout_s * 1000 },
+    ]),
+  );
 
   // Profiles: inline, then one file per profile from profiles_dir.
   const sources: { src: YamlSource; path: PathKey[]; value: unknown }[] = [];

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createCsr, createSelfSigned, generateKeyPair } from '../../src/pki/index.js';
 import type { CsrSpec } from '../../src/pki/types.js';
 import { freePort } from './bind.js';
+import { stopper } from './process.js';
 
 const PEBBLE = process.env.FWCERT_TEST_PEBBLE ?? '/usr/bin/pebble';
 
@@ -83,16 +84,7 @@ export async function startPebble(opts: PebbleOptions): Promise<PebbleHandle> {
   let output = '';
   child.stdout?.on('data', (d) => (output = (output + d).slice(-20_000)));
   child.stderr?.on('data', (d) => (output = (output + d).slice(-20_000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const close = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const close = stopper(child, dir);
 
   const directory = `https://127.0.0.1:${port}/dir`;
   const mgmt = `https://127.0.0.1:${mgmtPort}`;
