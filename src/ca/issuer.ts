@@ -50,7 +50,10 @@ export interface Issuer {
   readonly capabilities: { keyTypes: KeySpec[]; revoke: boolean; renewById: boolean };
   /** How long one run waits for a pending order before leaving it to the next run (ms). */
   readonly collectWaitMs?: number;
-  submit(req: { csrPem: string; csr: CsrSpec; profile: IssueProfile; previous?: CaRef }): Promise<CaRef>;
+  /** `requestId` is unique per request and stays the same when a request is sent again. */
+  submit(req: { csrPem: string; csr: CsrSpec; profile: IssueProfile; previous?: CaRef; requestId?: string }): Promise<CaRef>;
+  /** Finds the order an earlier submit with this requestId created, when that call's answer was lost. */
+  find?(requestId: string, profile: IssueProfile): Promise<CaRef | undefined>;
   collect(ref: CaRef): Promise<CollectResult>;
   revoke(ref: CaRef, reason: RevocationReason, certPem?: string): Promise<void>;
   status?(ref: CaRef): Promise<'valid' | 'revoked' | 'expired' | 'unknown'>;

@@ -124,7 +124,7 @@ async function execute(item: PlanItem, target: Target, taken: Set<string>, deps:
     target.validateName(objectName);
     taken.add(objectName);
   }
-  const got = await obtain(item, { issuer, target, ledger: deps.ledger, log, objectName });
+  const got = await obtain(item, { issuer, target, ledger: deps.ledger, log, objectName, profile: p });
   if (got.state === 'pending') {
     return { result: resultOf(item, 'pending', { caId: got.caRef.id, error: got.detail ? `pending at the CA: ${got.detail}` : 'pending at the CA' }), changed: false };
   }

@@ -1,11 +1,12 @@
 // Getting a signed certificate for one plan item: key + CSR (locally or on the device), submit to
 // the CA, record the order BEFORE waiting, collect until issued or until this run's wait is over.
+import { randomUUID } from 'node:crypto';
 import type { CaRef, IssueProfile, Issuer } from '../ca/issuer.js';
 import type { Profile } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { CaError, DeviceError } from '../core/errors.js';
 import type { Target } from '../devices/target.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { Ledger, PendingOrder } from '../ledger/ledger.js';
 import {
   createCsr, generateKeyPair, keyMatchesCertificate, orderChain, parseCertificate, publicKeyOfCsrMatchesCertificate,
 } from '../pki/index.js';
@@ -24,6 +25,7 @@ export interface ObtainDeps {
   log: Logger;
   /** A fresh object name for this item (already validated against the device's rules). */
   objectName: string;
+  profile: Profile;
 }
 
 const DEFAULT_COLLECT_WAIT_MS = 120_000;
@@ -42,6 +44,31 @@ export function keyOnDevice(p: Profile, target: Target): boolean {
   return p.keyGeneration === 'auto' && target.capabilities.onDeviceKeygen && !!target.generateCsr;
 }
 
+/** An earlier run sent a request but never got the answer: find the order it made, or send it again. */
+async function recoverLostRequest(order: PendingOrder, deps: ObtainDeps): Promise<CaRef> {
+  const { issuer, ledger, log } = deps;
+  const requestId = order.caRef.extra?.requestId ?? randomUUID();
+  const profile = deps.profile;
+  const found = issuer.find ? await issuer.find(requestId, issueProfile(profile)) : undefined;
+  let ref: CaRef;
+  if (found) {
+    ref = found;
+    log.info({ caId: ref.id }, `the earlier request reached ${issuer.name}: order ${ref.id}`);
+  } else {
+    log.info(`the earlier request did not reach ${issuer.name} (or it cannot tell); sending the same CSR again`);
+    const spec: CsrSpec = { subject: profile.subject, sans: profile.names, key: profile.key };
+    try {
+      ref = await issuer.submit({ csrPem: order.csrPem, csr: spec, profile: issueProfile(profile), requestId });
+    } catch (e) {
+      if (e instanceof CaError && !e.retryable) ledger.clearOrder(order.profile, order.device);
+      throw e;
+    }
+  }
+  ledger.saveOrder({ ...order, caRef: ref });
+  ledger.event('submitted', `${issuer.name} order ${ref.id}${found ? ' (found after a lost answer)' : ' (sent again)'}`, order.profile, order.device);
+  return ref;
+}
+
 export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained> {
   const { issuer, target, ledger, log } = deps;
   const p = item.profile;
@@ -53,6 +80,7 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
   if (item.action === 'collect' && item.order) {
     ({ caRef: ref, csrPem, objectName } = item.order);
     keyPem = item.order.sealedKey ? ledger.unseal(item.order.sealedKey) : undefined;
+    if (!ref.id) ref = await recoverLostRequest(item.order, deps);
     log.info({ caId: ref.id }, `resuming pending order ${ref.id}`);
   } else {
     if (item.staleOrder) {
@@ -71,12 +99,21 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
     const previous = item.action === 'renew' && item.current && deps.ledger.current(p.name, item.device)?.ca === p.ca
       ? deps.ledger.current(p.name, item.device)?.caRef
       : undefined;
-    ref = await issuer.submit({ csrPem, csr: spec, profile: issueProfile(p), previous });
-    // Recorded before any waiting: a crash or a timeout later never causes a second order.
-    ledger.saveOrder({
-      profile: p.name, device: item.device, ca: p.ca, caRef: ref, objectName, csrPem,
+    // The request is recorded BEFORE it is sent: if its answer is lost, the next run looks the order
+    // up (Issuer.find) or sends the same CSR again, instead of ordering twice or losing the key.
+    const requestId = randomUUID();
+    const order: PendingOrder = {
+      profile: p.name, device: item.device, ca: p.ca, caRef: { ca: p.ca, id: '', extra: { requestId } }, objectName, csrPem,
       sealedKey: keyPem ? ledger.seal(keyPem) : undefined, needHash: needHash(p), createdAt: new Date().toISOString(),
-    });
+    };
+    ledger.saveOrder(order);
+    try {
+      ref = await issuer.submit({ csrPem, csr: spec, profile: issueProfile(p), previous, requestId });
+    } catch (e) {
+      if (e instanceof CaError && !e.retryable) ledger.clearOrder(p.name, item.device); // refused: nothing was ordered
+      throw e;
+    }
+    ledger.saveOrder({ ...order, caRef: ref });
     ledger.event('submitted', `${issuer.name} order ${ref.id}${previous ? ` (renewal of ${previous.id})` : ''}`, p.name, item.device);
     log.info({ caId: ref.id }, `${previous ? 'renewal' : 'order'} ${ref.id} submitted to ${issuer.name}`);
   }

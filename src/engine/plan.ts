@@ -64,7 +64,10 @@ export function plan(obs: Observation, now: Date, opts: { force?: boolean } = {}
   let staleOrder = false;
   if (obs.order) {
     if (obs.order.needHash === needHash(profile)) {
-      return { ...base, action: 'collect', reason: `order ${obs.order.caRef.id} at ${obs.order.ca} is pending since ${obs.order.createdAt}`, order: obs.order };
+      const reason = obs.order.caRef.id
+        ? `order ${obs.order.caRef.id} at ${obs.order.ca} is pending since ${obs.order.createdAt}`
+        : `the answer to the request sent to ${obs.order.ca} at ${obs.order.createdAt} was lost: look it up, or send it again`;
+      return { ...base, action: 'collect', reason, order: obs.order };
     }
     staleOrder = true;
   }

@@ -81,7 +81,7 @@ export async function fleetStatus(
       for (const p of profiles) {
         const record = ledger.current(p.name, dev.name);
         const order = ledger.order(p.name, dev.name);
-        const base = { device: dev.name, profile: p.name, ca: p.ca, pendingOrder: order ? `${order.ca} ${order.caRef.id}` : undefined };
+        const base = { device: dev.name, profile: p.name, ca: p.ca, pendingOrder: order ? `${order.ca} ${order.caRef.id || '(answer lost; looked up next run)'}` : undefined };
         if (inventory) {
           const certs = inventory.filter((c) => !c.isCa && (ownsName(p.name, maxLen, c.name) || c.name === record?.objectName));
           const cur = pickCurrent({ profile: p, device: dev.name, certs, record });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -56,7 +56,8 @@ describe('faults: SCM 500 on enroll, a failed FDM deploy, a token that expires m
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const rep = json<RunReport>(r);
     const outcome = (n: string) => rep.devices.find((d) => d.device === n)!.items[0]!;
-    assert.equal(outcome('ftd-1').action, 'enroll');
+    // A 500 may hide an order SCM did make: the next run looks it up first, then sends the same CSR again.
+    assert.equal(outcome('ftd-1').action, 'collect');
     assert.equal(outcome('ftd-1').outcome, 'done');
     assert.equal(outcome('ftd-2').outcome, 'ok', 'its certificate was already installed: only the deploy was owed');
     assert.equal(rep.devices.find((d) => d.device === 'ftd-2')!.committed, true);
@@ -96,6 +97,43 @@ describe('faults: SCM 500 on enroll, a failed FDM deploy, a token that expires m
     assert.equal(it2.outcome, 'done');
     assert.equal(it2.caId, pending.caId);
     assert.equal(scm().certificates.length, before1 + 1, 'collected, not re-ordered');
+  });
+
+  /** A profile of its own for ftd-3, so the request below is a first enrollment. */
+  const addProfile = (name: string) =>
+    writeFileSync(join(dir, 'profiles', `${name}.yaml`), stringify({
+      name, ca: 'lab-sectigo', sectigo: { cert_type: 3001, term: 365 }, subject: { cn: `${name}.lab.example` },
+      key: { type: 'rsa', size: 2048 }, targets: [{ device: 'ftd-3', bind: { ssl_decryption: true } }],
+    }));
+  const orders = () => scm().certificates.length;
+
+  it('an enrollment whose answer was lost is found at the CA by the next run, not ordered again', async () => {
+    addProfile('lost-answer');
+    // SCM carries the enrollment out, then the connection drops before the answer arrives.
+    lab.scm.setKnobs({ failNext: { enroll: { dropAnswer: true, count: 1 } } });
+    const before1 = orders();
+    const lost = await cli('run', '--profile', 'lost-answer', '--json');
+    assert.equal(lost.code, 1, lost.stderr);
+    assert.equal(orders(), before1 + 1, 'the CA did make the order');
+    const next = await cli('run', '--profile', 'lost-answer', '--json');
+    assert.equal(next.code, 0, next.stderr + next.stdout);
+    const item = json<RunReport>(next).devices[0]!.items[0]!;
+    assert.equal(item.action, 'collect');
+    assert.equal(item.outcome, 'done', item.error);
+    assert.equal(orders(), before1 + 1, 'found, not ordered a second time');
+  });
+
+  it('a request that never reached the CA is sent again with the same CSR', async () => {
+    addProfile('never-arrived');
+    lab.scm.setKnobs({ failNext: { enroll: { reset: true, count: 1 } } });
+    const before1 = orders();
+    const lost = await cli('run', '--profile', 'never-arrived', '--json');
+    assert.equal(lost.code, 1);
+    assert.equal(orders(), before1);
+    const next = await cli('run', '--profile', 'never-arrived', '--json');
+    assert.equal(next.code, 0, next.stderr + next.stdout);
+    assert.equal(json<RunReport>(next).devices[0]!.items[0]!.outcome, 'done');
+    assert.equal(orders(), before1 + 1);
   });
 
   it('a second run at the same time is refused with a clear message', async () => {

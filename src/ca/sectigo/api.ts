@@ -72,6 +72,11 @@ export class ScmApi {
     await this.call(`revoke of ${sslId}`, { method: 'POST', path: `revoke/${sslId}`, json: body, retry: true });
   }
 
+  /** GET {base}?commonName=&size= → the newest page of certificates with that common name. */
+  list(query: { commonName: string; size: number; position?: number }): Promise<{ sslId?: unknown; commonName?: unknown }[]> {
+    return this.callJson(`listing certificates of ${query.commonName}`, { method: 'GET', path: '', query });
+  }
+
   /** GET /{sslId} → certificate details. */
   details(sslId: number): Promise<CertificateDetails> {
     return this.callJson(`status of ${sslId}`, { method: 'GET', path: String(sslId) });

@@ -17,7 +17,7 @@ import {
   UNKNOWN_ID_CODES,
 } from './errors.js';
 import { orderFingerprint, renewBlocker } from './renewal.js';
-import { buildEnrollBody, buildRevokeBody, mapCertificateStatus, parseSslId } from './requests.js';
+import { buildEnrollBody, buildRevokeBody, mapCertificateStatus, parseSslId, requestMarker } from './requests.js';
 import type { CertificateStatus, EnrollBody } from './requests.js';
 import { profileOptionsSchema } from './schemas.js';
 import type { SectigoOptions, SectigoProfileOptions } from './schemas.js';
@@ -68,6 +68,7 @@ export class SectigoScmIssuer implements Issuer {
       names: req.csr.sans,
       profileName: req.profile.name,
       options,
+      requestId: req.requestId,
     });
     const fingerprint = orderFingerprint(body, req.csr.subject.cn, req.csr.sans);
 
@@ -81,6 +82,35 @@ export class SectigoScmIssuer implements Issuer {
     const extra: Record<string, string> = { ...fingerprint };
     if (typeof res.renewId === 'string' && res.renewId) extra.renewId = res.renewId;
     return { ca: this.name, id: String(sslId), extra };
+  }
+
+  /**
+   * The enrollment an earlier submit made, found by the request tag in its comments, for the case
+   * where SCM carried the request out but its answer never arrived (reset, timeout, 5xx from a proxy).
+   * Looks at the newest certificates with the profile's common name only.
+   */
+  async find(requestId: string, profile: IssueProfile): Promise<CaRef | undefined> {
+    const cn = profile.subject.cn ?? profile.sans[0];
+    if (!cn || !requestId) return undefined;
+    const marker = requestMarker(requestId);
+    const page = await this.api.list({ commonName: cn, size: 200 });
+    const ids = page
+      .map((c) => parseSslId(String(c.sslId)))
+      .filter((id): id is number => id !== undefined)
+      .sort((a, b) => b - a)
+      .slice(0, 20);
+    for (const id of ids) {
+      const d = await this.api.details(id);
+      if (typeof d.comments === 'string' && d.comments.includes(marker)) {
+        const options = this.profileOptions(profile);
+        const body = buildEnrollBody({ orgId: this.options.org_id, csrPem: '', cn: profile.subject.cn, names: profile.sans, profileName: profile.name, options });
+        const extra: Record<string, string> = { ...orderFingerprint(body, profile.subject.cn, profile.sans) };
+        if (typeof d.renewId === 'string' && d.renewId) extra.renewId = d.renewId;
+        this.log.info({ ca: this.name, sslId: id }, `found SCM order ${id} from an earlier request whose answer was lost`);
+        return { ca: this.name, id: String(id), extra };
+      }
+    }
+    return undefined;
   }
 
   /** renewById when the previous order can carry the new request; undefined = enroll instead. */

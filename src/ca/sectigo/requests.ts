@@ -55,6 +55,12 @@ export function subjAltNamesFor(cn: string | undefined, names: readonly string[]
   return extra.length ? extra.join(',') : undefined;
 }
 
+/** The tag fwcert puts into an enrollment's comments: SCM has no idempotency key, so this is how a
+ *  request whose answer was lost is recognised instead of being ordered a second time. */
+export function requestMarker(requestId: string): string {
+  return `[fwcert request ${requestId}]`;
+}
+
 export function buildEnrollBody(args: {
   orgId: number;
   csrPem: string;
@@ -62,6 +68,8 @@ export function buildEnrollBody(args: {
   names: readonly string[];
   profileName: string;
   options: SectigoProfileOptions;
+  /** Written into `comments` so that an enrollment whose answer was lost can be found (see find()). */
+  requestId?: string;
 }): EnrollBody {
   const { options } = args;
   const body: EnrollBody = {
@@ -74,7 +82,9 @@ export function buildEnrollBody(args: {
   if (sans !== undefined) body.subjAltNames = sans;
   // A default comment tells SCM admins which tool and profile asked for the certificate;
   // `comments: ""` in the profile turns it off.
-  body.comments = options.comments ?? `fwcert profile ${args.profileName}`.slice(0, 1024);
+  const comments = options.comments ?? `fwcert profile ${args.profileName}`;
+  const marker = args.requestId ? requestMarker(args.requestId) : '';
+  body.comments = marker ? `${comments.slice(0, 1024 - marker.length - 1)} ${marker}`.trim() : comments.slice(0, 1024);
   if (options.external_requester !== undefined) body.externalRequester = options.external_requester;
   if (options.custom_fields?.length) body.customFields = options.custom_fields.map((f) => ({ name: f.name, value: f.value }));
   return body;

@@ -130,6 +130,11 @@ export async function startScmEmulator(opts: ScmEmulatorOptions): Promise<ScmEmu
       res.socket?.destroy();
       return undefined;
     }
+    if (fault?.dropAnswer) {
+      await route.run(certs, { params: route.path.exec(sub)!.slice(1), query: url.searchParams, body: parseJson(bodyText), login: req.headers.login as string });
+      res.socket?.destroy();
+      return undefined;
+    }
     if (fault) {
       const code = fault.code ?? -2;
       const e = fault.description !== undefined ? new ScmApiError(fault.status ?? 500, code, fault.description) : scmError(fault.status ?? 500, code);

@@ -41,6 +41,9 @@ export interface FaultSpec {
   count?: number;
   /** Destroy the connection instead of answering (a TCP reset as the client sees it). */
   reset?: boolean;
+  /** Carry the request out, then destroy the connection: the answer is lost on the way back
+   *  (the case where a client cannot know whether its enrollment happened). */
+  dropAnswer?: boolean;
 }
 
 export interface ScmKnobs {
