@@ -119,6 +119,7 @@ export async function commitAndWait(s: PanosSession, name: string, cfg: CommitSe
   cfg.log(`${name}: commit job ${jobId} enqueued`);
 
   let delay = cfg.pollIntervalS * 1000;
+  let lastProgress = Date.now();
   for (;;) {
     await sleep(delay);
     const poll = await s.op(el('show', el('jobs', textEl('id', jobId))), {}, { idempotent: true, what: `show job ${jobId}` });
@@ -134,6 +135,11 @@ export async function commitAndWait(s: PanosSession, name: string, cfg: CommitSe
         job.details,
         true,
       );
+    }
+    // Large configurations commit for many minutes: say so now and then, so nobody thinks it hangs.
+    if (Date.now() - lastProgress >= 30_000) {
+      cfg.log(`${name}: commit job ${jobId} ${job.status || 'running'}, ${job.progress ?? '?'}% after ${Math.round((Date.now() - started) / 1000)} s`);
+      lastProgress = Date.now();
     }
     delay = Math.min(maxDelay, delay * 1.5);
   }
