@@ -37,7 +37,7 @@ interface Tokens {
   refreshExpiresAt: number;
 }
 
-/** Refresh this long before expiry (the brief: expires_in - 60 s), but never more than a quarter of the lifetime. */
+/** Refresh this long before expiry (expires_in - 60 s), but never more than a quarter of the lifetime. */
 function renewalMargin(lifetimeS: number): number {
   return Math.min(60, lifetimeS / 4) * 1000;
 }

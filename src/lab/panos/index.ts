@@ -1,4 +1,4 @@
-// PAN-OS firewall emulator (XML API at /api/, built from reference/paloalto-panos-api.md):
+// PAN-OS firewall emulator (XML API at /api/, built from the PAN-OS XML API documentation and real clients):
 // HTTPS server on 127.0.0.1, lab endpoints (/__lab/state, /__lab/knobs), and the GlobalProtect
 // portal data-plane port that serves the certificate of the RUNNING config.
 import { createHash } from 'node:crypto';

@@ -31,7 +31,7 @@ export function mergeInto(target: Record<string, unknown>, patch: unknown): void
   }
 }
 
-/** renewById and renew/{renewId} can both be targeted with the brief's `renew` key. */
+/** renewById and renew/{renewId} can both be targeted with the `renew` key. */
 const FAULT_ALIASES: Record<string, string[]> = { renewById: ['renewById', 'renew'], renew: ['renew'] };
 
 /** Consumes one injected fault for `operation`, if any is armed. */
