@@ -59,6 +59,8 @@ export interface Issuer {
   status?(ref: CaRef): Promise<'valid' | 'revoked' | 'expired' | 'unknown'>;
   /** Renewal window suggested by the CA (ACME ARI); undefined when the CA has no opinion. */
   suggestedWindow?(certPem: string): Promise<{ start: Date; end: Date } | undefined>;
+  /** Live check for `fwcert check`: what works, as lines; throws with what does not. */
+  check?(): Promise<string[]>;
   close?(): Promise<void>;
 }
 

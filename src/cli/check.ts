@@ -33,7 +33,7 @@ export function registerCheck(program: Command): void {
         const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
         try {
           for (const ca of cfg.cas.values()) {
-            const issuer = buildIssuer(ca, log, ledger) as ReturnType<typeof buildIssuer> & { check?: () => Promise<string[]> };
+            const issuer = buildIssuer(ca, log, ledger);
             try {
               const notes = issuer.check ? await issuer.check() : ['configuration valid (this CA type has no live check)'];
               rows.push([ca.name, ca.type.type, 'ok', notes.join('; ')]);

@@ -4,11 +4,11 @@ import type { Issuer } from '../ca/issuer.js';
 import type { Profile } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
-import type { Binding, DeviceCert, Target } from '../devices/target.js';
+import type { Binding, Target } from '../devices/target.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { parseCertificate } from '../pki/index.js';
-import { keySpecLabel, sameKeySpec, type CertInfo } from '../pki/types.js';
-import { newObjectName, ownsName } from './naming.js';
+import { keySpecLabel, sameKeySpec } from '../pki/types.js';
+import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
+import { newObjectName } from './naming.js';
 import { obtain } from './obtain.js';
 import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
 import type { DeviceResult, ItemResult } from './report.js';
@@ -31,20 +31,6 @@ const MODE_ACTIONS: Record<Mode, Action[]> = {
   renew: ['renew', 'collect'],
 };
 
-type Parsed = DeviceCert & { info?: CertInfo };
-
-function withInfo(certs: DeviceCert[], log: Logger): Parsed[] {
-  return certs.map((c) => {
-    if (c.info || !c.certPem) return c;
-    try {
-      return { ...c, info: parseCertificate(c.certPem) };
-    } catch (e) {
-      log.warn(`cannot parse certificate object ${c.name}: ${errorMessage(e)}`);
-      return c;
-    }
-  });
-}
-
 function unionBindings(a: Binding[], b: Binding[]): Binding[] {
   const out = [...a];
   for (const x of b) if (!out.some((y) => sameBinding(x, y))) out.push(x);
@@ -56,11 +42,11 @@ function failureDetail(e: unknown): string[] | undefined {
   return d && d.length ? d : undefined;
 }
 
-async function observe(target: Target, profiles: Profile[], deps: DeviceRunDeps, inventory: Parsed[], log: Logger): Promise<PlanItem[]> {
+async function observe(target: Target, profiles: Profile[], deps: DeviceRunDeps, inventory: ParsedCert[], log: Logger): Promise<PlanItem[]> {
   const items: PlanItem[] = [];
   for (const p of profiles) {
     const record = deps.ledger.current(p.name, target.name);
-    const certs = inventory.filter((c) => !c.isCa && (ownsName(p.name, target.capabilities.maxNameLength, c.name) || c.name === record?.objectName));
+    const certs = profileCerts(inventory, p.name, target.capabilities.maxNameLength, record);
     const obs: Observation = { profile: p, device: target.name, certs, record, order: deps.ledger.order(p.name, target.name) };
     const issuer = deps.issuers.get(p.ca);
     if (issuer?.status && record?.caRef && record.ca === p.ca && record.state !== 'revoked') {
@@ -155,7 +141,7 @@ async function execute(item: PlanItem, target: Target, taken: Set<string>, deps:
 export async function runDevice(target: Target, profiles: Profile[], deps: DeviceRunDeps): Promise<DeviceResult> {
   const log = deps.log.child({ device: target.name });
   const res: DeviceResult = { device: target.name, reachable: false, committed: false, removed: [], warnings: [], items: [] };
-  let inventory: Parsed[];
+  let inventory: ParsedCert[];
   try {
     await target.open();
     inventory = withInfo(await target.inventory(), log);
@@ -230,7 +216,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
 }
 
 /** Deletes objects that a successful commit stopped using, then commits that deletion. */
-async function removeReplaced(target: Target, inventory: Parsed[], deps: DeviceRunDeps, res: DeviceResult, log: Logger): Promise<void> {
+async function removeReplaced(target: Target, inventory: ParsedCert[], deps: DeviceRunDeps, res: DeviceResult, log: Logger): Promise<void> {
   const present = new Set(inventory.map((c) => c.name));
   for (const r of deps.ledger.pendingRemovals(target.name)) {
     if (!present.has(r.objectName)) {

@@ -44,6 +44,17 @@ export function keyOnDevice(p: Profile, target: Target): boolean {
   return p.keyGeneration === 'auto' && target.capabilities.onDeviceKeygen && !!target.generateCsr;
 }
 
+/** Sends a request whose order is already recorded. Only a definite refusal forgets the order: any
+ *  other failure may hide an order the CA did make, which the next run then looks up. */
+async function submitRecorded(deps: ObtainDeps, order: PendingOrder, req: Parameters<Issuer['submit']>[0]): Promise<CaRef> {
+  try {
+    return await deps.issuer.submit(req);
+  } catch (e) {
+    if (e instanceof CaError && !e.retryable) deps.ledger.clearOrder(order.profile, order.device);
+    throw e;
+  }
+}
+
 /** An earlier run sent a request but never got the answer: find the order it made, or send it again. */
 async function recoverLostRequest(order: PendingOrder, deps: ObtainDeps): Promise<CaRef> {
   const { issuer, ledger, log } = deps;
@@ -57,12 +68,7 @@ async function recoverLostRequest(order: PendingOrder, deps: ObtainDeps): Promis
   } else {
     log.info(`the earlier request did not reach ${issuer.name} (or it cannot tell); sending the same CSR again`);
     const spec: CsrSpec = { subject: profile.subject, sans: profile.names, key: profile.key };
-    try {
-      ref = await issuer.submit({ csrPem: order.csrPem, csr: spec, profile: issueProfile(profile), requestId });
-    } catch (e) {
-      if (e instanceof CaError && !e.retryable) ledger.clearOrder(order.profile, order.device);
-      throw e;
-    }
+    ref = await submitRecorded(deps, order, { csrPem: order.csrPem, csr: spec, profile: issueProfile(profile), requestId });
   }
   ledger.saveOrder({ ...order, caRef: ref });
   ledger.event('submitted', `${issuer.name} order ${ref.id}${found ? ' (found after a lost answer)' : ' (sent again)'}`, order.profile, order.device);
@@ -96,9 +102,8 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
       keyPem = (await generateKeyPair(p.key)).privateKeyPem;
       csrPem = await createCsr(spec, keyPem);
     }
-    const previous = item.action === 'renew' && item.current && deps.ledger.current(p.name, item.device)?.ca === p.ca
-      ? deps.ledger.current(p.name, item.device)?.caRef
-      : undefined;
+    const record = item.action === 'renew' && item.current ? ledger.current(p.name, item.device) : undefined;
+    const previous = record?.ca === p.ca ? record.caRef : undefined;
     // The request is recorded BEFORE it is sent: if its answer is lost, the next run looks the order
     // up (Issuer.find) or sends the same CSR again, instead of ordering twice or losing the key.
     const requestId = randomUUID();
@@ -107,12 +112,7 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
       sealedKey: keyPem ? ledger.seal(keyPem) : undefined, needHash: needHash(p), createdAt: new Date().toISOString(),
     };
     ledger.saveOrder(order);
-    try {
-      ref = await issuer.submit({ csrPem, csr: spec, profile: issueProfile(p), previous, requestId });
-    } catch (e) {
-      if (e instanceof CaError && !e.retryable) ledger.clearOrder(p.name, item.device); // refused: nothing was ordered
-      throw e;
-    }
+    ref = await submitRecorded(deps, order, { csrPem, csr: spec, profile: issueProfile(p), previous, requestId });
     ledger.saveOrder({ ...order, caRef: ref });
     ledger.event('submitted', `${issuer.name} order ${ref.id}${previous ? ` (renewal of ${previous.id})` : ''}`, p.name, item.device);
     log.info({ caId: ref.id }, `${previous ? 'renewal' : 'order'} ${ref.id} submitted to ${issuer.name}`);

@@ -4,10 +4,8 @@ import type { Config } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import { Ledger } from '../ledger/ledger.js';
-import { parseCertificate } from '../pki/index.js';
-import type { CertInfo } from '../pki/types.js';
 import { buildTarget } from './build.js';
-import { ownsName } from './naming.js';
+import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { pickCurrent } from './plan.js';
 import { mapBounded } from './pool.js';
 import { daysLeft } from './policy.js';
@@ -58,20 +56,13 @@ export async function fleetStatus(
     const devices = [...cfg.devices.values()].filter((d) => cfg.profiles.some((p) => p.targets.some((t) => t.device === d.name)));
     await mapBounded(devices, cfg.concurrency, async (dev) => {
       const profiles = cfg.profiles.filter((p) => p.targets.some((t) => t.device === dev.name));
-      let inventory: { name: string; certPem?: string; info?: CertInfo; hasKey: boolean; bindings: { kind: string; name?: string }[]; isCa?: boolean; pendingCsr?: boolean }[] | undefined;
+      let inventory: ParsedCert[] | undefined;
       const target = buildTarget(dev, opts.log);
       const maxLen = target.capabilities.maxNameLength;
       if (!opts.ledgerOnly) {
         try {
           await target.open();
-          inventory = (await target.inventory()).map((c) => {
-            if (c.info || !c.certPem) return c;
-            try {
-              return { ...c, info: parseCertificate(c.certPem) };
-            } catch {
-              return c;
-            }
-          });
+          inventory = withInfo(await target.inventory());
         } catch (e) {
           unreachable.push({ device: dev.name, error: errorMessage(e) });
         } finally {
@@ -83,7 +74,7 @@ export async function fleetStatus(
         const order = ledger.order(p.name, dev.name);
         const base = { device: dev.name, profile: p.name, ca: p.ca, pendingOrder: order ? `${order.ca} ${order.caRef.id || '(answer lost; looked up next run)'}` : undefined };
         if (inventory) {
-          const certs = inventory.filter((c) => !c.isCa && (ownsName(p.name, maxLen, c.name) || c.name === record?.objectName));
+          const certs = profileCerts(inventory, p.name, maxLen, record);
           const cur = pickCurrent({ profile: p, device: dev.name, certs, record });
           if (!cur?.info) {
             rows.push({ ...base, level: 'missing', source: 'device', note: 'no certificate on the device' });
