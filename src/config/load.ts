@@ -13,7 +13,7 @@ import { applyCredentialsEnv, readCredentialsFile } from './credentials.js';
 import { describeIssues } from './issues.js';
 import type { CaEntry, Config, DeviceEntry, Profile, RenewalPolicy } from './model.js';
 import {
-  caCommonSchema, commonDeviceKeys, commonEntryKeys, configSchema, deviceCommonSchema, profileCommonKeys, profileSchema,
+  caCommonSchema, commonCaKeys, commonDeviceKeys, configSchema, deviceCommonSchema, profileCommonKeys, profileSchema,
 } from './schema.js';
 import { YamlSource, type PathKey } from './yaml-source.js';
 
@@ -154,9 +154,9 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   };
 
   const cas = new Map<string, CaEntry>(
-    (await loadEntries('cas', cfg.cas, commonEntryKeys, caCommonSchema, issuerTypes, 'CA')).map((e) => [
+    (await loadEntries('cas', cfg.cas, commonCaKeys, caCommonSchema, issuerTypes, 'CA')).map((e) => [
       e.name,
-      { name: e.name, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls },
+      { name: e.name, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls, maxInFlight: e.common.max_in_flight },
     ]),
   );
   const devices = new Map<string, DeviceEntry>(

@@ -26,6 +26,8 @@ export interface CaEntry {
   options: unknown;
   credentials: unknown;
   tls: TlsTrust;
+  /** cas.<name>.max_in_flight: orders open at this CA at once during a run. */
+  maxInFlight: number;
 }
 
 export interface ProfileTarget {

@@ -29,6 +29,7 @@ export const tlsSchema = z
 
 export const commonEntryKeys = ['type', 'credentials', 'credentials_env', 'tls'] as const;
 export const commonDeviceKeys = [...commonEntryKeys, 'url', 'timeout_s'] as const;
+export const commonCaKeys = [...commonEntryKeys, 'max_in_flight'] as const;
 
 const credentialsEnv = z.record(z.string(), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'));
 
@@ -43,6 +44,8 @@ export const deviceCommonSchema = z.object({
 
 export const caCommonSchema = z.object({
   type: z.string(),
+  /** Orders a run keeps open at this CA at once (submitted, not yet issued), over all devices. */
+  max_in_flight: z.number().int().min(1).max(10_000).default(10),
   credentials: z.string().min(1).optional(),
   credentials_env: credentialsEnv.optional(),
   tls: tlsSchema.optional(),

@@ -1,5 +1,7 @@
-// One device, start to end: observe, plan, then every certificate through CSR -> CA -> install ->
-// bind, ONE commit for all of them, and only then the removal of the objects they replaced.
+// One device, start to end: observe, plan, then every certificate that needs one ordered at once
+// (CSR -> CA), each installed + bound as soon as it is issued, the objects they replaced removed, and
+// ONE commit for all of it. Commits/deploys are atomic: the running configuration goes from "old
+// bound" to "new bound, old gone" in one step, and a failed commit leaves it untouched.
 import type { Issuer } from '../ca/issuer.js';
 import type { Profile } from '../config/model.js';
 import type { Logger } from '../core/log.js';
@@ -9,7 +11,9 @@ import type { Ledger } from '../ledger/ledger.js';
 import { keySpecLabel, sameKeySpec } from '../pki/types.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { newObjectName } from './naming.js';
-import { obtain } from './obtain.js';
+import { makeLocalKey, startLocalKeys } from './keys-ahead.js';
+import { Limit } from './limit.js';
+import { keyOnDevice, obtain, type Obtained } from './obtain.js';
 import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
 import type { DeviceResult, ItemResult } from './report.js';
 
@@ -23,6 +27,18 @@ export interface DeviceRunDeps {
   mode: Mode;
   force: boolean;
   dryRun: boolean;
+  /** Per CA: its orders in flight, shared by every device of the run (cas.<name>.max_in_flight). */
+  caLimits?: Map<string, Limit>;
+}
+
+/** What one device's items share while they run concurrently. */
+interface DeviceWork {
+  target: Target;
+  deps: DeviceRunDeps;
+  taken: Set<string>;
+  /** The device's calls one at a time: drivers keep per-run state and a device commits one change set. */
+  lock: Limit;
+  localKeys: Map<string, Promise<string>>;
 }
 
 const MODE_ACTIONS: Record<Mode, Action[]> = {
@@ -88,10 +104,11 @@ function resultOf(item: PlanItem, outcome: ItemResult['outcome'], extra: Partial
   };
 }
 
-async function execute(item: PlanItem, target: Target, taken: Set<string>, deps: DeviceRunDeps, log: Logger): Promise<{ result: ItemResult; changed: boolean }> {
+async function execute(item: PlanItem, work: DeviceWork, log: Logger): Promise<{ result: ItemResult; changed: boolean }> {
+  const { target, taken, deps, lock } = work;
   const p = item.profile;
   if (item.action === 'rebind') {
-    await target.bind(item.current!.name, item.missing);
+    await lock.run(() => target.bind(item.current!.name, item.missing));
     deps.ledger.event('rebound', item.missing.map((b) => b.name ?? b.kind).join(', '), p.name, target.name);
     log.info(`bound ${item.current!.name} to ${item.missing.map((b) => (b.name ? `${b.kind} ${b.name}` : b.kind)).join(', ')}`);
     return { result: resultOf(item, 'done'), changed: true };
@@ -110,10 +127,18 @@ async function execute(item: PlanItem, target: Target, taken: Set<string>, deps:
     target.validateName(objectName);
     taken.add(objectName);
   }
-  const got = await obtain(item, { issuer, target, ledger: deps.ledger, log, objectName, profile: p });
+  const got = await obtain(item, {
+    issuer, target, ledger: deps.ledger, log, objectName, profile: p, inFlight: deps.caLimits?.get(p.ca), deviceLock: lock, localKey: keyOnDevice(p, target) ? undefined : (work.localKeys.get(p.name) ?? makeLocalKey(p.key)),
+  });
   if (got.state === 'pending') {
     return { result: resultOf(item, 'pending', { caId: got.caRef.id, error: got.detail ? `pending at the CA: ${got.detail}` : 'pending at the CA' }), changed: false };
   }
+  return lock.run(() => installAndBind(item, got, work, log));
+}
+
+async function installAndBind(item: PlanItem, got: Extract<Obtained, { state: 'issued' }>, work: DeviceWork, log: Logger): Promise<{ result: ItemResult; changed: boolean }> {
+  const { target, deps } = work;
+  const p = item.profile;
   await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem });
   const i = got.info;
   deps.ledger.recordInstalled({
@@ -142,8 +167,11 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
   const log = deps.log.child({ device: target.name });
   const res: DeviceResult = { device: target.name, reachable: false, committed: false, removed: [], warnings: [], items: [] };
   let inventory: ParsedCert[];
+  let localKeys = new Map<string, Promise<string>>();
   try {
     await target.open();
+    // Local keys the ledger says will be needed are made (off the event loop) while the inventory is read.
+    if (!deps.dryRun) localKeys = startLocalKeys(profiles.filter((p) => !safeKeyOnDevice(p, target)), target.name, deps, log);
     inventory = withInfo(await target.inventory(), log);
     res.reachable = true;
   } catch (e) {
@@ -162,71 +190,99 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
       res.items = items.map((it) => resultOf(it, it.action === 'ok' ? 'ok' : MODE_ACTIONS[deps.mode].includes(it.action) ? 'planned' : 'skipped'));
       return res;
     }
-    const taken = new Set(inventory.map((c) => c.name));
-    let changed = false;
-    for (const item of items) {
-      const plog = log.child({ profile: item.profile.name });
-      if (item.action === 'ok') {
-        res.items.push(resultOf(item, 'ok'));
-        continue;
-      }
-      if (!MODE_ACTIONS[deps.mode].includes(item.action)) {
-        res.items.push(resultOf(item, 'skipped'));
-        continue;
-      }
-      plog.info(`${item.action}: ${item.reason}`);
-      try {
-        const r = await execute(item, target, taken, deps, plog);
-        res.items.push(r.result);
-        changed ||= r.changed;
-      } catch (e) {
-        plog.error({ err: e }, `${item.action} failed: ${errorMessage(e)}`);
-        deps.ledger.event('failed', `${item.action}: ${errorMessage(e)}`, item.profile.name, target.name);
-        res.items.push(resultOf(item, 'failed', { error: errorMessage(e), detail: failureDetail(e) }));
-      }
-    }
-    if (changed || deps.ledger.needsCommit(target.name)) {
-      const done = res.items.filter((i) => i.outcome === 'done');
-      const note = `fwcert: ${done.map((i) => `${i.action} ${i.profile}`).join(', ') || 'complete earlier changes'}`;
-      try {
-        const cr = await target.commit(note);
-        res.committed = cr.committed;
-        res.commitJob = cr.jobId;
-        deps.ledger.setNeedsCommit(target.name, false);
-        deps.ledger.markCommitted(target.name);
-        deps.ledger.event('committed', `${note}${cr.jobId ? ` (job ${cr.jobId})` : ''}`, undefined, target.name);
-        log.info(`committed${cr.jobId ? ` (job ${cr.jobId})` : ''}`);
-      } catch (e) {
-        res.error = `commit failed: ${errorMessage(e)}`;
-        res.detail = failureDetail(e);
-        for (const i of done) {
-          i.outcome = 'failed';
-          i.error = 'installed, but the commit failed; the next run commits it';
+    const work: DeviceWork = { target, deps, taken: new Set(inventory.map((c) => c.name)), lock: new Limit(1), localKeys };
+    const failedProfiles = new Set<string>();
+    // Every item at once: CA orders overlap, device calls take turns (work.lock).
+    const outcomes = await Promise.all(
+      items.map(async (item): Promise<{ result: ItemResult; changed: boolean }> => {
+        const plog = log.child({ profile: item.profile.name });
+        if (item.action === 'ok') return { result: resultOf(item, 'ok'), changed: false };
+        if (!MODE_ACTIONS[deps.mode].includes(item.action)) return { result: resultOf(item, 'skipped'), changed: false };
+        plog.info(`${item.action}: ${item.reason}`);
+        try {
+          return await execute(item, work, plog);
+        } catch (e) {
+          plog.error({ err: e }, `${item.action} failed: ${errorMessage(e)}`);
+          deps.ledger.event('failed', `${item.action}: ${errorMessage(e)}`, item.profile.name, target.name);
+          failedProfiles.add(item.profile.name);
+          return { result: resultOf(item, 'failed', { error: errorMessage(e), detail: failureDetail(e) }), changed: false };
         }
-        deps.ledger.event('commit-failed', errorMessage(e), undefined, target.name);
-        log.error({ err: e }, res.error);
-        return res;
-      }
+      }),
+    );
+    res.items = outcomes.map((o) => o.result);
+    let changed = outcomes.some((o) => o.changed);
+    const present = new Set(inventory.map((c) => c.name));
+    for (const o of outcomes) if (o.result.outcome === 'done' && o.result.objectName) present.add(o.result.objectName);
+    const removal = await removeReplaced(target, present, failedProfiles, deps, res, log);
+    changed ||= res.removed.length > 0;
+    if (!changed && !deps.ledger.needsCommit(target.name)) {
+      for (const id of removal.gone) deps.ledger.markRemoved(id);
+      return res;
     }
-    await removeReplaced(target, inventory, deps, res, log);
+    const done = res.items.filter((i) => i.outcome === 'done');
+    const what = [...done.map((i) => `${i.action} ${i.profile}`), ...(res.removed.length ? [`remove ${res.removed.join(', ')}`] : [])];
+    const note = `fwcert: ${what.join(', ') || 'complete earlier changes'}`;
+    try {
+      const cr = await target.commit(note);
+      res.committed = cr.committed;
+      res.commitJob = cr.jobId;
+      deps.ledger.setNeedsCommit(target.name, false);
+      deps.ledger.markCommitted(target.name);
+      for (const id of [...removal.removed, ...removal.gone]) deps.ledger.markRemoved(id);
+      deps.ledger.event('committed', `${note}${cr.jobId ? ` (job ${cr.jobId})` : ''}`, undefined, target.name);
+      log.info(`committed${cr.jobId ? ` (job ${cr.jobId})` : ''}`);
+    } catch (e) {
+      // The candidate keeps the changes (and removals); the ledger still owes the commit.
+      deps.ledger.setNeedsCommit(target.name, true);
+      res.error = `commit failed: ${errorMessage(e)}`;
+      res.detail = failureDetail(e);
+      for (const i of done) {
+        i.outcome = 'failed';
+        i.error = 'installed, but the commit failed; the next run commits it';
+      }
+      if (res.removed.length) res.warnings.push(`the removal of ${res.removed.join(', ')} is not committed either (the next run commits it)`);
+      res.removed = [];
+      deps.ledger.event('commit-failed', errorMessage(e), undefined, target.name);
+      log.error({ err: e }, res.error);
+    }
     return res;
   } finally {
     await target.close().catch(() => undefined);
   }
 }
 
-/** Deletes objects that a successful commit stopped using, then commits that deletion. */
-async function removeReplaced(target: Target, inventory: ParsedCert[], deps: DeviceRunDeps, res: DeviceResult, log: Logger): Promise<void> {
-  const present = new Set(inventory.map((c) => c.name));
-  for (const r of deps.ledger.pendingRemovals(target.name)) {
+/** keyOnDevice() without its error: a profile that cannot have its key on the device just gets none early. */
+function safeKeyOnDevice(p: Profile, target: Target): boolean {
+  try {
+    return keyOnDevice(p, target);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Deletes, in the candidate configuration, the objects that this run's (or an earlier uncommitted run's)
+ * certificates replaced, so that the one commit that follows takes them out of service together.
+ * Profiles whose item failed in this run keep their old object. Returns the ledger ids deleted now and
+ * those already gone from the device (both marked removed once the commit succeeds).
+ */
+async function removeReplaced(
+  target: Target, present: Set<string>, failedProfiles: Set<string>, deps: DeviceRunDeps, res: DeviceResult, log: Logger,
+): Promise<{ removed: number[]; gone: number[] }> {
+  const removed: number[] = [];
+  const gone: number[] = [];
+  for (const r of deps.ledger.replacedObjects(target.name)) {
+    if (failedProfiles.has(r.profile)) continue;
     if (!present.has(r.objectName)) {
-      deps.ledger.markRemoved(r.id);
+      gone.push(r.id);
       continue;
     }
     try {
       await target.remove(r.objectName);
-      deps.ledger.markRemoved(r.id);
-      deps.ledger.event('removed', r.objectName, r.profile, target.name);
+      deps.ledger.setNeedsCommit(target.name, true);
+      removed.push(r.id);
+      present.delete(r.objectName);
+      deps.ledger.event('removed', `${r.objectName} (with the next commit)`, r.profile, target.name);
       res.removed.push(r.objectName);
       log.info(`removed the replaced object ${r.objectName}`);
     } catch (e) {
@@ -234,11 +290,5 @@ async function removeReplaced(target: Target, inventory: ParsedCert[], deps: Dev
       log.warn(`could not remove ${r.objectName}: ${errorMessage(e)}`);
     }
   }
-  if (!res.removed.length) return;
-  try {
-    await target.commit(`fwcert: remove replaced ${res.removed.join(', ')}`);
-  } catch (e) {
-    deps.ledger.setNeedsCommit(target.name, true);
-    res.warnings.push(`the commit removing ${res.removed.join(', ')} failed: ${errorMessage(e)} (retried next run)`);
-  }
+  return { removed, gone };
 }

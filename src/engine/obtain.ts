@@ -11,6 +11,7 @@ import {
   createCsr, generateKeyPair, keyMatchesCertificate, orderChain, parseCertificate, publicKeyOfCsrMatchesCertificate,
 } from '../pki/index.js';
 import type { CertInfo, CsrSpec } from '../pki/types.js';
+import type { Limit } from './limit.js';
 import { needHash, type PlanItem } from './plan.js';
 import { sleep } from './pool.js';
 
@@ -26,7 +27,15 @@ export interface ObtainDeps {
   /** A fresh object name for this item (already validated against the device's rules). */
   objectName: string;
   profile: Profile;
+  /** The CA's orders in flight (shared by every device of the run): held from submit to the end of collect. */
+  inFlight?: Limit;
+  /** The device's calls one at a time (on-device key generation shares the device with installs). */
+  deviceLock?: Limit;
+  /** A local key started early (while the inventory was read), when the plan uses one. */
+  localKey?: Promise<string>;
 }
+
+const unlimited = { run: <T>(fn: () => Promise<T>) => fn() };
 
 const DEFAULT_COLLECT_WAIT_MS = 120_000;
 
@@ -77,6 +86,7 @@ async function recoverLostRequest(order: PendingOrder, deps: ObtainDeps): Promis
 
 export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained> {
   const { issuer, target, ledger, log } = deps;
+  const inFlight = deps.inFlight ?? unlimited;
   const p = item.profile;
   let ref: CaRef;
   let csrPem: string;
@@ -86,8 +96,12 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
   if (item.action === 'collect' && item.order) {
     ({ caRef: ref, csrPem, objectName } = item.order);
     keyPem = item.order.sealedKey ? ledger.unseal(item.order.sealedKey) : undefined;
-    if (!ref.id) ref = await recoverLostRequest(item.order, deps);
-    log.info({ caId: ref.id }, `resuming pending order ${ref.id}`);
+    const order = item.order;
+    return inFlight.run(async () => {
+      if (!ref.id) ref = await recoverLostRequest(order, deps);
+      log.info({ caId: ref.id }, `resuming pending order ${ref.id}`);
+      return collectUntilDone(item, deps, ref, csrPem, keyPem, objectName);
+    });
   } else {
     if (item.staleOrder) {
       ledger.clearOrder(p.name, item.device);
@@ -96,11 +110,13 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
     objectName = deps.objectName;
     const spec: CsrSpec = { subject: p.subject, sans: p.names, key: p.key };
     if (keyOnDevice(p, target)) {
-      csrPem = await target.generateCsr!(objectName, spec);
+      const lock = deps.deviceLock ?? unlimited;
+      csrPem = await lock.run(() => target.generateCsr!(objectName, spec));
       log.info({ object: objectName }, `key and CSR generated on the device (${objectName})`);
     } else {
-      keyPem = (await generateKeyPair(p.key)).privateKeyPem;
-      csrPem = await createCsr(spec, keyPem);
+      const made = await (deps.localKey ?? generateKeyPair(p.key).then((k) => k.privateKeyPem));
+      keyPem = made;
+      csrPem = await createCsr(spec, made);
     }
     const record = item.action === 'renew' && item.current ? ledger.current(p.name, item.device) : undefined;
     const previous = record?.ca === p.ca ? record.caRef : undefined;
@@ -112,12 +128,22 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
       sealedKey: keyPem ? ledger.seal(keyPem) : undefined, needHash: needHash(p), createdAt: new Date().toISOString(),
     };
     ledger.saveOrder(order);
-    ref = await submitRecorded(deps, order, { csrPem, csr: spec, profile: issueProfile(p), previous, requestId });
-    ledger.saveOrder({ ...order, caRef: ref });
-    ledger.event('submitted', `${issuer.name} order ${ref.id}${previous ? ` (renewal of ${previous.id})` : ''}`, p.name, item.device);
-    log.info({ caId: ref.id }, `${previous ? 'renewal' : 'order'} ${ref.id} submitted to ${issuer.name}`);
+    const key = keyPem;
+    const csr = csrPem;
+    return inFlight.run(async () => {
+      const sent = await submitRecorded(deps, order, { csrPem: csr, csr: spec, profile: issueProfile(p), previous, requestId });
+      ledger.saveOrder({ ...order, caRef: sent });
+      ledger.event('submitted', `${issuer.name} order ${sent.id}${previous ? ` (renewal of ${previous.id})` : ''}`, p.name, item.device);
+      log.info({ caId: sent.id }, `${previous ? 'renewal' : 'order'} ${sent.id} submitted to ${issuer.name}`);
+      return collectUntilDone(item, deps, sent, csr, key, objectName);
+    });
   }
+}
 
+/** Collects until issued, or until this run's wait for the order is over. */
+async function collectUntilDone(item: PlanItem, deps: ObtainDeps, ref: CaRef, csrPem: string, keyPem: string | undefined, objectName: string): Promise<Obtained> {
+  const { issuer, ledger, log } = deps;
+  const p = item.profile;
   const deadline = Date.now() + (issuer.collectWaitMs ?? DEFAULT_COLLECT_WAIT_MS);
   for (;;) {
     const r = await issuer.collect(ref);

@@ -6,6 +6,7 @@ import { ConfigError } from '../core/errors.js';
 import { Ledger } from '../ledger/ledger.js';
 import { buildIssuer, buildTarget } from './build.js';
 import { runDevice, type Mode } from './device-run.js';
+import { Limit } from './limit.js';
 import { RunLock } from './lock.js';
 import { mapBounded } from './pool.js';
 import type { RunReport } from './report.js';
@@ -40,14 +41,18 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
   const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
   const issuers = new Map<string, Issuer>();
   try {
-    for (const caName of new Set(selected.map((p) => p.ca))) issuers.set(caName, buildIssuer(cfg.cas.get(caName)!, opts.log, ledger));
+    const caLimits = new Map<string, Limit>();
+    for (const caName of new Set(selected.map((p) => p.ca))) {
+      issuers.set(caName, buildIssuer(cfg.cas.get(caName)!, opts.log, ledger));
+      caLimits.set(caName, new Limit(cfg.cas.get(caName)!.maxInFlight));
+    }
     const byDevice = new Map<string, Profile[]>();
     for (const p of selected) for (const t of p.targets) byDevice.set(t.device, [...(byDevice.get(t.device) ?? []), p]);
     const jobs = [...byDevice.entries()];
     opts.log.info(`${opts.dryRun ? 'planning' : opts.command} ${selected.length} profile(s) on ${jobs.length} device(s)`);
     const devices = await mapBounded(jobs, opts.concurrency ?? cfg.concurrency, ([name, profiles]) =>
       runDevice(buildTarget(cfg.devices.get(name)!, opts.log), profiles, {
-        ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun,
+        ledger, issuers, caLimits, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun,
       }),
     );
     return { command: opts.command, dryRun: !!opts.dryRun, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), devices };

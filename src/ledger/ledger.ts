@@ -176,6 +176,23 @@ export class Ledger {
     return (this.db.prepare(`SELECT * FROM certificates WHERE device = ? AND state = 'superseded' ORDER BY id`).all(device) as Row[]).map(toRecord);
   }
 
+  /**
+   * Old objects on `device` to delete in the same commit that puts their replacements in service: the
+   * ones an earlier commit already replaced, and those a certificate installed (not yet committed)
+   * for the same profile under another name replaces. After that commit, markCommitted() supersedes them.
+   */
+  replacedObjects(device: string): CertRecord[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM certificates c WHERE device = ? AND (state = 'superseded' OR (state IN ('active', 'revoked') AND EXISTS (
+             SELECT 1 FROM certificates n WHERE n.profile = c.profile AND n.device = c.device AND n.state = 'installed'
+               AND n.id > c.id AND n.object_name <> c.object_name))) ORDER BY id`,
+        )
+        .all(device) as Row[]
+    ).map(toRecord);
+  }
+
   markRemoved(id: number, now = new Date()): void {
     this.db.prepare(`UPDATE certificates SET state = 'removed', removed_at = ? WHERE id = ?`).run(now.toISOString(), id);
   }

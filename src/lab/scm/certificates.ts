@@ -69,8 +69,14 @@ export class ScmCertificates {
     }
   }
 
+  /** Orders requested and not yet collected: the bench reads their peak as `ordersInFlightMax` (lab-only, no SCM counterpart). */
+  private readonly outstanding = new Set<number>();
+
   /** Put a request in front of the CA: awaiting approval, pending, or signed right away. */
   private async submit(rec: CertRecord): Promise<void> {
+    this.outstanding.add(rec.sslId);
+    const counters = this.t.store.counters;
+    counters.ordersInFlightMax = Math.max(counters.ordersInFlightMax ?? 0, this.outstanding.size);
     rec.pendingLeft = Math.max(0, this.t.knobs.pendingPolls);
     rec.status = this.t.knobs.requireApproval ? 'Requested' : 'Applied';
     if (rec.status === 'Applied' && rec.pendingLeft === 0) await this.sign(rec);
@@ -150,6 +156,7 @@ export class ScmCertificates {
       default:
         break;
     }
+    this.outstanding.delete(sslId);
     const ca = this.t.ca;
     return renderCollect(format, rec.leafPem!, [ca.intermediate.certPem, ca.root.certPem], rec.commonName);
   }
