@@ -26,6 +26,7 @@ export interface CaEntry {
   options: unknown;
   credentials: unknown;
   tls: TlsTrust;
+  timeoutMs: number;
 }
 
 export interface ProfileTarget {
@@ -57,6 +58,8 @@ export interface Config {
   passphrase?: string;
   renewal: RenewalPolicy;
   concurrency: number;
+  /** Work not finished this long after a run started is abandoned and reported as failed. */
+  maxRunMs: number;
   cas: Map<string, CaEntry>;
   devices: Map<string, DeviceEntry>;
   profiles: Profile[];

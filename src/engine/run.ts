@@ -7,6 +7,7 @@ import { Ledger } from '../ledger/ledger.js';
 import { buildIssuer, buildTarget } from './build.js';
 import { runDevice, type Mode } from './device-run.js';
 import { RunLock } from './lock.js';
+import { RunDeadline } from './run-deadline.js';
 import { mapBounded } from './pool.js';
 import type { RunReport } from './report.js';
 
@@ -39,6 +40,7 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
   const lock = opts.dryRun ? undefined : RunLock.acquire(`${cfg.ledgerPath}.lock`);
   const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
   const issuers = new Map<string, Issuer>();
+  const deadline = new RunDeadline(cfg.maxRunMs);
   try {
     for (const caName of new Set(selected.map((p) => p.ca))) issuers.set(caName, buildIssuer(cfg.cas.get(caName)!, opts.log, ledger));
     const byDevice = new Map<string, Profile[]>();
@@ -46,13 +48,18 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
     const jobs = [...byDevice.entries()];
     opts.log.info(`${opts.dryRun ? 'planning' : opts.command} ${selected.length} profile(s) on ${jobs.length} device(s)`);
     const devices = await mapBounded(jobs, opts.concurrency ?? cfg.concurrency, ([name, profiles]) =>
-      runDevice(buildTarget(cfg.devices.get(name)!, opts.log), profiles, {
-        ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun,
-      }),
+      deadline.race(name, profiles, () =>
+        runDevice(buildTarget(cfg.devices.get(name)!, opts.log), profiles, {
+          ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun,
+        }),
+      ),
     );
     return { command: opts.command, dryRun: !!opts.dryRun, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), devices };
   } finally {
-    for (const i of issuers.values()) await i.close?.().catch(() => undefined);
+    // After max_run_s, work left behind may hold connections open: do not wait for them to close.
+    const closing = Promise.all([...issuers.values()].map((i) => i.close?.().catch(() => undefined)));
+    if (!deadline.passed) await closing;
+    deadline.dispose();
     ledger.close();
     lock?.release();
   }
