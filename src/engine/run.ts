@@ -4,11 +4,10 @@ import type { Config, Profile } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { ConfigError } from '../core/errors.js';
 import { Ledger } from '../ledger/ledger.js';
-import { buildIssuer, buildTarget } from './build.js';
+import { buildIssuer, Targets } from './build.js';
 import { runDevice, type Mode } from './device-run.js';
 import { RunLock } from './lock.js';
 import { RunDeadline } from './run-deadline.js';
-import { mapBounded } from './pool.js';
 import type { RunReport } from './report.js';
 
 export interface RunOptions {
@@ -40,6 +39,7 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
   const lock = opts.dryRun ? undefined : RunLock.acquire(`${cfg.ledgerPath}.lock`);
   const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
   const issuers = new Map<string, Issuer>();
+  const targets = new Targets(cfg, opts.log);
   const deadline = new RunDeadline(cfg.maxRunMs);
   try {
     for (const caName of new Set(selected.map((p) => p.ca))) issuers.set(caName, buildIssuer(cfg.cas.get(caName)!, opts.log, ledger));
@@ -47,9 +47,9 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
     for (const p of selected) for (const t of p.targets) byDevice.set(t.device, [...(byDevice.get(t.device) ?? []), p]);
     const jobs = [...byDevice.entries()];
     opts.log.info(`${opts.dryRun ? 'planning' : opts.command} ${selected.length} profile(s) on ${jobs.length} device(s)`);
-    const devices = await mapBounded(jobs, opts.concurrency ?? cfg.concurrency, ([name, profiles]) =>
-      deadline.race(name, profiles, () =>
-        runDevice(buildTarget(cfg.devices.get(name)!, opts.log), profiles, {
+    const devices = await targets.forEach(jobs.map(([name]) => name), opts.concurrency ?? cfg.concurrency, (target, name) =>
+      deadline.race(name, byDevice.get(name)!, () =>
+        runDevice(target, byDevice.get(name)!, {
           ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun,
         }),
       ),
@@ -57,7 +57,7 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
     return { command: opts.command, dryRun: !!opts.dryRun, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), devices };
   } finally {
     // After max_run_s, work left behind may hold connections open: do not wait for them to close.
-    const closing = Promise.all([...issuers.values()].map((i) => i.close?.().catch(() => undefined)));
+    const closing = Promise.all([targets.close(), ...[...issuers.values()].map((i) => i.close?.().catch(() => undefined))]);
     if (!deadline.passed) await closing;
     deadline.dispose();
     ledger.close();
