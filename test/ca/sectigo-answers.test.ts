@@ -143,6 +143,16 @@ describe('Sectigo SCM issuer, scripted answers', () => {
     assert.ok(body.reason.length > 0);
   });
 
+  it('accepts -102 on revoke as done when the details say Revoked (what real tenants answer to a second revoke)', async () => {
+    const i = issuer([
+      { status: 400, body: { code: -102, description: 'Only issued certificates could be revoked.' } },
+      { status: 200, body: { sslId: 55, status: 'Revoked' } },
+    ]);
+    await i.revoke({ ca: 'sectigo', id: '55' }, 'superseded');
+    await i.close();
+    assert.deepEqual(seen.map((s) => `${s.method} ${s.path}`), ['POST /private/api/ssl/v1/revoke/55', 'GET /private/api/ssl/v1/55']);
+  });
+
   it('refuses a CaRef that is not an sslId without calling SCM', async () => {
     const i = issuer([]);
     await assert.rejects(i.collect({ ca: 'sectigo', id: 'https://acme.example/cert/1' }), /is not an SCM sslId/);

@@ -210,12 +210,21 @@ describe('Sectigo SCM issuer against the SCM emulator', () => {
     assert.equal(await issuer.status(ref), 'revoked');
 
     const before = counters().revoke!;
-    await issuer.revoke(ref, 'superseded'); // SCM answers -159 "already revoked"
+    await issuer.revoke(ref, 'superseded'); // SCM answers -102 "Only issued certificates could be revoked."
     assert.equal(counters().revoke! - before, 1);
 
     const e = await rejection(issuer.collect(ref));
     assert.match(e.message, /^Sectigo SCM: collect of \d+ failed: -110 Certificate has been revoked and cannot be downloaded\.$/);
     assert.equal(e.retryable, false);
+  });
+
+  it('a revoke of a certificate that is still pending fails (-102 without Revoked in the details)', async () => {
+    const issuer = makeIssuer();
+    emu.setKnobs({ pendingPolls: 5 });
+    const ref = await issuer.submit(await request(['revoke-pending.example.com']));
+    emu.setKnobs({ pendingPolls: 0 });
+    const e = await rejection(issuer.revoke(ref, 'superseded'));
+    assert.match(e.message, /revoke of \d+ failed: -102 Only issued certificates could be revoked\./);
   });
 
   it('reports status revoked when the certificate was revoked in SCM behind our back', async () => {

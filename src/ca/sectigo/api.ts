@@ -68,7 +68,7 @@ export class ScmApi {
 
   /** POST /revoke/{sslId} → 204 with an empty body (not JSON-parsed, Pitfall 9). */
   async revoke(sslId: number, body: RevokeBody): Promise<void> {
-    // Safe to retry: revoking twice answers -159, which the issuer treats as success.
+    // Safe to retry: revoking twice answers -102 (or -159), which the issuer treats as success once the details say Revoked.
     await this.call(`revoke of ${sslId}`, { method: 'POST', path: `revoke/${sslId}`, json: body, retry: true });
   }
 

@@ -10,6 +10,7 @@ import { checkAccount } from './check.js';
 import type { CheckProfile } from './check.js';
 import {
   ALREADY_REVOKED_CODE,
+  NOT_ISSUED_REVOKE_CODE,
   PENDING_CODES,
   PREFIX,
   RENEW_REFUSED_CODES,
@@ -171,11 +172,20 @@ export class SectigoScmIssuer implements Issuer {
       await this.api.revoke(sslId, buildRevokeBody(reason));
       this.log.info({ ca: this.name, sslId, reason }, `SCM revoked sslId ${sslId} (${reason})`);
     } catch (e) {
-      if (e instanceof ScmError && e.scmCode === ALREADY_REVOKED_CODE) {
+      if (e instanceof ScmError && (e.scmCode === ALREADY_REVOKED_CODE || (e.scmCode === NOT_ISSUED_REVOKE_CODE && (await this.isRevoked(sslId))))) {
         this.log.info({ ca: this.name, sslId }, `SCM sslId ${sslId} was already revoked`);
         return;
       }
       throw e;
+    }
+  }
+
+  /** -102 means "not issued": done if that is because it is revoked already, an error otherwise (never issued, pending). */
+  private async isRevoked(sslId: number): Promise<boolean> {
+    try {
+      return mapCertificateStatus((await this.api.details(sslId))?.status) === 'revoked';
+    } catch {
+      return false;
     }
   }
 

@@ -211,7 +211,9 @@ export class ScmCertificates {
 
   private revokeRecord(rec: CertRecord, reasonCode: number): void {
     const status = effectiveStatus(rec);
-    if (status === 'Revoked') throw badRequest(-159);
+    // Real tenants answer -102 "Only issued certificates could be revoked." for a certificate that is
+    // already revoked too (production clients treat -102 as "already revoked"); -159 is listed in the
+    // documentation's error table but not what tenants send for a second revoke.
     // A Replaced certificate is still a valid one at the CA, so it can be revoked too (inferred).
     if (status !== 'Issued' && status !== 'Replaced') throw badRequest(-102);
     rec.status = 'Revoked';
