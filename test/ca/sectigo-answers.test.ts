@@ -153,6 +153,13 @@ describe('Sectigo SCM issuer, scripted answers', () => {
     assert.deepEqual(seen.map((s) => `${s.method} ${s.path}`), ['POST /private/api/ssl/v1/revoke/55', 'GET /private/api/ssl/v1/55']);
   });
 
+  it('looks a lost order up at the documented list URL, without a slash before the query', async () => {
+    const i = issuer([{ status: 200, body: [] }]);
+    assert.equal(await i.find('r1', req.profile), undefined);
+    await i.close();
+    assert.equal(seen[0]!.path, '/private/api/ssl/v1?commonName=a.example.com&size=200');
+  });
+
   it('refuses a CaRef that is not an sslId without calling SCM', async () => {
     const i = issuer([]);
     await assert.rejects(i.collect({ ca: 'sectigo', id: 'https://acme.example/cert/1' }), /is not an SCM sslId/);

@@ -227,6 +227,14 @@ describe('Sectigo SCM issuer against the SCM emulator', () => {
     assert.match(e.message, /revoke of \d+ failed: -102 Only issued certificates could be revoked\./);
   });
 
+  it('finds an enrollment whose answer was lost through the documented list URL (no trailing slash)', async () => {
+    const issuer = makeIssuer();
+    const req = { ...(await request(['lost.example.com'])), requestId: 'req-lost-1' };
+    const ref = await issuer.submit(req);
+    const found = await issuer.find('req-lost-1', req.profile);
+    assert.equal(found?.id, ref.id);
+  });
+
   it('reports status revoked when the certificate was revoked in SCM behind our back', async () => {
     const issuer = makeIssuer();
     const ref = await issuer.submit(await request(['behind.example.com']));

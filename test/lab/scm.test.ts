@@ -385,6 +385,10 @@ describe('SCM emulator: list and faults', () => {
     assert.equal(head.headers['x-total-count'], '5');
     assert.equal(head.text, '');
     assert.equal((await call('GET', '?size=201')).status, 400);
+    // The documented list URL has no trailing slash; the slash form is not an SCM path.
+    const slash = await call('GET', '/?size=2&commonName=page.example.com');
+    assert.equal(slash.status, 404);
+    assert.equal(typeof slash.json().code, 'number');
     assert.equal((await call('GET', '?size=5&status=Revoked&commonName=page.example.com')).headers['x-total-count'], '0');
   });
 

@@ -72,9 +72,15 @@ export class ScmApi {
     await this.call(`revoke of ${sslId}`, { method: 'POST', path: `revoke/${sslId}`, json: body, retry: true });
   }
 
-  /** GET {base}?commonName=&size= → the newest page of certificates with that common name. */
+  /**
+   * GET {base}?commonName=&size= → the newest page of certificates with that common name. The
+   * documented list URL is the base itself with no trailing slash (`/api/ssl/v1?size=...`, reference
+   * §3.6); the base is kept as a directory for the other calls, so the slash is taken off here.
+   */
   list(query: { commonName: string; size: number; position?: number }): Promise<{ sslId?: unknown; commonName?: unknown }[]> {
-    return this.callJson(`listing certificates of ${query.commonName}`, { method: 'GET', path: '', query });
+    const url = this.http.url('', query);
+    url.pathname = url.pathname.replace(/\/+$/, '');
+    return this.callJson(`listing certificates of ${query.commonName}`, { method: 'GET', path: url.toString() });
   }
 
   /** GET /{sslId} → certificate details. */

@@ -110,7 +110,9 @@ export async function startScmEmulator(opts: ScmEmulatorOptions): Promise<ScmEmu
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, m: RegExpExecArray, bodyText: string): Promise<Reply | undefined> {
     if (knobs.latencyMs > 0) await sleep(knobs.latencyMs);
-    const sub = (m[2] ?? '').replace(/\/+$/, '');
+    // No trailing-slash leniency: the documented list URL is `/api/ssl/v1?...` and `/api/ssl/v1/?...`
+    // is not a documented path (reference §3.6); a client that adds the slash must see the 404.
+    const sub = m[2] ?? '';
     const candidates = ROUTES.filter((r) => r.path.test(sub));
     // Real SCM answers HEAD wherever GET exists; only the list's HEAD (count) has its own meaning.
     const route = candidates.find((r) => r.method === req.method) ?? (req.method === 'HEAD' ? candidates.find((r) => r.method === 'GET') : undefined);
