@@ -278,6 +278,22 @@ describe('Sectigo SCM issuer against the SCM emulator', () => {
     assert.equal(counters().enroll! - before, 1);
   });
 
+  it('sends dcvMode from the profile, which a tenant without DCV pre-validation requires', async () => {
+    emu.setKnobs({ domainPreValidation: false });
+    try {
+      const issuer = makeIssuer();
+      const e = await rejection(issuer.submit(await request(['dcv.example.com'])));
+      assert.match(e.message, /enroll failed: -7 dcvMode is required but missing\./);
+      const ref = await issuer.submit(await request(['dcv.example.com'], { cert_type: RENEWABLE, term: 365, dcv_mode: 'CNAME' }));
+      assert.equal((await collectIssued(issuer, ref)).state, 'issued');
+      const renewed = await issuer.submit({ ...(await request(['dcv.example.com'], { cert_type: RENEWABLE, term: 365, dcv_mode: 'CNAME' })), previous: ref });
+      assert.notEqual(renewed.id, ref.id);
+      assert.equal(record(renewed.id)?.renewsSslId, Number(ref.id));
+    } finally {
+      emu.setKnobs({ domainPreValidation: true });
+    }
+  });
+
   it('quotes SCM when the term is not offered by the certificate profile', async () => {
     const issuer = makeIssuer();
     const e = await rejection(issuer.submit(await request(['term.example.com'], { cert_type: RENEWABLE, term: 400 })));

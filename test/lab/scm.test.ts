@@ -146,6 +146,26 @@ describe('SCM emulator: enroll and collect', () => {
     assert.deepEqual(r.json(), { code: -1002, description: 'Cannot parse message body' });
   });
 
+  it('with DCV pre-validation off, enroll and renew need dcvMode (and dcvEmail for EMAIL)', async () => {
+    scm.setKnobs({ domainPreValidation: false });
+    try {
+      const base = { orgId: ORG, csr: await csrFor('dcv.example.com'), certType: 224, term: 365 };
+      const none = await call('POST', '/enroll', { body: base });
+      assert.equal(none.status, 400);
+      assert.deepEqual(none.json(), { code: -7, description: 'dcvMode is required but missing.' });
+      const email = await call('POST', '/enroll', { body: { ...base, dcvMode: 'EMAIL' } });
+      assert.deepEqual(email.json(), { code: -7, description: 'dcvEmail is required but missing.' });
+      assert.equal((await call('POST', '/enroll', { body: { ...base, dcvMode: 'DNS' } })).json().code, -1002);
+      const ok = await call('POST', '/enroll', { body: { ...base, dcvMode: 'CNAME' } });
+      assert.equal(ok.status, 200, ok.text);
+      const { sslId } = ok.json();
+      assert.equal((await call('POST', `/renewById/${sslId}`, { raw: '""' })).json().code, -7);
+      assert.equal((await call('POST', `/renewById/${sslId}`, { body: { dcvMode: 'EMAIL', dcvEmail: 'admin@example.com' } })).status, 200);
+    } finally {
+      scm.setKnobs({ domainPreValidation: true });
+    }
+  });
+
   it('rejects a term the profile does not offer with -36', async () => {
     const r = await call('POST', '/enroll', { body: { orgId: ORG, csr: await csrFor('a.example.com'), certType: 224, term: 90 } });
     assert.equal(r.status, 400);

@@ -53,9 +53,9 @@ export class ScmApi {
     return this.callJson('enroll', { method: 'POST', path: 'enroll', json: body, retry: false });
   }
 
-  /** POST /renewById/{sslId} with a new CSR → {sslId} of the NEW certificate (Pitfall 8). */
-  renewById(sslId: number, csr: string): Promise<{ sslId: number }> {
-    return this.callJson(`renew of ${sslId}`, { method: 'POST', path: `renewById/${sslId}`, json: { csr }, retry: false });
+  /** POST /renewById/{sslId} with a new CSR (and dcvMode/dcvEmail when set) → {sslId} of the NEW certificate (Pitfall 8). */
+  renewById(sslId: number, body: { csr: string; dcvMode?: string; dcvEmail?: string }): Promise<{ sslId: number }> {
+    return this.callJson(`renew of ${sslId}`, { method: 'POST', path: `renewById/${sslId}`, json: body, retry: false });
   }
 
   /**

@@ -123,7 +123,7 @@ export class SectigoScmIssuer implements Issuer {
     }
     const previousId = parseSslId(previous.id)!;
     try {
-      const res = await this.api.renewById(previousId, body.csr);
+      const res = await this.api.renewById(previousId, renewBody(body));
       const sslId = checkedSslId(res?.sslId, `renew of ${previousId}`);
       this.log.info({ ca: this.name, previous: previousId, sslId }, `SCM renewed sslId ${previousId} as sslId ${sslId}`);
       return { ca: this.name, id: String(sslId), extra: { ...fingerprint } };
@@ -232,6 +232,14 @@ export class SectigoScmIssuer implements Issuer {
     if (id === undefined) throw new CaError(`${PREFIX}: ${operation} failed: "${ref.id}" is not an SCM sslId (a positive number)`);
     return id;
   }
+}
+
+/** renewById takes the CSR and the DCV fields of the enroll request (reference §3.7). */
+function renewBody(body: EnrollBody): { csr: string; dcvMode?: string; dcvEmail?: string } {
+  const out: { csr: string; dcvMode?: string; dcvEmail?: string } = { csr: body.csr };
+  if (body.dcvMode) out.dcvMode = body.dcvMode;
+  if (body.dcvEmail) out.dcvEmail = body.dcvEmail;
+  return out;
 }
 
 function checkedSslId(value: unknown, operation: string): number {

@@ -4,7 +4,7 @@
 // `pendingPolls` collect calls answer "not collectable" before an Applied request is signed.
 import type { LabCa } from '../ca.js';
 import { acceptCsr, checkKeyAllowed, type AcceptedCsr } from './csr.js';
-import { badRequest, notFound, scmError, ScmApiError } from './errors.js';
+import { badRequest, missing, notFound, scmError, ScmApiError } from './errors.js';
 import { renderCollect, parseFormat, type CollectFile } from './formats.js';
 import { signRecord } from './issuance.js';
 import { selectPage } from './listing.js';
@@ -86,6 +86,13 @@ export class ScmCertificates {
     return badRequest(this.t.knobs.pendingCode);
   }
 
+  /** Without pre-validated domains the request itself must say how DCV is done. */
+  private checkDcv(f: { dcvMode?: string; dcvEmail?: string }): void {
+    if (this.t.knobs.domainPreValidation) return;
+    if (!f.dcvMode) throw missing('dcvMode');
+    if (f.dcvMode === 'EMAIL' && !f.dcvEmail) throw missing('dcvEmail');
+  }
+
   types() {
     return this.t.certTypes;
   }
@@ -105,6 +112,7 @@ export class ScmCertificates {
     const commonName = csr.info.subject.cn ?? '';
     if (!commonName && f.subjAltNames.length === 0) throw badRequest(-138);
     if (commonName) checkName(commonName);
+    this.checkDcv(f);
     for (const field of this.t.customFields.filter((c) => c.mandatory)) {
       if (!f.customFields.some((c) => c.name === field.name && c.value.trim() !== '')) throw badRequest(-62);
     }
@@ -170,7 +178,9 @@ export class ScmCertificates {
     if (type.allowRenew === false) throw badRequest(-180);
     const status = effectiveStatus(old);
     if (!this.t.knobs.renewableStatuses.includes(status)) throw badRequest(-105, status);
-    const { csr: csrText } = renewFields(body);
+    const fields = renewFields(body);
+    this.checkDcv(fields);
+    const csrText = fields.csr;
     // No CSR: SCM re-uses the original request's CSR (and so its key).
     const csr = csrText ? await this.acceptCsrFor(csrText, type) : undefined;
     const now = new Date();

@@ -7,6 +7,7 @@ export function defaultKnobs(): ScmKnobs {
     latencyMs: 0,
     pendingPolls: 0,
     pendingCode: -183,
+    domainPreValidation: true,
     requireApproval: false,
     renewableStatuses: ['Issued', 'Expired'],
     failNext: {},

@@ -53,6 +53,12 @@ export interface ScmKnobs {
   pendingPolls: number;
   /** Error code of the pending answer: -183 (current tenants), -1400, -109, -103 or 0 (old tenants). */
   pendingCode: number;
+  /**
+   * The tenant's domain control pre-validation. false = enroll and renew must carry `dcvMode`
+   * (and `dcvEmail` for EMAIL), else 400 -7 "dcvMode is required but missing." ([DOC] enroll table:
+   * "required if DCV pre-validation disabled"; the code and text are inferred from the -7 template).
+   */
+  domainPreValidation: boolean;
   /** New enrollments wait in status Requested until POST /approve/{sslId}. */
   requireApproval: boolean;
   /** Statuses from which renewById / renew are accepted (others: -105). Uncertain in the reference. */
