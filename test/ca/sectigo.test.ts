@@ -27,6 +27,8 @@ const ORG = 12345;
 const PASSWORD = 'Tr0ub4dor&3-scm';
 const RENEWABLE = 224;
 const NO_RENEW = 300;
+const OTHER_ORG = 777;
+const OTHER_ORGS_TYPE = 500;
 
 let labCa: LabCa;
 let emu: ScmEmulatorHandle;
@@ -94,8 +96,9 @@ before(async () => {
       { login: 'fwcert-api', password: PASSWORD },
       { login: 'fwcert-cert', clientCertFingerprint: certFingerprintSha256(clientCert.certPem) },
     ],
-    orgIds: [ORG],
+    orgIds: [ORG, OTHER_ORG],
     certTypes: [
+      { id: OTHER_ORGS_TYPE, name: 'Department EV', terms: [365], keyTypes: { EC: ['P-256'] }, orgIds: [OTHER_ORG] },
       { id: RENEWABLE, name: 'InCommon SSL (SHA-2)', terms: [365, 730], keyTypes: { RSA: ['2048', '3072', '4096'], EC: ['P-256', 'P-384'] } },
       { id: NO_RENEW, name: 'OV SSL no renew', terms: [365], keyTypes: { EC: ['P-256'] }, allowRenew: false },
     ],
@@ -317,5 +320,11 @@ describe('Sectigo SCM issuer against the SCM emulator', () => {
     const e = await rejection(issuer.check([{ name: 'vpn-portal', caOptions: { cert_type: NO_RENEW, term: 730 }, key: { type: 'rsa', size: 2048 } }]));
     assert.match(e.message, /term 730 is not offered by cert_type 300 \(allowed: 365 days\)/);
     assert.match(e.message, /key RSA-2048 is not offered by cert_type 300/);
+  });
+
+  it('check catches a cert_type the tenant has but the organization may not order', async () => {
+    const issuer = makeIssuer();
+    const e = await rejection(issuer.check([{ name: 'vpn-portal', caOptions: { cert_type: OTHER_ORGS_TYPE, term: 365 }, key: { type: 'ecdsa', curve: 'P-256' } }]));
+    assert.match(e.message, /profile vpn-portal: cert_type 500 is not offered to this organization/);
   });
 });

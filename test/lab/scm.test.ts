@@ -40,14 +40,14 @@ interface Answer {
   json<T = any>(): T;
 }
 
-async function call(method: string, path: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string>; base?: string } = {}): Promise<Answer> {
+async function call(method: string, path: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string>; base?: string; agent?: Agent } = {}): Promise<Answer> {
   const headers: Record<string, string> = opts.headers ?? { login: LOGIN, password: PASSWORD, customerUri: CUSTOMER };
   let body: string | undefined;
   if (opts.raw !== undefined || opts.body !== undefined) {
     headers['content-type'] = 'application/json;charset=UTF-8';
     body = opts.raw ?? JSON.stringify(opts.body);
   }
-  const r = await request(`${opts.base ?? scm.baseUrl}${path}`, { method: method as 'GET', headers, body, dispatcher: agent });
+  const r = await request(`${opts.base ?? scm.baseUrl}${path}`, { method: method as 'GET', headers, body, dispatcher: opts.agent ?? agent });
   const buf = Buffer.from(await r.body.arrayBuffer());
   const text = buf.toString('utf8');
   return { status: r.statusCode, headers: r.headers, text, buf, json: () => JSON.parse(text) };
@@ -62,6 +62,8 @@ async function enroll(cn: string, extra: Record<string, unknown> = {}): Promise<
   assert.equal(r.status, 200, r.text);
   return r.json();
 }
+
+const callScm = (...a: Parameters<typeof call>) => call(...a);
 
 const cnOf = (pem: string) => parseCertificate(pem).subject.cn;
 
@@ -433,6 +435,47 @@ describe('SCM emulator: list and faults', () => {
     assert.equal(issued.length, 1);
     assert.equal(issued[0].status, 'Issued');
     assert.deepEqual(issued[0].sans, ['fault.example.com']);
+  });
+});
+
+describe('SCM emulator: certificate profiles per organization', () => {
+  let scm3: ScmEmulatorHandle;
+  let agent3: Agent;
+  before(async () => {
+    scm3 = await startScmEmulator({
+      ca,
+      customerUri: CUSTOMER,
+      users: [{ login: LOGIN, password: PASSWORD }],
+      orgIds: [ORG, 777],
+      certTypes: [
+        { id: 224, name: 'InCommon SSL (SHA-2)', terms: [365], keyTypes: { RSA: ['2048'] }, allowRenew: false, validationType: 'Extended Validation (EV)' },
+        { id: 500, name: 'Department only', description: 'for org 777', terms: [365], keyTypes: { RSA: ['2048'] }, orgIds: [777] },
+      ],
+    });
+    agent3 = new Agent({ connect: { ca: scm3.certPem } });
+  });
+  after(async () => {
+    await agent3?.close();
+    await scm3?.close();
+  });
+
+  it('GET /types?organizationId= lists what that organization may order, in the documented fields only', async () => {
+    const base = scm3.baseUrl;
+    const call = (method: string, path: string, opts: Parameters<typeof callScm>[2] = {}) => callScm(method, path, { ...opts, agent: agent3 });
+    const mine = await call('GET', `/types?organizationId=${ORG}`, { base });
+    assert.equal(mine.status, 200);
+    assert.deepEqual(mine.json(), [
+      { id: 224, name: 'InCommon SSL (SHA-2)', description: 'InCommon SSL (SHA-2)', terms: [365], keyTypes: { RSA: ['2048'] }, useSecondaryOrgName: false },
+    ]);
+    assert.deepEqual(
+      (await call('GET', '/types?organizationId=777', { base })).json().map((t: { id: number }) => t.id),
+      [224, 500],
+    );
+    assert.deepEqual((await call('GET', '/types', { base })).json().map((t: { id: number }) => t.id), [224, 500]);
+    assert.deepEqual((await call('GET', '/types?organizationId=4242', { base })).json(), []);
+    const refused = await call('POST', '/enroll', { base, body: { orgId: ORG, csr: await csrFor('dept.example.com'), certType: 500, term: 365 } });
+    assert.equal(refused.status, 400);
+    assert.deepEqual(refused.json(), { code: -111, description: 'No certificate profile found by id 500' });
   });
 });
 

@@ -4,7 +4,7 @@
 // `pendingPolls` collect calls answer "not collectable" before an Applied request is signed.
 import type { LabCa } from '../ca.js';
 import { acceptCsr, checkKeyAllowed, type AcceptedCsr } from './csr.js';
-import { badRequest, missing, notFound, scmError, ScmApiError } from './errors.js';
+import { badRequest, missing, notFound, scmError, ScmApiError, unparsable } from './errors.js';
 import { renderCollect, parseFormat, type CollectFile } from './formats.js';
 import { signRecord } from './issuance.js';
 import { selectPage } from './listing.js';
@@ -19,7 +19,9 @@ import {
 } from './requests.js';
 import { effectiveStatus, type ScmStore } from './store.js';
 import type { CertRecord, ScmCertType, ScmCustomField, ScmKnobs } from './types.js';
-import { detailsView, listItemView } from './views.js';
+import { certTypeView, detailsView, listItemView } from './views.js';
+
+const offeredTo = (t: ScmCertType, orgId: number) => t.orgIds === undefined || t.orgIds.includes(orgId);
 
 export interface TenantConfig {
   store: ScmStore;
@@ -93,8 +95,19 @@ export class ScmCertificates {
     if (f.dcvMode === 'EMAIL' && !f.dcvEmail) throw missing('dcvEmail');
   }
 
-  types() {
-    return this.t.certTypes;
+  /**
+   * GET /types[?organizationId=N]: the profiles the organization may order, in the documented
+   * fields only ([DOC] "List SSL certificate types": id, name, description, terms, keyTypes,
+   * useSecondaryOrgName). An organization the tenant does not have gets an empty list (inferred).
+   */
+  types(organizationId: string | null) {
+    let list = this.t.certTypes;
+    if (organizationId !== null) {
+      const org = /^\d{1,10}$/.test(organizationId) ? Number(organizationId) : NaN;
+      if (Number.isNaN(org)) throw unparsable();
+      list = this.t.orgIds.includes(org) ? list.filter((t) => offeredTo(t, org)) : [];
+    }
+    return list.map(certTypeView);
   }
 
   customFields() {
@@ -106,7 +119,8 @@ export class ScmCertificates {
     if (f.orgId < 1 || !this.t.orgIds.includes(f.orgId)) throw badRequest(-3, `enrollment for organization ${f.orgId}`);
     if (f.certType === undefined || f.certType < 1) throw badRequest(-39);
     const type = this.type(f.certType);
-    if (!type) throw badRequest(-111, f.certType);
+    // A profile the organization is not allowed to order is as unknown to it as a missing one (inferred).
+    if (!type || !offeredTo(type, f.orgId)) throw badRequest(-111, f.certType);
     if (f.term === undefined || !type.terms.includes(f.term)) throw badRequest(-36);
     const csr = await this.acceptCsrFor(f.csr, type);
     const commonName = csr.info.subject.cn ?? '';

@@ -25,6 +25,8 @@ export interface ScmCertType {
   allowRenew?: boolean;
   /** Shown as `validationType` in details. Default "Organization Validation (OV)". */
   validationType?: string;
+  /** Organizations (or departments) that may order this profile; absent = every organization. */
+  orgIds?: number[];
 }
 
 export interface ScmCustomField {
