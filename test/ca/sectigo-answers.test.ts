@@ -101,6 +101,16 @@ describe('Sectigo SCM issuer, scripted answers', () => {
     assert.equal(seen[0]!.path, '/private/api/ssl/v1/collect/55/pemia');
   });
 
+  it('treats the documented SSL answer 400 {code 0, "Being processed by Sectigo"} and the S/MIME -183 as pending', async () => {
+    const i = issuer([
+      { status: 400, body: { code: 0, description: 'Being processed by Sectigo' } },
+      { status: 400, body: { code: -183, description: 'Certificate is not collectable.' } },
+    ]);
+    assert.deepEqual(await i.collect({ ca: 'sectigo', id: '55' }), { state: 'pending', retryAfterMs: 3000, detail: 'Being processed by Sectigo' });
+    assert.equal((await i.collect({ ca: 'sectigo', id: '55' })).state, 'pending');
+    await i.close();
+  });
+
   it('falls back to enroll when SCM does not know the id to renew (-124)', async () => {
     const i = issuer([
       { status: 400, body: { code: -124, description: 'Wrong SSL certificate id 55' } },

@@ -114,7 +114,7 @@ after(async () => {
 
 describe('Sectigo SCM issuer against the SCM emulator', () => {
   it('enrolls, reports pending while SCM is not done, then collects the leaf and its chain', async () => {
-    emu.setKnobs({ pendingPolls: 2, pendingCode: -183 });
+    emu.setKnobs({ pendingPolls: 2, pendingCode: 0 });
     const issuer = makeIssuer();
     const req = await request(['vpn.example.com', 'vpn2.example.com', '192.0.2.10']);
     const before = { ...counters() };
@@ -126,7 +126,7 @@ describe('Sectigo SCM issuer against the SCM emulator', () => {
 
     for (let i = 0; i < 2; i++) {
       const r = await issuer.collect(ref);
-      assert.deepEqual(r, { state: 'pending', retryAfterMs: 1000, detail: 'Certificate is not collectable.' });
+      assert.deepEqual(r, { state: 'pending', retryAfterMs: 1000, detail: 'Being processed by Sectigo' });
     }
     const issued = await issuer.collect(ref);
     assert.equal(issued.state, 'issued');
@@ -147,14 +147,14 @@ describe('Sectigo SCM issuer against the SCM emulator', () => {
 
   it("treats every documented 'try later' answer as pending", async () => {
     const issuer = makeIssuer();
-    for (const code of [0, -1400, -109, -103]) {
+    for (const code of [0, -183, -1400, -109, -103]) {
       emu.setKnobs({ pendingPolls: 1, pendingCode: code });
       const ref = await issuer.submit(await request(['pending.example.com']));
       const r = await issuer.collect(ref);
       assert.equal(r.state, 'pending', `code ${code}`);
       assert.equal((await issuer.collect(ref)).state, 'issued', `code ${code}`);
     }
-    emu.setKnobs({ pendingPolls: 0, pendingCode: -183 });
+    emu.setKnobs({ pendingPolls: 0, pendingCode: 0 });
   });
 
   it('renews by id: SCM answers a new sslId and nothing is enrolled twice', async () => {

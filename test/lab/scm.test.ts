@@ -110,7 +110,7 @@ describe('SCM emulator: authentication', () => {
 });
 
 describe('SCM emulator: enroll and collect', () => {
-  it('answers 400/-183 while pending, then delivers the certificate', async () => {
+  it('answers 400 {code 0, "Being processed by Sectigo"} while an SSL order is pending, then delivers the certificate', async () => {
     scm.setKnobs({ pendingPolls: 2 });
     const before = (scm.state() as any).counters.collect;
     const { sslId, renewId } = await enroll('pending.example.com');
@@ -119,7 +119,7 @@ describe('SCM emulator: enroll and collect', () => {
     for (let i = 0; i < 2; i++) {
       const r = await call('GET', `/collect/${sslId}/x509CO`);
       assert.equal(r.status, 400);
-      assert.deepEqual(r.json(), { code: -183, description: 'Certificate is not collectable.' });
+      assert.deepEqual(r.json(), { code: 0, description: 'Being processed by Sectigo' });
     }
     assert.equal((await call('GET', `/${sslId}`)).json().status, 'Applied');
     const r = await call('GET', `/collect/${sslId}/x509CO`);
@@ -136,7 +136,7 @@ describe('SCM emulator: enroll and collect', () => {
     const { sslId } = await enroll('slow.example.com');
     const r = await call('GET', `/collect/${sslId}?format=pemco`);
     assert.deepEqual(r.json(), { code: -1400, description: 'The request is being processed by Sectigo.' });
-    scm.setKnobs({ pendingPolls: 0, pendingCode: -183 });
+    scm.setKnobs({ pendingPolls: 0, pendingCode: 0 });
     assert.equal((await call('GET', `/collect/${sslId}?format=pemco`)).status, 200);
   });
 
@@ -384,7 +384,7 @@ describe('SCM emulator: renew, revoke, replace', () => {
     const { sslId } = await enroll('approve.example.com');
     scm.setKnobs({ requireApproval: false });
     assert.equal((await call('GET', `/${sslId}`)).json().status, 'Requested');
-    assert.equal((await call('GET', `/collect/${sslId}/pemco`)).json().code, -183);
+    assert.equal((await call('GET', `/collect/${sslId}/pemco`)).json().code, 0);
     assert.equal((await call('POST', `/approve/${sslId}`, { body: { message: 'ok' } })).status, 204);
     assert.equal((await call('GET', `/${sslId}`)).json().status, 'Issued');
     assert.equal((await call('POST', `/approve/${sslId}`, { body: { message: 'again' } })).json().code, -1112);

@@ -6,7 +6,11 @@ import type { HttpResponse } from '../../http/client.js';
 
 export const PREFIX = 'Sectigo SCM';
 
-/** 400 answers of collect meaning "not issued yet, ask again later" (§3.4); 0 = older tenants. */
+/**
+ * 400 answers of collect meaning "not issued yet, ask again later" (§3.4). An SSL order answers
+ * 0 "Being processed by Sectigo" (what Go clients of real tenants wait on); -183 is the S/MIME text
+ * that python-cert_manager and a real S/MIME log show; the others are in the documented table.
+ */
 export const PENDING_CODES: ReadonlySet<number> = new Set([-183, -1400, -109, -103, 0]);
 /** revoke of a certificate that is already revoked: the goal is reached (documented error table). */
 export const ALREADY_REVOKED_CODE = -159;

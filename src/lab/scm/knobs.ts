@@ -6,7 +6,7 @@ export function defaultKnobs(): ScmKnobs {
   return {
     latencyMs: 0,
     pendingPolls: 0,
-    pendingCode: -183,
+    pendingCode: 0,
     domainPreValidation: true,
     requireApproval: false,
     renewableStatuses: ['Issued', 'Expired'],

@@ -53,7 +53,7 @@ export interface ScmKnobs {
   latencyMs: number;
   /** How many collect calls answer "pending" before a certificate is issued (per certificate). */
   pendingPolls: number;
-  /** Error code of the pending answer: -183 (current tenants), -1400, -109, -103 or 0 (old tenants). */
+  /** Error code of the pending answer: 0 "Being processed by Sectigo" (SSL, default), -183 (S/MIME), -1400, -109, -103. */
   pendingCode: number;
   /**
    * The tenant's domain control pre-validation. false = enroll and renew must carry `dcvMode`
