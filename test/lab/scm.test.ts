@@ -98,6 +98,8 @@ describe('SCM emulator: authentication', () => {
       const r = await call('GET', '/types', { headers });
       assert.equal(r.status, 401);
       assert.deepEqual(r.json(), { code: -16, description: 'Unknown user' });
+      // [OAS] UnauthorizedError: the 401 names the token server in WWW-Authenticate.
+      assert.match(String(r.headers['www-authenticate']), /^Bearer .*authorization_uri="https:\/\/[^"]+"/);
     }
   });
 

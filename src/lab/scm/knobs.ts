@@ -10,6 +10,7 @@ export function defaultKnobs(): ScmKnobs {
     domainPreValidation: true,
     requireApproval: false,
     renewableStatuses: ['Issued', 'Expired'],
+    wwwAuthenticate: 'Bearer realm="apiclients", authorization_uri="https://auth.sso.sectigo.com/auth/realms/apiclients/protocol/openid-connect/token"',
     failNext: {},
   };
 }

@@ -51,12 +51,20 @@ function send(res: ServerResponse, reply: Reply): void {
   }
 }
 
-const errorReply = (e: ScmApiError): Reply => ({ kind: 'json', status: e.status, body: e.body() });
+function errorReplyWith(knobs: ScmKnobs) {
+  return (e: ScmApiError): Reply => ({
+    kind: 'json',
+    status: e.status,
+    body: e.body(),
+    ...(e.status === 401 && knobs.wwwAuthenticate ? { headers: { 'WWW-Authenticate': knobs.wwwAuthenticate } } : {}),
+  });
+}
 
 export async function startScmEmulator(opts: ScmEmulatorOptions): Promise<ScmEmulatorHandle> {
   const tls = opts.tls ?? (await createSelfSigned({ cn: 'fwcert lab SCM', sans: ['127.0.0.1', 'localhost'], days: 365 }));
   const knobs: ScmKnobs = defaultKnobs();
   mergeInto(knobs as unknown as Record<string, unknown>, opts.knobs ?? {});
+  const errorReply = errorReplyWith(knobs);
   const store = new ScmStore();
   const certTypes = opts.certTypes ?? DEFAULT_CERT_TYPES;
   const orgIds = opts.orgIds ?? DEFAULT_ORG_IDS;

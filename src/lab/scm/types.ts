@@ -65,6 +65,12 @@ export interface ScmKnobs {
   requireApproval: boolean;
   /** Statuses from which renewById / renew are accepted (others: -105). Uncertain in the reference. */
   renewableStatuses: string[];
+  /**
+   * WWW-Authenticate header of every 401. [OAS] declares the header on its UnauthorizedError answer,
+   * naming the token server; the `Bearer authorization_uri="..."` layout follows the REST
+   * enrollment API's description [ENR] (inferred for the header-login API).
+   */
+  wwwAuthenticate: string;
   /** Keyed by operation (enroll, collect, renew, renewById, revoke, details, list, replace, ...). */
   failNext: Record<string, FaultSpec | undefined>;
 }
