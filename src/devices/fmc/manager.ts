@@ -4,6 +4,8 @@
 import { DeviceError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { TlsTrust } from '../../http/client.js';
+import { CommitBatch, type BatchItem, type BatchResults } from '../commit-batch.js';
+import type { Manager } from '../manager.js';
 import type { CommitResult } from '../target.js';
 import { FmcApi } from './api.js';
 import { deployDevices, type DeployTarget } from './deploy.js';
@@ -25,14 +27,7 @@ export interface FmcDevice extends FmcRef {
   kind: 'standalone' | 'ha-pair';
 }
 
-interface Waiting {
-  target: DeployTarget;
-  note: string;
-  resolve: (r: CommitResult) => void;
-  reject: (e: Error) => void;
-}
-
-export class FmcManager {
+export class FmcManager implements Manager {
   readonly session: FmcSession;
   private opening?: Promise<void>;
   private apiRef?: FmcApi;
@@ -41,11 +36,9 @@ export class FmcManager {
   versionText = '';
   private records: DeviceRecord[] = [];
   private pairs: HaPair[] = [];
-  // Deployment batch: the devices of this run; each commits or leaves, then one deployment runs.
-  private participants?: Set<string>;
-  private readonly joined = new Set<string>();
-  private readonly waiting = new Map<string, Waiting>();
-  private readonly left = new Set<string>();
+  // One deployment for the run: each device commits or leaves, then flush() runs once.
+  private readonly batch = new CommitBatch<CommitResult>((items) => this.flush(items));
+  private readonly deployTargets = new Map<string, DeployTarget>();
 
   constructor(readonly name: string, private readonly log: Logger, readonly settings: FmcManagerSettings) {
     const o = settings.options;
@@ -113,54 +106,26 @@ export class FmcManager {
 
   /** The engine names the devices of this run before they start. */
   begin(devices: string[]): void {
-    this.participants = new Set(devices);
+    this.batch.begin(devices);
   }
 
-  /** Without begin(): every device that opened takes part. */
-  join(device: string): void {
-    this.joined.add(device);
-  }
-
-  /** A device that finished without committing. */
-  leave(device: string): void {
-    if (this.waiting.has(device)) return;
-    this.left.add(device);
-    this.maybeFlush();
-  }
-
-  /** A device's commit: it waits until every participant has committed or left, then ONE deployment runs. */
+  /** A device's commit: it waits until every device of the run has committed or left, then ONE deployment runs. */
   commit(target: DeployTarget, note: string): Promise<CommitResult> {
-    return new Promise((resolve, reject) => {
-      this.waiting.set(target.device, { target, note, resolve, reject });
-      this.left.delete(target.device);
-      this.maybeFlush();
-    });
+    this.deployTargets.set(target.device, target);
+    return this.batch.commit(target.device, note);
   }
 
-  private maybeFlush(): void {
-    const all = this.participants ?? this.joined;
-    if (!this.waiting.size) return;
-    for (const d of all) if (!this.waiting.has(d) && !this.left.has(d)) return;
-    const batch = [...this.waiting.values()];
-    this.waiting.clear();
-    for (const w of batch) this.left.add(w.target.device);
-    void this.flush(batch);
+  /** A device is done for the run (Target.close()). */
+  leave(device: string): void {
+    this.batch.leave(device);
   }
 
-  private async flush(batch: Waiting[]): Promise<void> {
-    const notes = [...new Set(batch.map((w) => w.note))];
-    const note = notes.length === 1 ? notes[0]! : `fwcert: ${batch.map((w) => w.target.device).join(', ')}`;
+  private async flush(items: BatchItem[]): Promise<BatchResults<CommitResult>> {
+    const notes = [...new Set(items.map((i) => i.note))];
+    const note = notes.length === 1 ? notes[0]! : `fwcert: ${items.map((i) => i.device).join(', ')}`;
     const o = this.options;
-    try {
-      const out = await deployDevices(this.api, batch.map((w) => w.target), note, { pollMs: o.poll_interval_s * 1000, timeoutMs: o.deploy_timeout_s * 1000 }, this.log);
-      for (const w of batch) {
-        const r = out.get(w.target.device) ?? new DeviceError(`${w.target.device}: no deployment result`);
-        if (r instanceof Error) w.reject(r);
-        else w.resolve(r);
-      }
-    } catch (e) {
-      for (const w of batch) w.reject(e as Error);
-    }
+    const targets = items.map((i) => this.deployTargets.get(i.device)!);
+    return deployDevices(this.api, targets, note, { pollMs: o.poll_interval_s * 1000, timeoutMs: o.deploy_timeout_s * 1000 }, this.log);
   }
 
   /** A commit outside the batch (a second change after this device already deployed in this run). */

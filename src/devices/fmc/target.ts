@@ -53,7 +53,6 @@ export class FmcFtdTarget implements Target {
   }
 
   async open(): Promise<OpenInfo> {
-    this.manager.join(this.name);
     await this.manager.open();
     this.device = this.manager.resolve(this.fmcName, this.name);
     return { version: `FMC ${this.manager.versionText}`, haRole: this.device.kind === 'ha-pair' ? 'active' : 'standalone' };
@@ -171,7 +170,8 @@ export class FmcFtdTarget implements Target {
     return this.manager.commit(this.deployTarget(), note);
   }
 
+  /** Done for this run: the run's deployment no longer waits for this device. */
   async close(): Promise<void> {
-    if (!this.committed) this.manager.leave(this.name);
+    this.manager.leave(this.name);
   }
 }
