@@ -129,6 +129,10 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     write(join(dir, 'credentials', 'scm.yaml'), stringify(scmUser), 0o600);
     write(join(dir, 'trust', 'scm.pem'), scm.certPem);
     write(join(dir, 'trust', 'lab-ca.pem'), ca.bundlePem);
+    // lab.json's caBundle verifies every lab endpoint: the lab CA (what the devices serve once fwcert
+    // has installed a certificate), the SCM's certificate and each device's own management certificate.
+    const bundle = [ca.bundlePem, scm.certPem, ...devices.map((d) => d.handle.certPem)].map((p) => p.trim()).join('\n');
+    write(join(dir, 'trust', 'lab-bundle.pem'), `${bundle}\n`);
 
     const config = {
       log: { level: opts.logLevel ?? 'info', file: 'logs/fwcert.log' },
@@ -169,7 +173,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
           devices: devices.map((d) => ({
             name: d.name, type: d.type, url: d.url, ...(d.manager ? { manager: d.manager } : {}), services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}),
           })),
-          caBundle: join(dir, 'trust', 'lab-ca.pem'),
+          caBundle: join(dir, 'trust', 'lab-bundle.pem'),
         },
         null,
         2,
