@@ -157,7 +157,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const cas = new Map<string, CaEntry>(
     (await loadEntries('cas', cfg.cas, commonCaKeys, caCommonSchema, issuerTypes, 'CA')).map((e) => [
       e.name,
-      { name: e.name, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls, maxInFlight: e.common.max_in_flight },
+      { name: e.name, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls, timeoutMs: e.common.timeout_s * 1000, maxInFlight: e.common.max_in_flight },
     ]),
   );
   const managers = new Map<string, ManagerEntry>(
@@ -282,6 +282,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     passphrase,
     renewal,
     concurrency: cfg.concurrency,
+    maxRunMs: cfg.max_run_s * 1000,
     cas,
     managers,
     devices,

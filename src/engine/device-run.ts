@@ -10,6 +10,7 @@ import type { Binding, Target } from '../devices/target.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { keySpecLabel, sameKeySpec } from '../pki/types.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
+import { commitScope } from './commit-scope.js';
 import { newObjectName } from './naming.js';
 import { makeLocalKey, startLocalKeys } from './keys-ahead.js';
 import { Limit } from './limit.js';
@@ -223,7 +224,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
     const what = [...done.map((i) => `${i.action} ${i.profile}`), ...(res.removed.length ? [`remove ${res.removed.join(', ')}`] : [])];
     const note = `fwcert: ${what.join(', ') || 'complete earlier changes'}`;
     try {
-      const cr = await target.commit(note);
+      const cr = await target.commit(note, commitScope(target, profiles, deps.ledger));
       res.committed = cr.committed;
       res.commitJob = cr.jobId;
       deps.ledger.setNeedsCommit(target.name, false);

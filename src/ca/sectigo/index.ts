@@ -17,7 +17,7 @@ export const sectigoIssuerType: IssuerType<SectigoOptions, SectigoCredentials> =
   optionsSchema,
   credentialsSchema,
   profileOptionsSchema,
-  create(ctx, { options, credentials, tls }) {
+  create(ctx, { options, credentials, tls, timeoutMs }) {
     if (!credentials) {
       throw new ConfigError(`cas.${ctx.name}: Sectigo SCM needs credentials: login plus password, or login plus client_cert_pem/client_key_pem`);
     }
@@ -28,7 +28,11 @@ export const sectigoIssuerType: IssuerType<SectigoOptions, SectigoCredentials> =
       registerSecret(credentials.password);
       headers.password = credentials.password;
       if (onPrivate) {
-        ctx.log.warn({ ca: ctx.name }, `cas.${ctx.name}: url contains /private, which SCM reserves for client-certificate login; password login uses ${options.url.replace('/private/', '/')}`);
+        // The URL is used as written (no silent rewrite): say what will likely happen and what to write instead.
+        ctx.log.warn(
+          { ca: ctx.name },
+          `cas.${ctx.name}: url contains /private, which SCM reserves for client-certificate login; password login there will likely answer "Unknown user" — use ${options.url.replace('/private/', '/')}`,
+        );
       }
     } else {
       // Certificate login: TLS client certificate + login/customerUri headers, no password (reference §2).
@@ -38,7 +42,7 @@ export const sectigoIssuerType: IssuerType<SectigoOptions, SectigoCredentials> =
         ctx.log.warn({ ca: ctx.name }, `cas.${ctx.name}: client-certificate login needs the /private base, e.g. https://cert-manager.com/private/api/ssl/v1; ${options.url} will likely answer "Unknown user"`);
       }
     }
-    const http = new HttpClient({ baseUrl: options.url, tls: trust, name: `${ctx.name} (Sectigo SCM)`, log: ctx.log });
+    const http = new HttpClient({ baseUrl: options.url, tls: trust, name: `${ctx.name} (Sectigo SCM)`, log: ctx.log, timeoutMs });
     return new SectigoScmIssuer(ctx.name, options, http, headers, ctx.log);
   },
 };
