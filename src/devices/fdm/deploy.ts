@@ -5,6 +5,7 @@
 // start a second deploy while one is queued or running (NetForge's recovery).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeviceError } from '../../core/errors.js';
+import { pollDelayMs } from '../../core/poll.js';
 import type { Logger } from '../../core/log.js';
 import type { CommitResult } from '../target.js';
 import { FdmApiError } from './errors.js';
@@ -14,6 +15,8 @@ import type { DeploymentStatus, FdmList } from './types.js';
 export interface DeployTiming {
   pollIntervalMs: number;
   timeoutMs: number;
+  /** Injected for tests of the schedule; real sleeps otherwise. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const RUNNING = new Set(['QUEUED', 'DEPLOYING']);
@@ -142,6 +145,7 @@ export class FdmDeployer {
   private async waitFor(job: DeploymentStatus, deadline: number): Promise<DeploymentStatus> {
     let current = job;
     let lost = false;
+    const started = Date.now();
     for (;;) {
       if (finished(current)) return current;
       if (Date.now() >= deadline) {
@@ -151,7 +155,7 @@ export class FdmDeployer {
           true,
         );
       }
-      await sleep(this.timing.pollIntervalMs);
+      await (this.timing.sleep ?? sleep)(pollDelayMs(Date.now() - started, this.timing.pollIntervalMs));
       try {
         if (lost) {
           current = await this.relocate(current);

@@ -33,11 +33,31 @@ export function putBody<T extends FdmObject>(obj: T): Omit<T, 'links'> {
 
 export class FdmObjects {
   filterStyle: NameFilterStyle = 'fts';
+  /**
+   * Whole collections as listed in this run, kept up to date by our own writes (create, PUT, DELETE),
+   * so that installing and binding N certificates does not list the same collections N times.
+   * One instance lives for one run; another admin's concurrent PUT still surfaces as mismatchedVersion.
+   */
+  private readonly cache = new Map<string, FdmObject[]>();
 
   constructor(private readonly session: FdmSession, private readonly log: Logger) {}
 
+  private cached(path: string): FdmObject[] | undefined {
+    return this.cache.get(path);
+  }
+
+  private remember(path: string, obj: FdmObject): void {
+    const list = this.cache.get(path);
+    if (!list) return;
+    const i = list.findIndex((o) => o.id === obj.id);
+    if (i >= 0) list[i] = obj;
+    else list.push(obj);
+  }
+
   /** Every item of a collection, page by page (offset/limit), until a short page or an empty `paging.next`. */
   async listAll<T>(path: string, filter?: string): Promise<T[]> {
+    const hit = filter === undefined ? this.cached(path) : undefined;
+    if (hit) return [...hit] as T[];
     const all: T[] = [];
     for (let page = 0, offset = 0; page < MAX_PAGES; page++) {
       const body = await this.session.call<FdmList<T>>('GET', path, { query: { offset, limit: PAGE_LIMIT, filter } });
@@ -59,11 +79,14 @@ export class FdmObjects {
       }
       if (items.length < PAGE_LIMIT) break;
     }
+    if (filter === undefined) this.cache.set(path, [...all] as FdmObject[]);
     return all;
   }
 
   /** The object called exactly `name`, if any. The server-side filter only narrows the list. */
   async findByName<T extends FdmObject>(path: string, name: string): Promise<T | undefined> {
+    const hit = this.cached(path);
+    if (hit) return hit.find((o) => o.name === name) as T | undefined;
     let items: T[];
     try {
       items = await this.listAll<T>(path, nameFilter(this.filterStyle, name));
@@ -79,12 +102,14 @@ export class FdmObjects {
   async get<T extends FdmObject>(path: string, id: string): Promise<T> {
     const obj = await this.session.call<T>('GET', `${path}/${encodeURIComponent(id)}`);
     if (!obj) throw new FdmApiError(`${this.session.device}: GET /${path}/${id} returned no object`, 200);
+    this.remember(path, obj);
     return obj;
   }
 
   async create<T extends FdmObject>(path: string, body: Record<string, unknown>): Promise<T> {
     const obj = await this.session.call<T>('POST', path, { json: body });
     if (!obj?.id) throw new FdmApiError(`${this.session.device}: POST /${path} returned no object id`, 200);
+    this.remember(path, obj);
     return obj;
   }
 
@@ -97,8 +122,9 @@ export class FdmObjects {
     for (let attempt = 0; ; attempt++) {
       const body = putBody(change(structuredClone(obj)));
       try {
-        const saved = await this.session.call<T>('PUT', `${path}/${encodeURIComponent(obj.id)}`, { json: body });
-        return saved ?? (body as T);
+        const saved = (await this.session.call<T>('PUT', `${path}/${encodeURIComponent(obj.id)}`, { json: body })) ?? (body as T);
+        this.remember(path, saved);
+        return saved;
       } catch (e) {
         if (attempt === 0 && e instanceof FdmApiError && e.has('mismatchedVersion')) {
           this.log.debug(`${this.session.device}: ${path}/${obj.id} changed under us (mismatchedVersion); re-reading`);
@@ -112,5 +138,7 @@ export class FdmObjects {
 
   async delete(path: string, id: string): Promise<void> {
     await this.session.request('DELETE', `${path}/${encodeURIComponent(id)}`);
+    const list = this.cache.get(path);
+    if (list) this.cache.set(path, list.filter((o) => o.id !== id));
   }
 }

@@ -9,7 +9,8 @@ export const fdmOptionsSchema = z.strictObject({
     .regex(/^(latest|v[1-9][0-9]*)$/, 'api_version must be "latest" or v1, v2, ... (the <ver> of /api/fdm/<ver>/)')
     .default('latest'),
   deploy_timeout_s: z.number().positive().max(86_400).default(1800),
-  poll_interval_s: z.number().positive().max(600).default(3),
+  /** Shortest delay between deploy polls; it grows to 10 % of the time waited, at most 5 s (or this, when longer). */
+  poll_interval_s: z.number().positive().max(600).default(2),
   /** FDM deploys every pending change: by default fwcert refuses to deploy when any is not its own. */
   deploy_foreign_changes: z.boolean().default(false),
 });

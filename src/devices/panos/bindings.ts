@@ -89,6 +89,8 @@ export interface BindContext {
   maxNameLength: number;
   /** Every certificate object at the location (for common names and key types). */
   certificates: readonly CertEntry[];
+  /** The SSL/TLS service profiles as read in this run (kept current by bindProfile), when known. */
+  profiles?: BindingState['profiles'];
   log: (msg: string) => void;
 }
 
@@ -135,16 +137,20 @@ export function newProfileElement(certName: string): string {
 async function bindProfile(ctx: BindContext, cert: CertEntry, profile: string): Promise<string | undefined> {
   const { session: s, loc } = ctx;
   const xpath = loc.sslTlsProfile(profile);
-  const existing = parseProfiles(await s.configGet(xpath, `read SSL/TLS service profile ${profile}`)).find((p) => p.name === profile);
+  const known = ctx.profiles;
+  const existing = (known ?? parseProfiles(await s.configGet(xpath, `read SSL/TLS service profile ${profile}`))).find((p) => p.name === profile);
   if (!existing) {
     await s.configSet(xpath, newProfileElement(cert.name), `create SSL/TLS service profile ${profile}`);
+    known?.push({ name: profile, certificate: cert.name });
     ctx.log(`created SSL/TLS service profile ${profile} (TLS 1.2+) with certificate ${cert.name}`);
     return undefined;
   }
   if (existing.certificate === cert.name) return existing.certificate;
   // `set` on the entry merges: only <certificate> changes, protocol settings stay as the admin made them.
   await s.configSet(xpath, textEl('certificate', cert.name), `point SSL/TLS service profile ${profile} at ${cert.name}`);
-  return existing.certificate;
+  const previous = existing.certificate;
+  if (known) existing.certificate = cert.name;
+  return previous;
 }
 
 async function bindDecryptionRule(ctx: BindContext, cert: CertEntry, ruleName: string): Promise<string | undefined> {

@@ -2,6 +2,7 @@
 // to fwcert's own admin: a full commit would also commit other admins' half-finished changes
 // (acme.sh #4197). Busy/lock refusals are retried with backoff; the job is polled until FIN.
 import { DeviceError } from '../../core/errors.js';
+import { pollDelayMs } from '../../core/poll.js';
 import type { CommitResult } from '../target.js';
 import type { PanosSession } from './api.js';
 import { PanosApiError, type PanosReply } from './envelope.js';
@@ -118,9 +119,10 @@ export async function commitAndWait(s: PanosSession, name: string, cfg: CommitSe
   if (!jobId) throw new DeviceError(`${name}: commit was accepted but the reply names no job`, reply.messages);
   cfg.log(`${name}: commit job ${jobId} enqueued`);
 
-  let delay = cfg.pollIntervalS * 1000;
-  let lastProgress = Date.now();
+  const enqueued = Date.now();
+  let lastProgress = enqueued;
   for (;;) {
+    const delay = pollDelayMs(Date.now() - enqueued, cfg.pollIntervalS * 1000);
     await sleep(delay);
     const poll = await s.op(el('show', el('jobs', textEl('id', jobId))), {}, { idempotent: true, what: `show job ${jobId}` });
     const job = parseJob(poll);
@@ -141,7 +143,6 @@ export async function commitAndWait(s: PanosSession, name: string, cfg: CommitSe
       cfg.log(`${name}: commit job ${jobId} ${job.status || 'running'}, ${job.progress ?? '?'}% after ${Math.round((Date.now() - started) / 1000)} s`);
       lastProgress = Date.now();
     }
-    delay = Math.min(maxDelay, delay * 1.5);
   }
 }
 

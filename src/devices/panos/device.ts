@@ -18,7 +18,7 @@ import { ALL_KEY_SPECS, keySpecLabel, sameKeySpec, type CsrSpec, type KeySpec } 
 import type { TlsTrust } from '../../http/client.js';
 import type { Binding, CommitResult, DeviceCert, OpenInfo, Target, TargetContext } from '../target.js';
 import { PanosSession } from './api.js';
-import { applyBinding, bindingsOf, readBindingState, validateBinding } from './bindings.js';
+import { applyBinding, bindingsOf, readBindingState, validateBinding, type BindingState } from './bindings.js';
 import {
   deleteCertificate,
   exportCsr,
@@ -58,6 +58,15 @@ export class PanosTarget implements Target {
   private readonly log: Logger;
   /** CSRs generated in this run, by object name (saves an export before install). */
   private readonly csrs = new Map<string, string>();
+  /**
+   * The certificate store as read once in this run and kept up to date by our own writes, so that
+   * installing N certificates does not re-read the whole store N times.
+   */
+  private store?: Map<string, CertEntry>;
+  /** Where the configuration uses certificates, as read by inventory() and updated by our binds. */
+  private bindingState?: BindingState;
+  /** Imported in this run and not yet read back: object name -> SHA-256 fingerprint sent. */
+  private readonly unverified = new Map<string, string>();
 
   constructor(ctx: TargetContext, private readonly settings: PanosSettings) {
     this.name = ctx.name;
@@ -105,8 +114,15 @@ export class PanosTarget implements Target {
     validateCertName(name, this.capabilities.maxNameLength);
   }
 
+  private async certStore(): Promise<Map<string, CertEntry>> {
+    this.store ??= new Map((await readCertificates(this.session, this.loc)).map((c) => [c.name, c]));
+    return this.store;
+  }
+
   async inventory(): Promise<DeviceCert[]> {
     const [certs, state] = await Promise.all([readCertificates(this.session, this.loc), readBindingState(this.session, this.loc)]);
+    this.store = new Map(certs.map((c) => [c.name, c]));
+    this.bindingState = state;
     return certs.map((c) => ({
       name: c.name,
       certPem: c.certPem,
@@ -122,7 +138,8 @@ export class PanosTarget implements Target {
     if (!this.capabilities.keyTypes.some((k) => sameKeySpec(k, spec.key))) {
       throw new DeviceError(`${this.name}: PAN-OS cannot generate a ${keySpecLabel(spec.key)} key`);
     }
-    const existing = await readCertificate(this.session, this.loc, name);
+    const store = await this.certStore();
+    const existing = store.get(name);
     if (existing?.certPem) {
       // Generating again would replace the key under a certificate that may be in use.
       throw new DeviceError(`${this.name}: certificate ${name} already exists; a new key needs a new object name`);
@@ -130,9 +147,11 @@ export class PanosTarget implements Target {
     if (existing) {
       this.log.info({ device: this.name }, `${this.name}: replacing the unfinished CSR ${name}`);
       await deleteCertificate(this.session, this.loc, name);
+      store.delete(name);
     }
     await generateOnDevice(this.session, this.loc, name, spec);
     const csrPem = await exportCsr(this.session, this.loc, name);
+    store.set(name, { name, hasKey: true, csrPem, isCa: false });
     const csr = parseCsr(csrPem);
     if (csr.keySpec && !sameKeySpec(csr.keySpec, spec.key)) {
       throw new DeviceError(`${this.name}: the device made a ${keySpecLabel(csr.keySpec)} CSR for ${name}, ${keySpecLabel(spec.key)} was asked for`);
@@ -146,7 +165,8 @@ export class PanosTarget implements Target {
     this.validateName(name);
     const leaf = parseCertificate(cert.leafPem);
     const chain = cert.chainPem.filter((p) => certFingerprintSha256(p) !== leaf.fingerprintSha256);
-    const certs = await readCertificates(this.session, this.loc);
+    const store = await this.certStore();
+    const certs = [...store.values()];
 
     // Every check happens before the first import: nothing half-installed when one fails.
     let passphrase: string | undefined;
@@ -155,12 +175,15 @@ export class PanosTarget implements Target {
       passphrase = randomBytes(24).toString('hex');
       registerSecret(passphrase);
     } else {
-      await this.checkOnDeviceKey(name, cert.leafPem, certs.find((c) => c.name === name));
+      await this.checkOnDeviceKey(name, cert.leafPem, store.get(name));
     }
 
     const chainNames = await importChain(this.session, this.loc, chain, certs, this.capabilities.maxNameLength, (m) =>
       this.log.info({ device: this.name }, `${this.name}: ${m}`),
     );
+    chainNames.forEach((n, i) => {
+      if (!store.has(n)) store.set(n, { name: n, certPem: chain[i], hasKey: false, isCa: true });
+    });
     if (cert.keyPem && passphrase) {
       // Leaf only in the PKCS#12: bundles that led with another certificate fail on 10.x/11.x.
       const p12 = toPkcs12({ keyPem: cert.keyPem, certPem: cert.leafPem, passphrase });
@@ -168,7 +191,9 @@ export class PanosTarget implements Target {
     } else {
       await importCertificatePem(this.session, this.loc, name, cert.leafPem);
     }
-    await this.verifyInstalled(name, leaf.fingerprintSha256);
+    // Read back before the commit, all of this run's imports in one read (verifyInstalled).
+    this.unverified.set(name, leaf.fingerprintSha256);
+    store.set(name, { name, certPem: cert.leafPem, hasKey: true, isCa: leaf.isCa ?? false, commonName: leaf.subject.cn });
     this.csrs.delete(name);
     this.log.info(
       { device: this.name },
@@ -201,8 +226,16 @@ export class PanosTarget implements Target {
     throw new DeviceError(`${this.name}: ${name} on the device has no private key; a certificate imported there could not be used`);
   }
 
-  private async verifyInstalled(name: string, fingerprint: string): Promise<void> {
-    const entry = await readCertificate(this.session, this.loc, name);
+  /** Every certificate imported in this run holds what was sent, with its key: one read for all of them. */
+  private async verifyInstalled(): Promise<void> {
+    if (!this.unverified.size) return;
+    const certs = await readCertificates(this.session, this.loc);
+    this.store = new Map(certs.map((c) => [c.name, c]));
+    for (const [name, fingerprint] of this.unverified) this.verifyOne(name, fingerprint, this.store.get(name));
+    this.unverified.clear();
+  }
+
+  private verifyOne(name: string, fingerprint: string, entry: CertEntry | undefined): void {
     if (!entry?.certPem) throw new DeviceError(`${this.name}: after import, ${name} holds no certificate`);
     if (certFingerprintSha256(entry.certPem) !== fingerprint) {
       throw new DeviceError(`${this.name}: after import, ${name} holds a different certificate than the one sent`);
@@ -214,14 +247,16 @@ export class PanosTarget implements Target {
     this.validateName(name);
     for (const b of bindings) validateBinding(b, this.loc, this.capabilities.maxNameLength);
     if (bindings.length === 0) return [];
-    const certificates = await readCertificates(this.session, this.loc);
-    const cert = certificates.find((c) => c.name === name);
+    const store = await this.certStore();
+    const certificates = [...store.values()];
+    const cert = store.get(name);
     if (!cert?.certPem) throw new DeviceError(`${this.name}: cannot bind ${name}: no such certificate on the device`);
     const ctx = {
       session: this.session,
       loc: this.loc,
       maxNameLength: this.capabilities.maxNameLength,
       certificates,
+      profiles: this.bindingState?.profiles,
       log: (m: string) => this.log.info({ device: this.name }, `${this.name}: ${m}`),
     };
     const out: { binding: Binding; previous?: string }[] = [];
@@ -243,9 +278,12 @@ export class PanosTarget implements Target {
       throw e;
     }
     this.csrs.delete(name);
+    this.store?.delete(name);
+    this.unverified.delete(name);
   }
 
   async commit(note: string): Promise<CommitResult> {
+    await this.verifyInstalled();
     const base = this.settings.options.commit.description;
     const description = (note ? `${base}: ${note}` : base).slice(0, 512);
     return commitAndWait(this.session, this.name, {

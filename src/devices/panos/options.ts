@@ -23,7 +23,7 @@ export const optionsSchema = z
       .prefault({}),
     /** How long to wait for the commit job (large certificate stores commit slowly). */
     commit_timeout_s: z.number().int().positive().default(1800),
-    /** First delay between job polls; grows 1.5x per poll up to 30 s. PAN-OS docs advise >= 2 s. */
+    /** Shortest delay between job polls (PAN-OS docs advise >= 2 s); it grows to 10 % of the time waited, at most 5 s. */
     poll_interval_s: z.number().positive().default(2),
     /** The device is a Panorama: its own certificate store, 31-character names. */
     panorama: z.boolean().default(false),
