@@ -125,3 +125,8 @@ export async function resolveSite(m: FmcManagerLike, cfgDir: string, passphrase:
 function readKey(v: string, rel: (p: string) => string): string {
   return v.includes('-----BEGIN') ? v : readFileSync(rel(v), 'utf8');
 }
+
+/** The config's FMC manager entries (type cisco-fmc), in config order. */
+export function fmcManagers(cfg: { managers: ReadonlyMap<string, { name: string; type: { type: string }; url: string; options: unknown }> }): FmcManagerLike[] {
+  return [...cfg.managers.values()].filter((m) => m.type.type === 'cisco-fmc').map((m) => ({ name: m.name, url: m.url, options: m.options }));
+}
