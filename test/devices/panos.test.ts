@@ -195,6 +195,24 @@ test('on-box CSR -> CA -> install -> bind gp-portal-profile -> commit: the porta
   }
 });
 
+test("every answer in the keygen's quoting (status = 'success'): the driver's whole cycle still works", async () => {
+  const lab = await startLab({ knobs: { responseQuoting: 'single-spaced' } });
+  try {
+    assert.equal((await lab.target.open()).haRole, 'standalone');
+    const csrPem = await lab.target.generateCsr('gp-quoted', spec('quoted.example.com'));
+    const leafPem = await sign(csrPem);
+    await lab.target.install('gp-quoted', { leafPem, chainPem: [issuing.certPem, root.certPem] });
+    await lab.target.bind('gp-quoted', [{ kind: 'ssl_tls_service_profile', name: 'gp-portal-profile' }]);
+    assert.equal((await lab.target.commit('quoted')).committed, true);
+    assert.equal((await handshake(lab.emu.services['gp-portal']!)).fingerprint, certFingerprintSha256(leafPem));
+    assert.equal((await lab.target.commit('again')).committed, false);
+    await lab.target.remove('gp-portal-default');
+    assert.equal((await lab.target.inventory()).some((c) => c.name === 'gp-portal-default'), false);
+  } finally {
+    await lab.close();
+  }
+});
+
 test('keygen sends the password in a POST body; the key then travels only in the X-PAN-KEY header', async () => {
   // A recording stand-in for the device: what would a web-server or proxy log of the firewall show?
   const tlsPair = await createSelfSigned({ cn: '127.0.0.1', sans: ['127.0.0.1'], days: 1, key: { type: 'ecdsa', curve: 'P-256' } });

@@ -225,6 +225,18 @@ describe('PAN-OS emulator: authentication', () => {
     assert.equal(basic.xml.response.result.model, 'PA-VM');
   });
 
+  it("answers keygen the way real firewalls do: <response status = 'success'><result><key>", async () => {
+    const em = await start();
+    const r = await call(em, { query: { type: 'keygen' }, form: { user: ADMINS[0]!.username, password: ADMINS[0]!.password } });
+    // The exact prefix public tools strip from a real firewall's answer.
+    assert.match(r.text, /^<response status = 'success'><result><key>LUFRPT1[^<]+<\/key><\/result><\/response>$/);
+    const info = await op(em, r.xml.response.result.key, '<show><system><info/></system></show>');
+    assert.match(info.text, /^<response status="success"><result><system>/);
+    em.setKnobs({ responseQuoting: 'single-spaced' });
+    const single = await op(em, r.xml.response.result.key, '<show><jobs><id>999</id></jobs></show>');
+    assert.match(single.text, /^<response status = 'error'( code = '\d+')?>/);
+  });
+
   it('keyExpired makes the cached key fail with 403 until the client generates a new one', async () => {
     const em = await start();
     const k = await keygen(em);
