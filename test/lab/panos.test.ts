@@ -54,7 +54,7 @@ interface CallOptions {
   method?: 'GET' | 'POST';
   query?: Record<string, string>;
   form?: Record<string, string>;
-  multipart?: { fields: Record<string, string>; file?: { filename: string; data: Buffer | string }; boundary?: string; quoteBoundary?: boolean };
+  multipart?: { fields: Record<string, string>; file?: { filename: string; data: Buffer | string }; boundary?: string; quoteBoundary?: boolean; epilogue?: string };
   headers?: Record<string, string>;
 }
 
@@ -78,7 +78,7 @@ function call(em: EmulatorHandle, o: CallOptions): Promise<Reply> {
       parts.push(Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data));
       parts.push(Buffer.from('\r\n'));
     }
-    parts.push(Buffer.from(`--${b}--\r\n`));
+    parts.push(Buffer.from(`--${b}--\r\n${o.multipart.epilogue ?? ''}`));
     body = Buffer.concat(parts);
     // Unquoted boundary: Keyfactor notes PAN-OS "does not like double quotes around boundary".
     headers['content-type'] = `multipart/form-data; boundary=${o.multipart.quoteBoundary ? `"${b}"` : b}`;
@@ -368,6 +368,20 @@ describe('PAN-OS emulator: on-box CSR, export and import', () => {
 
     const quoted = await call(em, { query: { type: 'import' }, multipart: { fields: { key, category: 'certificate', 'certificate-name': 'q', format: 'pem' }, file: { filename: 'c.pem', data: leaf }, quoteBoundary: true } });
     assert.equal(quoted.xml.response['@_status'], 'error', 'quoted multipart boundary refused (knob rejectQuotedMultipartBoundary)');
+  });
+
+  it('accepts a multipart body with bytes after the closing boundary (RFC 2046 epilogue)', async () => {
+    const em = await start();
+    const key = await keygen(em);
+    const ca = await createCa({ subject: { cn: 'Epilogue Root' }, key: { type: 'ecdsa', curve: 'P-256' }, days: 30 });
+    for (const [i, epilogue] of ['\r\n', '\n\r\n', 'trailing junk\r\n'].entries()) {
+      const r = await call(em, {
+        query: { type: 'import' },
+        multipart: { fields: { key, category: 'certificate', 'certificate-name': `epi-${i}`, format: 'pem' }, file: { filename: 'ca.pem', data: ca.certPem }, epilogue },
+      });
+      assert.equal(r.xml.response['@_status'], 'success', `${JSON.stringify(epilogue)}: ${r.text}`);
+    }
+    assert.ok((await lab(em)).certificates.some((c) => c.name === 'epi-2'));
   });
 });
 
