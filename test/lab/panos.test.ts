@@ -248,6 +248,19 @@ describe('PAN-OS emulator: authentication', () => {
   });
 });
 
+describe('PAN-OS emulator: unknown commands', () => {
+  it('answers code 17 with the real " a -> b  is unexpected" line for an unknown op command', async () => {
+    const em = await start();
+    const key = await keygen(em);
+    const r = await op(em, key, '<show><bogus-thing/></show>');
+    assert.equal(r.status, 200);
+    assert.match(r.text, /^<response status="error" code="17"><msg><line><!\[CDATA\[ show -> bogus-thing  is unexpected\]\]><\/line><\/msg><\/response>$/);
+    const top = await op(em, key, '<frobnicate/>');
+    assert.equal(top.xml.response['@_code'], '17');
+    assert.match(top.text, /<!\[CDATA\[ frobnicate  is unexpected\]\]>/);
+  });
+});
+
 describe('PAN-OS emulator: on-box CSR, export and import', () => {
   it('generates a key + CSR, exports it as PKCS#10, and completes the entry with the signed certificate', async () => {
     const em = await start();
