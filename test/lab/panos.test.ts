@@ -496,6 +496,26 @@ describe('PAN-OS emulator: commits and jobs', () => {
     assert.equal((await lab(em)).counters.commit, 4, 'four commit requests, two of them jobs');
   });
 
+  it('accepts the documented commit forms: description first or absent, in <partial> (pan-chainguard), action=partial', async () => {
+    const em = await start();
+    const key = await keygen(em, 0);
+    const forms: [string, Record<string, string>, string][] = [
+      // pan-os-python FirewallCommit.element(): <description> before <partial>; acme.sh/Keyfactor add action=partial.
+      ['<commit><description>renewal one</description><partial><admin><member>fwcert-api</member></admin></partial></commit>', { action: 'partial' }, 'renewal one'],
+      ['<commit><partial><admin><member>fwcert-api</member></admin></partial></commit>', { action: 'partial' }, ''],
+      ['<commit><partial><description>renewal three</description><admin><member>fwcert-api</member></admin></partial></commit>', {}, 'renewal three'],
+      ['<commit><description>full four</description></commit>', {}, 'full four'],
+    ];
+    for (const [i, [cmd, extra, description]] of forms.entries()) {
+      await config(em, key, 'set', GP_PROFILE, `<certificate>${i % 2 ? 'gp-portal-default' : 'inbound-web-default'}</certificate>`);
+      const r = await call(em, { form: { type: 'commit', cmd, key, ...extra } });
+      assert.equal(r.xml.response['@_code'], '19', `${cmd}: ${r.text}`);
+      const { job } = await waitJob(em, key, String(r.xml.response.result.job));
+      assert.equal(job.result, 'OK', cmd);
+      assert.equal(job.description ?? '', description, cmd);
+    }
+  });
+
   it('reports job states ACT/PEND -> FIN with progress and details; a second commit meanwhile is busy', async () => {
     const em = await start({ commitDurationMs: 3_600_000 }); // held ACT until the knob is lowered
     const key = await keygen(em);
