@@ -319,21 +319,31 @@ test('a certificate that does not match the on-box key is refused before any imp
   }
 });
 
-test('a locally generated key is imported as one PKCS#12 key pair with a one-shot passphrase', async () => {
+test('a locally generated key is imported the documented PEM way: certificate, then encrypted key with a one-shot passphrase', async () => {
   const lab = await startLab();
   try {
     await lab.target.open();
     const key = await generateKeyPair({ type: 'rsa', size: 2048 });
     const leafPem = await sign(await createCsr(spec('local.example.com', { key: { type: 'rsa', size: 2048 } }), key.privateKeyPem));
     await lab.target.install('local-key', { leafPem, chainPem: [issuing.certPem], keyPem: key.privateKeyPem });
-    assert.equal(lab.counters()['import.keypair'], 1);
-    assert.equal(lab.counters()['import.private-key'] ?? 0, 0);
+    // Chain CA + leaf as `certificate`, the key as `private-key` (format=pem, passphrase); no PKCS#12.
+    assert.equal(lab.counters()['import.certificate'], 2);
+    assert.equal(lab.counters()['import.private-key'], 1);
+    assert.equal(lab.counters()['import.keypair'] ?? 0, 0);
     const entry = lab.state().certificates.find((c) => c.name === 'local-key')!;
     assert.equal(entry.hasPrivateKey, true);
     assert.equal(entry.fingerprint, certFingerprintSha256(leafPem));
     await lab.target.bind('local-key', [{ kind: 'ssl_tls_service_profile', name: 'gp-portal-profile' }]);
     await lab.target.commit('local key');
     assert.equal((await handshake(lab.emu.services['gp-portal']!)).fingerprint, certFingerprintSha256(leafPem));
+
+    // A refused key import leaves no certificate without its key behind.
+    lab.emu.setKnobs({ failNext: { 'import.private-key': { code: 17, message: 'Import of local-2 failed. Failed to decrypt private key' } } });
+    const key2 = await generateKeyPair({ type: 'rsa', size: 2048 });
+    const leaf2 = await sign(await createCsr(spec('local2.example.com', { key: { type: 'rsa', size: 2048 } }), key2.privateKeyPem));
+    const e = await rejection(lab.target.install('local-2', { leafPem: leaf2, chainPem: [issuing.certPem], keyPem: key2.privateKeyPem }));
+    assert.match(e.message, /Failed to decrypt private key/);
+    assert.equal(lab.state().certificates.some((c) => c.name === 'local-2'), false);
   } finally {
     await lab.close();
   }
