@@ -30,6 +30,15 @@ test('envelope: an unknown op command (pan-python #24, ansible-pan #58 shape) is
   assert.equal(failureMessage('op', r), 'op failed (code 17 Invalid command): set -> deviceconfig  is unexpected');
 });
 
+test('envelope: both plausible answers to deleting something missing read as "not present" (emulator shape unverified)', () => {
+  for (const body of [
+    `<response status="success" code="7"><msg>Object doesn't exist</msg></response>`,
+    `<response status="error" code="7"><msg><line>No such node</line></msg></response>`,
+  ]) {
+    assert.equal(isNotPresent(parseReply(body)), true, body);
+  }
+});
+
 test('envelope: code 7 on a get is success with nothing in it; other codes are failures', () => {
   const missing = parseReply(`<response status="success" code="7"><result/></response>`);
   assert.equal(isFailure(missing), false);

@@ -79,6 +79,9 @@ export async function runOp(d: Device, admin: string, cmd: XNode, vsys: string |
         const id = textOf(first, 'id');
         if (id !== undefined) {
           const job = /^\d+$/.test(id) ? d.jobs.get(Number(id)) : undefined;
+          // UNVERIFIED SHAPE: no source shows the answer for a job id the device does not have; status
+          // error without a code and this text are inferred. Confirmed by: a capture of
+          // `<show><jobs><id>999999</id></jobs></show>` from a real firewall.
           if (!job) throw new ApiError(undefined, [`job ${id} not found`]);
           return successResult(d.jobs.jobXml(job));
         }
