@@ -30,7 +30,7 @@ export interface LabDevice {
   url: string;
   services: Record<string, string>;
   handle: LabHandle;
-  /** PAN-OS: a second administrator, for making changes that are not fwcert's. */
+  /** A second administrator, for making changes that are not fwcert's. */
   otherAdmin?: { username: string; password: string };
 }
 
@@ -100,9 +100,10 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     const devices: LabDevice[] = [];
     for (let i = 1; i <= opts.fdm; i++) {
       const user = { username: 'admin', password: secret() };
-      const h = await startFdmEmulator({ name: `ftd-${i}`, users: [user], knobs: opts.knobs?.fdm });
+      const other = { username: 'other-admin', password: secret() };
+      const h = await startFdmEmulator({ name: `ftd-${i}`, users: [user, other], knobs: opts.knobs?.fdm });
       started.push(h);
-      devices.push({ name: `ftd-${i}`, type: 'cisco-fdm', url: h.url, services: h.services, handle: h });
+      devices.push({ name: `ftd-${i}`, type: 'cisco-fdm', url: h.url, services: h.services, handle: h, otherAdmin: other });
       write(join(dir, 'credentials', `ftd-${i}.yaml`), stringify(user), 0o600);
     }
     for (let i = 1; i <= opts.panos; i++) {
