@@ -143,8 +143,9 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     write(join(dir, 'trust', 'scm.pem'), scm.certPem);
     write(join(dir, 'trust', 'lab-ca.pem'), ca.bundlePem);
     // lab.json's caBundle verifies every lab endpoint: the lab CA (what the devices serve once fwcert
-    // has installed a certificate), the SCM's certificate and each device's own management certificate.
-    const bundle = [ca.bundlePem, scm.certPem, ...devices.map((d) => d.handle.certPem)].map((p) => p.trim()).join('\n');
+    // has installed a certificate), the SCM's certificate and each device's and manager's own certificate.
+    const endpoints = [scm.certPem, ...devices.map((d) => d.handle.certPem), ...fmc.managers.map((m) => m.handle.certPem)];
+    const bundle = [ca.bundlePem, ...new Set(endpoints)].map((p) => p.trim()).join('\n');
     write(join(dir, 'trust', 'lab-bundle.pem'), `${bundle}\n`);
 
     const config = {
