@@ -361,9 +361,12 @@ test('wrong password: a clear login error that does not contain the password', a
   });
 });
 
-test('close() revokes the tokens', async () => {
+test('close() revokes the session once, and FDM accepts it (no 400)', async () => {
   const { target, state } = await startLab();
   await target.open();
+  const before400 = state().counters.status_400 ?? 0;
   await target.close();
-  assert.equal(state().counters.token_revoke_token, 2);
+  assert.equal(state().counters.token_revoke_token, 1);
+  assert.equal(state().counters.status_400 ?? 0, before400, 'no revoke answered 400');
+  assert.equal((state() as unknown as { sessions: number }).sessions, 0, 'the session is gone');
 });
