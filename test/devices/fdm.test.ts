@@ -236,6 +236,25 @@ test('an HA standby unit is refused at open(), and writes that reach it fail wit
   assert.equal((await active.target.open()).haRole, 'active');
 });
 
+test('HA pair: after a deploy the config sync is checked; a standby that did not take the change is a warning in the result', async () => {
+  const { emu, target, state } = await startLab({ haMode: 'active', knobs: { haSyncMs: 60 } });
+  assert.equal((await target.open()).haRole, 'active');
+  await target.install('ha-a', await issue('ha.example.com'));
+  await target.bind('ha-a', [{ kind: 'ravpn' }]);
+  const synced = await target.commit('in sync');
+  assert.equal(synced.committed, true);
+  assert.deepEqual(synced.warnings ?? [], []);
+  assert.ok((state().counters.ha_status ?? 0) >= 2, 'HA status read again after the deploy');
+
+  emu.setKnobs({ haSyncOutcome: 'OUT_OF_SYNC' });
+  await target.install('ha-b', await issue('ha.example.com'));
+  await target.bind('ha-b', [{ kind: 'ravpn' }]);
+  const out = await target.commit('standby behind');
+  assert.equal(out.committed, true);
+  assert.equal(out.warnings?.length, 1);
+  assert.match(out.warnings![0]!, /standby unit has not taken the change: HA configuration status OUT_OF_SYNC, HA health UNHEALTHY/);
+});
+
 test('renewal: rebind to a new object, deploy, then remove the old one (also out of the SSL policy)', async () => {
   const { emu, target, state } = await startLab();
   await target.open();

@@ -86,10 +86,15 @@ export interface SystemInfo {
   [field: string]: unknown;
 }
 
+/** FDM Swagger `HAStatus` (getHAStatus, /devices/default/operational/ha/status/default). */
 export interface HaStatus {
   nodeRole?: string | null;
   nodeState?: string;
   peerNodeState?: string;
+  /** `HAConfigStatus`: IN_SYNC | PRIMARY_IMPORTING_CONFIG | SECONDARY_IMPORTING_CONFIG | OUT_OF_SYNC | UNKNOWN. */
+  configStatus?: string | null;
+  /** `HAHealthStatus`: HEALTHY | PROCESSING | UNHEALTHY | CRITICAL. */
+  haHealthStatus?: string | null;
 }
 
 /** Token endpoint answer (password and refresh grants). */

@@ -206,11 +206,11 @@ async function resource(device: FdmDevice, call: Call): Promise<void> {
     }));
   }
 
-  // Inferred endpoint (the reference documents none): see device-info.ts.
-  if (sub === '/devices/default/operational/ha/status' || sub === '/devices/default/operational/ha/status/default') {
+  // getHAStatus of the FDM Swagger specification: /devices/default/operational/ha/status/{objId}.
+  if (sub === '/devices/default/operational/ha/status/default') {
     if (method !== 'GET') throw methodNotAllowed(method);
     device.count('ha_status');
-    return ok(device, res, 200, haStatus(device.knobs.haMode, abs('/devices/default/operational/ha/status/default')));
+    return ok(device, res, 200, haStatus(device.knobs.haMode, abs(sub), device.haSync()));
   }
 
   throw pathNotFound();
