@@ -217,6 +217,9 @@ test('a failed deploy is a DeviceError carrying the job messages; a timed-out on
     assert.ok(e instanceof DeviceError);
     assert.match(e.message, /DEPLOY_FAILED/);
     assert.ok(e.detail.length > 0, 'the job lines are kept');
+    // GET /operational/deploymenterrors/{id}: what the device refused, in the message and the detail.
+    assert.match(e.message, /device says: ERROR: Failed to apply the certificate configuration/);
+    assert.ok(e.detail.some((l) => /refused CLI: crypto ca trustpoint fwcert-lab/.test(l)), e.detail.join('|'));
     assert.equal(e.retryable, false);
     return true;
   });

@@ -1,7 +1,7 @@
 // The FDM emulator over real HTTPS (TLS verified against the emulator's own certificate) and real
 // TLS handshakes on its data-plane ports.
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, randomUUID } from 'node:crypto';
 import https from 'node:https';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
@@ -410,6 +410,15 @@ describe('FDM emulator: bind, pending changes, deploy, data plane', () => {
     assert.ok(done.deploymentStatusMessages.length > 0);
     assert.equal((await handshake(h.services.ravpn!))[0]!.fingerprint256, before);
     assert.ok((await call(h, 'GET', `${BASE}/operational/pendingchanges`, { token })).json.paging.count > 0);
+    // getCliDeploymentError of the FDM Swagger specification, keyed by the deployment id (inferred).
+    const cliErr = await call(h, 'GET', `${BASE}/operational/deploymenterrors/${job.id}`, { token });
+    assert.equal(cliErr.status, 200);
+    assert.equal(cliErr.json.type, 'CliDeploymentError');
+    assert.equal(cliErr.json.deploymentStatusUuid, job.id);
+    assert.match(cliErr.json.cliErrorMessage, /^ERROR: /);
+    assert.ok(['FDM_CLI_DEFAULT', 'FDM_CLI', 'SMART_CLI', 'FLEX_CLI'].includes(cliErr.json.blockType));
+    assert.ok(Array.isArray(cliErr.json.cliLines) && cliErr.json.cliLines.length > 0);
+    assert.equal((await call(h, 'GET', `${BASE}/operational/deploymenterrors/${randomUUID()}`, { token })).status, 404);
 
     h.setKnobs({ deployTimeout: true });
     const timedOut = await waitForDeploy(h, token, (await call(h, 'POST', `${BASE}/operational/deploy`, { token })).json.id);

@@ -86,6 +86,14 @@ export interface SystemInfo {
   [field: string]: unknown;
 }
 
+/** FDM Swagger `CliDeploymentError` (GET /operational/deploymenterrors/{objId}). */
+export interface CliDeploymentError {
+  deploymentStatusUuid?: string;
+  cliErrorMessage?: string | null;
+  cliLines?: unknown[];
+  errorLineId?: number;
+}
+
 /** FDM Swagger `HAStatus` (getHAStatus, /devices/default/operational/ha/status/default). */
 export interface HaStatus {
   nodeRole?: string | null;

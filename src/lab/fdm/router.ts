@@ -194,6 +194,15 @@ async function resource(device: FdmDevice, call: Call): Promise<void> {
     throw methodNotAllowed(method);
   }
 
+  const errorId = /^\/operational\/deploymenterrors\/([^/]+)$/.exec(sub)?.[1];
+  if (errorId) {
+    if (method !== 'GET') throw methodNotAllowed(method);
+    device.count('deploymenterrors_get');
+    const found = device.deploys.cliError(errorId);
+    if (!found) throw objectNotFound(errorId);
+    return ok(device, res, 200, { ...structuredClone(found), links: { self: abs(sub) } });
+  }
+
   if (sub === '/operational/systeminfo/default') {
     if (method !== 'GET') throw methodNotAllowed(method);
     device.count('systeminfo');
