@@ -19,16 +19,18 @@ export function registerLab(program: Command): void {
     .option('--fmc-ftds <n>', 'FTDs managed by each FMC', wholeNumber(0, 200), 3)
     .option('--fmc-ha', 'give each FMC one more device: an HA pair of two FTDs')
     .option('--fmc-version <v>', 'FMC software version to emulate: 7.2, 7.4 or 7.7', '7.7')
+    .option('--sftunnel-ca-days <n>', "days until each FMC's internal CA (sftunnel) expires", wholeNumber(1, 3650), 3000)
+    .option('--fmc-secondary', 'give each FMC an HA secondary FMC (sftunnel renewal: primary first, then secondary)')
     .option('--deploy-ms <ms>', 'FDM deploy / PAN-OS commit job duration', wholeNumber(0), 300)
     .option('--scm-pending <n>', 'collect polls that answer "pending" before SCM issues', wholeNumber(0), 1)
     .option('--latency-ms <ms>', 'delay before every emulated API answer', wholeNumber(0), 0)
     .option('--certs-per-device <n>', 'certificate profiles per device in the written config', wholeNumber(1, 100), 1)
-    .action((o: { dir: string; fdm: number; panos: number; fmc: number; fmcFtds: number; fmcHa?: boolean; fmcVersion: string; deployMs: number; scmPending: number; latencyMs: number; certsPerDevice: number }) =>
+    .action((o: { dir: string; fdm: number; panos: number; fmc: number; fmcFtds: number; fmcHa?: boolean; fmcVersion: string; sftunnelCaDays: number; fmcSecondary?: boolean; deployMs: number; scmPending: number; latencyMs: number; certsPerDevice: number }) =>
       guarded(async () => {
         // lab.json appears when the lab is ready (`fwcert lab wait`): never leave an old one behind.
         rmSync(join(resolve(o.dir), 'lab.json'), { force: true });
         const l = await startLab({
-          dir: resolve(o.dir), fdm: o.fdm, panos: o.panos, fmc: o.fmc, fmcFtds: o.fmcFtds, fmcHa: o.fmcHa, certsPerDevice: o.certsPerDevice,
+          dir: resolve(o.dir), fdm: o.fdm, panos: o.panos, fmc: o.fmc, fmcFtds: o.fmcFtds, fmcHa: o.fmcHa, sftunnelCaDays: o.sftunnelCaDays, fmcSecondary: o.fmcSecondary, certsPerDevice: o.certsPerDevice,
           knobs: {
             scm: { pendingPolls: o.scmPending, latencyMs: o.latencyMs },
             fdm: { deployDurationMs: o.deployMs, latencyMs: o.latencyMs },
@@ -39,7 +41,7 @@ export function registerLab(program: Command): void {
         writeFileSync(join(l.dir, 'fwcert.schema.json'), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
         writeFileSync(join(l.dir, 'profile.schema.json'), `${JSON.stringify(profileJsonSchema(), null, 2)}\n`);
         process.stdout.write(`lab up: ${l.devices.length} device(s), SCM at ${l.scm.baseUrl}\n  config: ${l.configPath}\n  lab:    ${l.labJsonPath}\n`);
-        for (const m of l.managers) process.stdout.write(`  ${m.name.padEnd(8)} ${m.type.padEnd(10)} ${m.url}\n`);
+        for (const m of l.managers) process.stdout.write(`  ${m.name.padEnd(8)} ${m.type.padEnd(10)} ${m.url}  ${Object.entries(m.services).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
         for (const d of l.devices) {
           process.stdout.write(`  ${d.name.padEnd(8)} ${d.type.padEnd(10)} ${d.url}  ${Object.entries(d.services).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
         }

@@ -11,6 +11,7 @@ import { registerRevoke } from './revoke.js';
 import { registerRun } from './run.js';
 import { registerSchema } from './schema.js';
 import { registerSecrets } from './secrets.js';
+import { registerSftunnel } from './sftunnel.js';
 import { registerStatus } from './status.js';
 
 /** The version of the installed package (package.json sits three levels above dist/src/cli and two above src/cli). */
@@ -49,6 +50,7 @@ registerRun(program, 'run', 'enroll, renew, replace and rebind whatever needs it
 registerRun(program, 'enroll', 'only certificates that are missing, expired or revoked');
 registerRun(program, 'renew', 'only certificates inside their renewal window (or all with --force)');
 registerStatus(program);
+registerSftunnel(program);
 registerCheck(program);
 registerSecrets(program);
 registerRevoke(program);
