@@ -117,7 +117,7 @@ describe('FMC internal CA (sftunnel) through the CLI', { timeout: 600_000 }, () 
       });
       const r = await runCli(['--config', l.configPath, 'sftunnel', 'renew', '--fmc', 'fmc-1', '--yes']);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /not the pinned SHA256:47DEQ.*stopped before logging in/);
+      assert.match(r.stdout, /STOPPED: SSH host key of 127\.0\.0\.1:\d+ is SHA256:\S+, not the pinned SHA256:47DEQ.*stopped before logging in/);
       const world = l.sftunnel.labs.get('fmc-1')!.world;
       assert.deepEqual(world.passwordsOffered, {});
       assert.equal(world.generationLog.length, 0);
