@@ -1,8 +1,6 @@
 // `fwcert check`: validate the config and reach every device and CA without changing anything.
 import type { Command } from 'commander';
 import { errorMessage } from '../core/errors.js';
-import { buildIssuer, Targets } from '../engine/build.js';
-import { Ledger } from '../ledger/ledger.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
 import { table } from './output.js';
 
@@ -12,6 +10,8 @@ export function registerCheck(program: Command): void {
     .description('validate the configuration and reach every device and CA, changing nothing')
     .action(() =>
       guarded(async () => {
+        const { buildIssuer, Targets } = await import('../engine/build.js');
+        const { Ledger } = await import('../ledger/ledger.js');
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
         const rows: string[][] = [];
         let bad = 0;

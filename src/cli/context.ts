@@ -2,7 +2,6 @@
 import { ConfigError, errorMessage, RunLockedError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { redact } from '../core/redact.js';
-import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/model.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, critical: 3, locked: 4 } as const;
@@ -14,6 +13,8 @@ export interface GlobalOptions {
 }
 
 export async function loadContext(g: GlobalOptions): Promise<{ cfg: Config; log: Logger }> {
+  // Loaded on demand: the config loader brings every CA and device driver with it (not needed for --help).
+  const { loadConfig } = await import('../config/load.js');
   const cfg = await loadConfig({ configPath: g.config });
   const level = g.verbose ? 'debug' : cfg.log.level;
   const log = createLogger({ level, file: cfg.log.file, terminal: !g.quiet, terminalLevel: g.verbose ? 'debug' : level === 'debug' || level === 'trace' ? level : 'info' });

@@ -4,13 +4,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
 import { createLogger } from '../core/log.js';
-import { runEngine } from '../engine/run.js';
 import { runFailed } from '../engine/report.js';
-import { fleetStatus } from '../engine/status.js';
-import { startLab, type LabDevice } from '../lab/fleet.js';
-import { handshake, type Served } from '../lab/handshake.js';
+import type { LabDevice } from '../lab/fleet.js';
+import type { Served } from '../lab/handshake.js';
 import { EXIT, guarded } from './context.js';
 import { table } from './output.js';
 import { printRunReport } from './run.js';
@@ -25,6 +22,11 @@ export function registerDemo(program: Command): void {
     .option('--dir <dir>', 'keep the lab files here (default: a new temporary folder)')
     .action((o: { dir?: string }) =>
       guarded(async () => {
+        const { loadConfig } = await import('../config/load.js');
+        const { runEngine } = await import('../engine/run.js');
+        const { fleetStatus } = await import('../engine/status.js');
+        const { startLab } = await import('../lab/fleet.js');
+        const { handshake } = await import('../lab/handshake.js');
         const dir = o.dir ? resolve(o.dir) : mkdtempSync(join(tmpdir(), 'fwcert-demo-'));
         out(`== fwcert demo: starting the lab in ${dir}`);
         const lab = await startLab({ dir, fdm: 1, panos: 1, knobs: { scm: { pendingPolls: 1 }, fdm: { deployDurationMs: 300 }, panos: { commitDurationMs: 300 } } });

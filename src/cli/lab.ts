@@ -2,8 +2,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { configJsonSchema, profileJsonSchema } from '../config/json-schema.js';
-import { startLab } from '../lab/fleet.js';
 import { EXIT, guarded } from './context.js';
 import { wholeNumber } from './parse.js';
 
@@ -28,6 +26,8 @@ export function registerLab(program: Command): void {
     .option('--certs-per-device <n>', 'certificate profiles per device in the written config', wholeNumber(1, 100), 1)
     .action((o: { dir: string; fdm: number; panos: number; fmc: number; fmcFtds: number; fmcHa?: boolean; fmcVersion: string; sftunnelCaDays: number; fmcSecondary?: boolean; sftunnelKnobs?: object; deployMs: number; scmPending: number; latencyMs: number; certsPerDevice: number }) =>
       guarded(async () => {
+        const { configJsonSchema, profileJsonSchema } = await import('../config/json-schema.js');
+        const { startLab } = await import('../lab/fleet.js');
         // lab.json appears when the lab is ready (`fwcert lab wait`): never leave an old one behind.
         rmSync(join(resolve(o.dir), 'lab.json'), { force: true });
         const l = await startLab({
@@ -63,6 +63,8 @@ export function registerLab(program: Command): void {
     .option('--timeout <s>', 'give up after this many seconds (exit 1)', wholeNumber(1, 3600), 60)
     .action((o: { dir: string; timeout: number }) =>
       guarded(async () => {
+        const { configJsonSchema, profileJsonSchema } = await import('../config/json-schema.js');
+        const { startLab } = await import('../lab/fleet.js');
         const path = join(resolve(o.dir), 'lab.json');
         const until = Date.now() + o.timeout * 1000;
         while (Date.now() < until) {

@@ -2,10 +2,6 @@
 import type { Command } from 'commander';
 import { REVOCATION_REASONS, type RevocationReason } from '../ca/issuer.js';
 import { ConfigError, errorMessage } from '../core/errors.js';
-import { buildIssuer } from '../engine/build.js';
-import { selectProfiles } from '../engine/run.js';
-import { RunLock } from '../engine/lock.js';
-import { Ledger } from '../ledger/ledger.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
 import { table } from './output.js';
 
@@ -18,6 +14,10 @@ export function registerRevoke(program: Command): void {
     .option('--device <name>', 'only the certificate on this device')
     .action((o: { profile: string; reason: string; device?: string }) =>
       guarded(async () => {
+        const { buildIssuer } = await import('../engine/build.js');
+        const { selectProfiles } = await import('../engine/run.js');
+        const { RunLock } = await import('../engine/lock.js');
+        const { Ledger } = await import('../ledger/ledger.js');
         if (!REVOCATION_REASONS.includes(o.reason as RevocationReason)) {
           throw new ConfigError(`--reason ${o.reason} is not allowed (allowed: ${REVOCATION_REASONS.join(', ')})`);
         }

@@ -1,6 +1,5 @@
 // `fwcert run|enroll|renew`: the main job.
 import type { Command } from 'commander';
-import { runEngine } from '../engine/run.js';
 import { runFailed, type RunReport } from '../engine/report.js';
 import type { Mode } from '../engine/device-run.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
@@ -55,6 +54,7 @@ export function registerRun(program: Command, name: Mode, description: string): 
   if (name !== 'enroll') cmd.option('--force', name === 'renew' ? 'renew every certificate now, due or not' : 'renew every existing certificate now');
   cmd.action((o: { profile: string[]; device: string[]; dryRun?: boolean; json?: boolean; concurrency?: number; force?: boolean }) =>
     guarded(async () => {
+      const { runEngine } = await import('../engine/run.js');
       const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
       const report = await runEngine(cfg, {
         command: name, profiles: o.profile, devices: o.device, dryRun: o.dryRun, force: o.force, concurrency: o.concurrency, log,

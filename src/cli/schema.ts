@@ -2,7 +2,6 @@
 // (`# yaml-language-server: $schema=...`) and CI linting of configuration repositories.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { configJsonSchema, profileJsonSchema } from '../config/json-schema.js';
 import { EXIT, guarded } from './context.js';
 
 export function registerSchema(program: Command): void {
@@ -13,6 +12,7 @@ export function registerSchema(program: Command): void {
     .option('-o, --out <file>', 'write it to this file instead of stdout')
     .action((kind: string, o: { out?: string }) =>
       guarded(async () => {
+        const { configJsonSchema, profileJsonSchema } = await import('../config/json-schema.js');
         if (kind !== 'config' && kind !== 'profile') {
           process.stderr.write(`fwcert: usage: fwcert schema [config|profile] (got "${kind}")\n`);
           return EXIT.usage;

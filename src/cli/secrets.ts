@@ -5,12 +5,11 @@ import type { Command } from 'commander';
 import { parse } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import { resolvePassphrase } from '../secrets/passphrase.js';
-import { resolveConfigPath } from '../config/load.js';
-import { decryptArmored, encryptArmored, looksEncrypted } from '../secrets/pgp.js';
 import { EXIT, guarded, type GlobalOptions } from './context.js';
 
 /** $FWCERT_PASSPHRASE, else the config's secrets.passphrase_file (read without loading the rest). */
-function passphrase(g: GlobalOptions): string {
+async function passphrase(g: GlobalOptions): Promise<string> {
+  const { resolveConfigPath } = await import('../config/load.js');
   const cfgPath = resolveConfigPath({ configPath: g.config });
   let file: string | undefined;
   if (existsSync(cfgPath)) {
@@ -36,10 +35,11 @@ export function registerSecrets(program: Command): void {
     .option('--force', 'overwrite the output file')
     .action((file: string, o: { output?: string; force?: boolean }) =>
       guarded(async () => {
+        const { decryptArmored, encryptArmored, looksEncrypted } = await import('../secrets/pgp.js');
         const text = readFileSync(file);
         if (looksEncrypted(text)) throw new ConfigError(`${file} is already encrypted`);
         const out = o.output ?? `${file}.asc`;
-        writeOut(out, await encryptArmored(text.toString('utf8'), passphrase(program.opts<GlobalOptions>())), o.force);
+        writeOut(out, await encryptArmored(text.toString('utf8'), await passphrase(program.opts<GlobalOptions>())), o.force);
         process.stderr.write(`wrote ${out}; point the config at it and delete ${file} (shred -u ${file})\n`);
         return EXIT.ok;
       }),
@@ -51,11 +51,12 @@ export function registerSecrets(program: Command): void {
     .option('--force', 'overwrite the output file')
     .action((file: string, o: { output?: string; force?: boolean }) =>
       guarded(async () => {
+        const { decryptArmored, encryptArmored, looksEncrypted } = await import('../secrets/pgp.js');
         const raw = readFileSync(file);
         if (!looksEncrypted(raw)) throw new ConfigError(`${file} is not an OpenPGP-encrypted file`);
         let plain: string;
         try {
-          plain = await decryptArmored(raw, passphrase(program.opts<GlobalOptions>()));
+          plain = await decryptArmored(raw, await passphrase(program.opts<GlobalOptions>()));
         } catch {
           throw new ConfigError(`cannot decrypt ${file}: wrong passphrase or corrupt file`);
         }

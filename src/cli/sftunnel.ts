@@ -1,12 +1,8 @@
 // `fwcert sftunnel status|renew`: the FMC internal CA (sftunnel) per Cisco's renewal note.
 import type { Command } from 'commander';
 import { daysLeft } from '../engine/policy.js';
-import { levelOf } from '../engine/status.js';
-import { RunLock } from '../engine/lock.js';
-import { Ledger } from '../ledger/ledger.js';
-import { inspectSite, type NodeInspection } from '../sftunnel/inspect.js';
-import { fmcManagers, resolveSite } from '../sftunnel/options.js';
-import { renewSftunnel, type RenewReport } from '../sftunnel/renew.js';
+import type { NodeInspection } from '../sftunnel/inspect.js';
+import type { RenewReport } from '../sftunnel/renew.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, shortDate, table } from './output.js';
 import { wholeNumber } from './parse.js';
@@ -22,6 +18,12 @@ export function registerSftunnel(program: Command): void {
     .option('--critical-days <n>', 'CRITICAL below this many days (exit 3)', wholeNumber(0), 30)
     .action((o: { json?: boolean; fmc?: string; warnDays: number; criticalDays: number }) =>
       guarded(async () => {
+        const { levelOf } = await import('../engine/status.js');
+        const { RunLock } = await import('../engine/lock.js');
+        const { Ledger } = await import('../ledger/ledger.js');
+        const { inspectSite } = await import('../sftunnel/inspect.js');
+        const { fmcManagers, resolveSite } = await import('../sftunnel/options.js');
+        const { renewSftunnel } = await import('../sftunnel/renew.js');
         const { cfg } = await loadContext(program.opts<GlobalOptions>());
         const managers = selectManagers(fmcManagers(cfg), o.fmc);
         const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
@@ -70,6 +72,12 @@ export function registerSftunnel(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action((o: { fmc: string; yes?: boolean; dryRun?: boolean; force?: boolean; json?: boolean }) =>
       guarded(async () => {
+        const { levelOf } = await import('../engine/status.js');
+        const { RunLock } = await import('../engine/lock.js');
+        const { Ledger } = await import('../ledger/ledger.js');
+        const { inspectSite } = await import('../sftunnel/inspect.js');
+        const { fmcManagers, resolveSite } = await import('../sftunnel/options.js');
+        const { renewSftunnel } = await import('../sftunnel/renew.js');
         if (!o.yes && !o.dryRun) {
           process.stderr.write('fwcert: sftunnel renew replaces the FMC InternalCA and restarts sftunnel on devices: add --yes (or --dry-run to see the steps)\n');
           return EXIT.usage;

@@ -1,6 +1,5 @@
 // `fwcert status`: every managed certificate across the fleet, days left, marked by thresholds.
 import type { Command } from 'commander';
-import { fleetStatus } from '../engine/status.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, shortDate, table } from './output.js';
 import { wholeNumber } from './parse.js';
@@ -17,6 +16,7 @@ export function registerStatus(program: Command): void {
     .option('--ledger-only', 'do not contact devices; report what the ledger knows')
     .action((o: { json?: boolean; warnDays: number; criticalDays: number; ledgerOnly?: boolean }) =>
       guarded(async () => {
+        const { fleetStatus } = await import('../engine/status.js');
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
         const r = await fleetStatus(cfg, { warnDays: o.warnDays, criticalDays: o.criticalDays, log, ledgerOnly: o.ledgerOnly });
         if (o.json) printJson(r);
