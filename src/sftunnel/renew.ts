@@ -46,6 +46,8 @@ export interface NodeReport {
   caAfter?: InternalCaSeen;
   transcript?: string;
   logFile?: string;
+  /** The last lines of the log file generate_certs.pl names. */
+  logTail?: string;
   failedPushFile?: string;
   devices: DeviceOutcome[];
   peers?: TunnelPeer[];
@@ -138,6 +140,7 @@ async function renewNode(site: SftunnelSite, node: FmcNode, store: ProgressStore
       if (opts.dryRun) {
         rep.generation = 'would-generate';
         rep.steps.push(
+          'the note recommends an FMC backup before this (fwcert does not take it)',
           `would run ${GENERATE_CERTS} on ${node.name} and answer "yes" to its two prompts (InternalCA valid until ${ca.notAfter})`,
           down.length ? `peers not connected now, expected in FAILED_PUSH: ${down.join(', ')}` : 'every peer is connected now: the script pushes to all of them itself',
           'would read FAILED_PUSH, copy cacert.pem, sftunnel-key.pem, sftunnel-cert.pem to each failed device, run pmtool restartbyid sftunnel there, and check sftunnel_status.pl',
@@ -187,6 +190,11 @@ async function generate(sh: ExpertShell, node: FmcNode, ca: InternalCaSeen, stor
   rep.transcript = r.output.trim();
   const outcome = parseGenerateCerts(r.output);
   rep.logFile = outcome.logFile;
+  if (outcome.logFile) {
+    const t = await sh.run(`tail -n 200 ${outcome.logFile}`);
+    if (t.rc === 0) rep.logTail = t.output.trim();
+  }
+  store.event(node.name, 'generate_certs.pl output', JSON.stringify({ transcript: rep.transcript, logFile: rep.logFile, logTail: rep.logTail }));
   const after = await readInternalCa(sh);
   if (after.sha256 === ca.sha256) {
     store.clear(node.name, `generate_certs.pl did not generate (exit ${r.rc})`);

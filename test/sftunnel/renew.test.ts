@@ -64,6 +64,9 @@ describe('sftunnel renewal against the lab', { timeout: 240_000 }, () => {
       assert.deepEqual(n1.devices[0]!.failedPush.map((e) => e.destination.split('/').pop()), ['cacert.pem', 'sftunnel-key.pem', 'sftunnel-cert.pem']);
       assert.match(n1.failedPushFile ?? '', /^\/var\/tmp\/certs\/\d+\/FAILED_PUSH$/);
       assert.match(n1.transcript ?? '', /Failed to push to ftd-2 = /);
+      assert.equal(n1.logFile, '/var/log/sf/sfca_generation.log');
+      assert.match(n1.logTail ?? '', /Failed to push .* to ftd-2/);
+      assert.ok(l.history().some((h) => h.action === 'sftunnel' && h.detail?.includes('generate_certs.pl output')), 'the transcript is in the ledger history');
       assert.ok(Date.parse(n1.caAfter!.notAfter) - Date.now() > 3000 * DAY);
       assert.equal(lab.world.generationLog.length, 1);
       // The sftunnel port serves the new chain.
