@@ -95,6 +95,28 @@ describe('sftunnel renewal against the lab', { timeout: 240_000 }, () => {
     }
   });
 
+  it('a device refusing SSH stays failed (nothing generated again) until it lets fwcert in', async () => {
+    const lab = await startSftunnelLab({ fmcName: 'fmc-1', ftdNames: ['ftd-1', 'ftd-2'], caDays: 20, knobs: { unreachable: ['ftd-1'] } });
+    const l = ledger();
+    try {
+      await renewSftunnel(site(lab), l, opts);
+      lab.setKnobs({ unreachable: [], refuseSsh: ['ftd-1'] });
+      const r = await renewSftunnel(site(lab), l, opts);
+      assert.equal(r.ok, false);
+      assert.equal(r.nodes[0]!.generation, 'generated-earlier');
+      assert.deepEqual(r.nodes[0]!.devices.map((d) => [d.name, d.state]), [['ftd-1', 'failed']]);
+      assert.match(r.nodes[0]!.devices[0]!.error ?? '', /SSH to ftd-1 .*authentication/i);
+      lab.setKnobs({ refuseSsh: [] });
+      const r2 = await renewSftunnel(site(lab), l, opts);
+      assert.equal(r2.ok, true);
+      assert.deepEqual(r2.nodes[0]!.peers?.map((p) => p.connected), [true, true]);
+      assert.equal(lab.world.generationLog.length, 1);
+    } finally {
+      await lab.close();
+      l.close();
+    }
+  });
+
   it('a wrong host key fingerprint stops before any credential is sent', async () => {
     const lab = await startSftunnelLab({ fmcName: 'fmc-1', ftdNames: ['ftd-1'], caDays: 20 });
     const l = ledger();
