@@ -32,6 +32,9 @@ export class ProgressStore {
     this.kv.set(`${this.manager}:${node}`, JSON.stringify(p));
     if (event) this.ledger.event('sftunnel', event, undefined, node);
   }
+  event(node: string, what: string, detail: string): void {
+    this.ledger.event('sftunnel', `${what}: ${detail}`, undefined, node);
+  }
   clear(node: string, event: string): void {
     this.kv.set(`${this.manager}:${node}`, '');
     this.ledger.event('sftunnel', event, undefined, node);

@@ -46,6 +46,8 @@ export interface NodeReport {
   caAfter?: InternalCaSeen;
   transcript?: string;
   logFile?: string;
+  /** The last lines of the log file generate_certs.pl names. */
+  logTail?: string;
   failedPushFile?: string;
   devices: DeviceOutcome[];
   peers?: TunnelPeer[];
@@ -138,6 +140,7 @@ async function renewNode(site: SftunnelSite, node: FmcNode, store: ProgressStore
       if (opts.dryRun) {
         rep.generation = 'would-generate';
         rep.steps.push(
+          'the note recommends an FMC backup before this (fwcert does not take it)',
           `would run ${GENERATE_CERTS} on ${node.name} and answer "yes" to its two prompts (InternalCA valid until ${ca.notAfter})`,
           down.length ? `peers not connected now, expected in FAILED_PUSH: ${down.join(', ')}` : 'every peer is connected now: the script pushes to all of them itself',
           'would read FAILED_PUSH, copy cacert.pem, sftunnel-key.pem, sftunnel-cert.pem to each failed device, run pmtool restartbyid sftunnel there, and check sftunnel_status.pl',
@@ -187,6 +190,11 @@ async function generate(sh: ExpertShell, node: FmcNode, ca: InternalCaSeen, stor
   rep.transcript = r.output.trim();
   const outcome = parseGenerateCerts(r.output);
   rep.logFile = outcome.logFile;
+  if (outcome.logFile) {
+    const t = await sh.run(`tail -n 200 ${outcome.logFile}`);
+    if (t.rc === 0) rep.logTail = t.output.trim();
+  }
+  store.event(node.name, 'generate_certs.pl output', JSON.stringify({ transcript: rep.transcript, logFile: rep.logFile, logTail: rep.logTail }));
   const after = await readInternalCa(sh);
   if (after.sha256 === ca.sha256) {
     store.clear(node.name, `generate_certs.pl did not generate (exit ${r.rc})`);
@@ -242,7 +250,7 @@ async function copyFailed(
     try {
       const contents = await readSources(sh, entries);
       out.steps.push(...(await copyToDevice(name, ep, entries, contents, opts.timeoutMs ?? 60_000)));
-      if (!(await waitConnected(sh, out.ip, opts))) throw new Error(`${name} (${out.ip}) is not connected on ${node.name} after the sftunnel restart`);
+      if (!(await waitConnected(sh, entries[0]!, opts))) throw new Error(`${name} (${out.ip}) is not connected on ${node.name} after the sftunnel restart`);
       out.steps.push(`sftunnel_status.pl on ${node.name}: ${out.ip} connected`);
       out.state = 'reconnected';
       progress.done.push(name);
@@ -256,10 +264,11 @@ async function copyFailed(
   }
 }
 
-async function waitConnected(sh: ExpertShell, ip: string, opts: RenewOptions): Promise<boolean> {
+/** sftunnel_status.pl names a peer by its address in the samples we have; a name or UUID there is accepted too. */
+async function waitConnected(sh: ExpertShell, device: FailedPushEntry, opts: RenewOptions): Promise<boolean> {
   const until = Date.now() + (opts.verifyTimeoutMs ?? 120_000);
   for (;;) {
-    const peer = (await tunnelPeers(sh)).find((p) => p.peer === ip);
+    const peer = (await tunnelPeers(sh)).find((p) => [device.ip, device.name, device.uuid].includes(p.peer));
     if (peer?.connected) return true;
     if (Date.now() >= until) return false;
     await sleep(opts.verifyIntervalMs ?? 5_000);

@@ -64,6 +64,9 @@ describe('sftunnel renewal against the lab', { timeout: 240_000 }, () => {
       assert.deepEqual(n1.devices[0]!.failedPush.map((e) => e.destination.split('/').pop()), ['cacert.pem', 'sftunnel-key.pem', 'sftunnel-cert.pem']);
       assert.match(n1.failedPushFile ?? '', /^\/var\/tmp\/certs\/\d+\/FAILED_PUSH$/);
       assert.match(n1.transcript ?? '', /Failed to push to ftd-2 = /);
+      assert.equal(n1.logFile, '/var/log/sf/sfca_generation.log');
+      assert.match(n1.logTail ?? '', /Failed to push .* to ftd-2/);
+      assert.ok(l.history().some((h) => h.action === 'sftunnel' && h.detail?.includes('generate_certs.pl output')), 'the transcript is in the ledger history');
       assert.ok(Date.parse(n1.caAfter!.notAfter) - Date.now() > 3000 * DAY);
       assert.equal(lab.world.generationLog.length, 1);
       // The sftunnel port serves the new chain.
@@ -85,6 +88,28 @@ describe('sftunnel renewal against the lab', { timeout: 240_000 }, () => {
 
       const third = await renewSftunnel(site(lab), l, opts);
       assert.equal(third.nodes[0]!.generation, 'not-needed');
+      assert.equal(lab.world.generationLog.length, 1);
+    } finally {
+      await lab.close();
+      l.close();
+    }
+  });
+
+  it('a device refusing SSH stays failed (nothing generated again) until it lets fwcert in', async () => {
+    const lab = await startSftunnelLab({ fmcName: 'fmc-1', ftdNames: ['ftd-1', 'ftd-2'], caDays: 20, knobs: { unreachable: ['ftd-1'] } });
+    const l = ledger();
+    try {
+      await renewSftunnel(site(lab), l, opts);
+      lab.setKnobs({ unreachable: [], refuseSsh: ['ftd-1'] });
+      const r = await renewSftunnel(site(lab), l, opts);
+      assert.equal(r.ok, false);
+      assert.equal(r.nodes[0]!.generation, 'generated-earlier');
+      assert.deepEqual(r.nodes[0]!.devices.map((d) => [d.name, d.state]), [['ftd-1', 'failed']]);
+      assert.match(r.nodes[0]!.devices[0]!.error ?? '', /SSH to ftd-1 .*authentication/i);
+      lab.setKnobs({ refuseSsh: [] });
+      const r2 = await renewSftunnel(site(lab), l, opts);
+      assert.equal(r2.ok, true);
+      assert.deepEqual(r2.nodes[0]!.peers?.map((p) => p.connected), [true, true]);
       assert.equal(lab.world.generationLog.length, 1);
     } finally {
       await lab.close();
