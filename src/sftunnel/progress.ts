@@ -12,6 +12,8 @@ export interface NodeProgress {
   caBefore: string;
   caAfter?: string;
   caNotAfter?: string;
+  /** When fwcert was about to confirm the script (a lost answer's FAILED_PUSH is not older than this). */
+  startedAt?: string;
   generatedAt?: string;
   failedPushFile?: string;
   failed: FailedPushEntry[];
