@@ -4,6 +4,7 @@
 // the seed ("root@firepower:/Volume/home/admin#", "admin@BSNS-1120-1:~$", "> expert").
 // Commands: a small subset of bash that the sftunnel job (and the seed's manual approach) uses:
 // `a; b` sequences, `echo` with `$?`, `echo DATA | base64 -d > FILE`, and the host's commands.
+// Inferred / abridged: the login banner, the expert-mode warning, the CLI's syntax error text.
 import type { LabHost } from './world.js';
 
 export interface ShellIo {
