@@ -4,10 +4,9 @@ import type { Config } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import { Ledger } from '../ledger/ledger.js';
-import { buildTarget } from './build.js';
+import { Targets } from './build.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { pickCurrent } from './plan.js';
-import { mapBounded } from './pool.js';
 import { daysLeft } from './policy.js';
 
 export type Level = 'ok' | 'warn' | 'critical' | 'expired' | 'missing';
@@ -52,12 +51,13 @@ export async function fleetStatus(
   const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
   const rows: StatusRow[] = [];
   const unreachable: StatusReport['unreachable'] = [];
+  const targets = new Targets(cfg, opts.log);
   try {
     const devices = [...cfg.devices.values()].filter((d) => cfg.profiles.some((p) => p.targets.some((t) => t.device === d.name)));
-    await mapBounded(devices, cfg.concurrency, async (dev) => {
+    await targets.forEach(devices.map((d) => d.name), cfg.concurrency, async (target, name) => {
+      const dev = cfg.devices.get(name)!;
       const profiles = cfg.profiles.filter((p) => p.targets.some((t) => t.device === dev.name));
       let inventory: ParsedCert[] | undefined;
-      const target = buildTarget(dev, opts.log);
       const maxLen = target.capabilities.maxNameLength;
       if (!opts.ledgerOnly) {
         try {
@@ -99,6 +99,7 @@ export async function fleetStatus(
       }
     });
   } finally {
+    await targets.close();
     ledger.close();
   }
   rows.sort((a, b) => (a.daysLeft ?? -1e9) - (b.daysLeft ?? -1e9) || a.device.localeCompare(b.device) || a.profile.localeCompare(b.profile));

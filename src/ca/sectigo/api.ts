@@ -77,9 +77,9 @@ export class ScmApi {
     return this.callJson(`listing certificates of ${query.commonName}`, { method: 'GET', path: '', query });
   }
 
-  /** GET /{sslId} → certificate details. */
-  details(sslId: number): Promise<CertificateDetails> {
-    return this.callJson(`status of ${sslId}`, { method: 'GET', path: String(sslId) });
+  /** GET /{sslId}[?dateFormat=] → certificate details (dates MM/dd/yyyy unless dateFormat says otherwise, reference §3.10). */
+  details(sslId: number, dateFormat?: 'ISO' | 'ISO_HMS'): Promise<CertificateDetails> {
+    return this.callJson(`status of ${sslId}`, { method: 'GET', path: String(sslId), ...(dateFormat ? { query: { dateFormat } } : {}) });
   }
 
   /** GET /types?organizationId=N → the certificate profiles available to that organization. */

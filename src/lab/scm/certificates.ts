@@ -173,6 +173,10 @@ export class ScmCertificates {
     const { csr: csrText } = renewFields(body);
     // No CSR: SCM re-uses the original request's CSR (and so its key).
     const csr = csrText ? await this.acceptCsrFor(csrText, type) : undefined;
+    // renewById answers a NEW sslId (reference §3.7, pitfall 8) for the old order's organization,
+    // profile, term and names; the new record inherits the old one's comments and requester
+    // (inferred: renewById takes only a CSR, so nothing else could set them). It is listed under the
+    // same commonName, so a client that lost the answer can find it there (§3.6).
     const now = new Date();
     old.renewed = true;
     old.renewedDate = now;
