@@ -9,6 +9,7 @@ import { createLabCa, type LabCa } from './ca.js';
 import type { EmulatorHandle } from './emulator.js';
 import { startFdmEmulator } from './fdm/index.js';
 import { startPanosEmulator } from './panos/index.js';
+import { panoramaConfig, panoramaLabJson, panoramaProfile, startLabPanoramas, type LabPanorama } from './panorama-fleet.js';
 import { startScmEmulator } from './scm/index.js';
 
 export type LabHandle = EmulatorHandle;
@@ -17,8 +18,11 @@ export interface LabOptions {
   dir: string;
   fdm: number;
   panos: number;
+  /** Emulated Panoramas, each managing `panoramaFws` emulated firewalls through a template stack. */
+  panorama?: number;
+  panoramaFws?: number;
   /** Emulator knobs per kind, e.g. { fdm: { deployDurationMs: 300 } }. */
-  knobs?: { scm?: object; fdm?: object; panos?: object };
+  knobs?: { scm?: object; fdm?: object; panos?: object; panorama?: object };
   /** Lab profiles: how many certificates each device gets (bench uses more). */
   certsPerDevice?: number;
   logLevel?: string;
@@ -38,6 +42,7 @@ export interface Lab {
   dir: string;
   configPath: string;
   labJsonPath: string;
+  panoramas: LabPanorama[];
   ca: LabCa;
   scm: LabHandle & { baseUrl: string };
   devices: LabDevice[];
@@ -113,6 +118,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       devices.push({ name: `pa-${i}`, type: 'paloalto', url: h.url, services: h.services, handle: h, otherAdmin: other });
       write(join(dir, 'credentials', `pa-${i}.yaml`), stringify(user), 0o600);
     }
+    const panoramas = await startLabPanoramas(dir, opts.panorama ?? 0, opts.panoramaFws ?? 3, { panorama: opts.knobs?.panorama, firewall: opts.knobs?.panos }, started);
+    const pano = panoramaConfig(panoramas);
     write(join(dir, 'credentials', 'scm.yaml'), stringify(scmUser), 0o600);
     write(join(dir, 'trust', 'scm.pem'), scm.certPem);
     write(join(dir, 'trust', 'lab-ca.pem'), ca.bundlePem);
@@ -128,8 +135,9 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
           collect: { interval_s: 0.2, max_wait_s: 20 },
         },
       },
-      devices: Object.fromEntries(
-        devices.map((d) => [
+      ...(panoramas.length ? { managers: pano.managers } : {}),
+      devices: Object.fromEntries([
+        ...devices.map((d) => [
           d.name,
           d.type === 'cisco-fdm'
             ? { type: d.type, url: d.url, credentials: `credentials/${d.name}.yaml`, tls: { sha256: certFingerprintSha256(d.handle.certPem) }, poll_interval_s: 0.1 }
@@ -138,19 +146,25 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
                 commit: { description: 'fwcert lab renewal', admin: 'fwcert' }, poll_interval_s: 0.1,
               },
         ]),
-      ),
+        ...Object.entries(pano.devices),
+      ]),
       profiles_dir: 'profiles',
     };
     const configPath = join(dir, 'fwcert.yaml');
     write(configPath, `# Written by \`fwcert lab up\`: the lab's CA and firewalls on 127.0.0.1.\n${stringify(config)}`);
-    for (const p of labProfiles(devices, opts.certsPerDevice ?? 1)) write(join(dir, 'profiles', `${p.name as string}.yaml`), stringify(p));
+    const profiles = [...labProfiles(devices, opts.certsPerDevice ?? 1), ...(panoramas.length ? [panoramaProfile(panoramas, 'lab-sectigo', CERT_TYPE_ID)] : [])];
+    for (const p of profiles) write(join(dir, 'profiles', `${p.name as string}.yaml`), stringify(p));
     const labJsonPath = join(dir, 'lab.json');
     write(
       labJsonPath,
       `${JSON.stringify(
         {
           scm: { url: scm.baseUrl },
-          devices: devices.map((d) => ({ name: d.name, type: d.type, url: d.url, services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}) })),
+          ...(panoramas.length ? { managers: panoramaLabJson(panoramas).managers } : {}),
+          devices: [
+            ...devices.map((d) => ({ name: d.name, type: d.type, url: d.url, services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}) })),
+            ...panoramaLabJson(panoramas).devices,
+          ],
           caBundle: join(dir, 'trust', 'lab-ca.pem'),
         },
         null,
@@ -158,7 +172,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       )}\n`,
     );
     return {
-      dir, configPath, labJsonPath, ca, scm, devices,
+      dir, configPath, labJsonPath, ca, scm, devices, panoramas,
       close: async () => {
         await Promise.all(started.map((h) => h.close().catch(() => undefined)));
       },
