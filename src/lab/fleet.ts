@@ -123,6 +123,10 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     write(join(dir, 'credentials', 'scm.yaml'), stringify(scmUser), 0o600);
     write(join(dir, 'trust', 'scm.pem'), scm.certPem);
     write(join(dir, 'trust', 'lab-ca.pem'), ca.bundlePem);
+    // lab.json's caBundle verifies every lab endpoint: the lab CA (what the devices serve once fwcert
+    // has installed a certificate), the SCM's certificate and each device's own management certificate.
+    const bundle = [ca.bundlePem, scm.certPem, ...devices.map((d) => d.handle.certPem), ...panoramas.flatMap((p) => [p.handle.certPem, ...p.firewalls.map((f) => f.handle.certPem)])].map((p) => p.trim()).join('\n');
+    write(join(dir, 'trust', 'lab-bundle.pem'), `${bundle}\n`);
 
     const config = {
       log: { level: opts.logLevel ?? 'info', file: 'logs/fwcert.log' },
@@ -165,7 +169,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
             ...devices.map((d) => ({ name: d.name, type: d.type, url: d.url, services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}) })),
             ...panoramaLabJson(panoramas).devices,
           ],
-          caBundle: join(dir, 'trust', 'lab-ca.pem'),
+          caBundle: join(dir, 'trust', 'lab-bundle.pem'),
         },
         null,
         2,

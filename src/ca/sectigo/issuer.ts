@@ -10,6 +10,7 @@ import { checkAccount } from './check.js';
 import type { CheckProfile } from './check.js';
 import {
   ALREADY_REVOKED_CODE,
+  NOT_ISSUED_REVOKE_CODE,
   PENDING_CODES,
   PREFIX,
   RENEW_REFUSED_CODES,
@@ -142,7 +143,7 @@ export class SectigoScmIssuer implements Issuer {
     }
     const previousId = parseSslId(previous.id)!;
     try {
-      const res = await this.api.renewById(previousId, body.csr);
+      const res = await this.api.renewById(previousId, renewBody(body));
       const sslId = checkedSslId(res?.sslId, `renew of ${previousId}`);
       this.log.info({ ca: this.name, previous: previousId, sslId }, `SCM renewed sslId ${previousId} as sslId ${sslId}`);
       return { ca: this.name, id: String(sslId), extra: { ...fingerprint } };
@@ -191,11 +192,20 @@ export class SectigoScmIssuer implements Issuer {
       await this.api.revoke(sslId, buildRevokeBody(reason));
       this.log.info({ ca: this.name, sslId, reason }, `SCM revoked sslId ${sslId} (${reason})`);
     } catch (e) {
-      if (e instanceof ScmError && e.scmCode === ALREADY_REVOKED_CODE) {
+      if (e instanceof ScmError && (e.scmCode === ALREADY_REVOKED_CODE || (e.scmCode === NOT_ISSUED_REVOKE_CODE && (await this.isRevoked(sslId))))) {
         this.log.info({ ca: this.name, sslId }, `SCM sslId ${sslId} was already revoked`);
         return;
       }
       throw e;
+    }
+  }
+
+  /** -102 means "not issued": done if that is because it is revoked already, an error otherwise (never issued, pending). */
+  private async isRevoked(sslId: number): Promise<boolean> {
+    try {
+      return mapCertificateStatus((await this.api.details(sslId))?.status) === 'revoked';
+    } catch {
+      return false;
     }
   }
 
@@ -242,6 +252,14 @@ export class SectigoScmIssuer implements Issuer {
     if (id === undefined) throw new CaError(`${PREFIX}: ${operation} failed: "${ref.id}" is not an SCM sslId (a positive number)`);
     return id;
   }
+}
+
+/** renewById takes the CSR and the DCV fields of the enroll request (reference §3.7). */
+function renewBody(body: EnrollBody): { csr: string; dcvMode?: string; dcvEmail?: string } {
+  const out: { csr: string; dcvMode?: string; dcvEmail?: string } = { csr: body.csr };
+  if (body.dcvMode) out.dcvMode = body.dcvMode;
+  if (body.dcvEmail) out.dcvEmail = body.dcvEmail;
+  return out;
 }
 
 function checkedSslId(value: unknown, operation: string): number {
