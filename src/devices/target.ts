@@ -33,6 +33,11 @@ export interface CommitResult {
   messages?: string[];
 }
 
+/** Which configuration objects are fwcert's on this device (its certificate objects, by name). */
+export interface CommitScope {
+  owns(objectName: string): boolean;
+}
+
 export interface OpenInfo {
   model?: string;
   version?: string;
@@ -59,8 +64,9 @@ export interface Target {
   /** Points every binding at `name`; returns the certificate names they pointed at before. */
   bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]>;
   remove(name: string): Promise<void>;
-  /** Commit/deploy this connector's changes and wait for the job; throws a DeviceError when it fails. */
-  commit(note: string): Promise<CommitResult>;
+  /** Commit/deploy this connector's changes and wait for the job; throws a DeviceError when it fails.
+   *  `scope` says which objects are fwcert's, for devices whose commit would also push others' changes. */
+  commit(note: string, scope?: CommitScope): Promise<CommitResult>;
   close(): Promise<void>;
 }
 

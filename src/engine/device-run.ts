@@ -8,6 +8,7 @@ import type { Binding, Target } from '../devices/target.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { keySpecLabel, sameKeySpec } from '../pki/types.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
+import { commitScope } from './commit-scope.js';
 import { newObjectName } from './naming.js';
 import { obtain } from './obtain.js';
 import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
@@ -193,7 +194,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
       const done = res.items.filter((i) => i.outcome === 'done');
       const note = `fwcert: ${done.map((i) => `${i.action} ${i.profile}`).join(', ') || 'complete earlier changes'}`;
       try {
-        const cr = await target.commit(note);
+        const cr = await target.commit(note, commitScope(target, profiles, deps.ledger));
         res.committed = cr.committed;
         res.commitJob = cr.jobId;
         deps.ledger.setNeedsCommit(target.name, false);
@@ -212,7 +213,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         return res;
       }
     }
-    await removeReplaced(target, inventory, deps, res, log, removedEarly);
+    await removeReplaced(target, inventory, deps, res, log, profiles, removedEarly);
     return res;
   } finally {
     await target.close().catch(() => undefined);
@@ -238,7 +239,7 @@ async function removeBeforeCommit(target: Target, replaced: { profile: string; n
 }
 
 /** Deletes objects that a successful commit stopped using, then commits that deletion. */
-async function removeReplaced(target: Target, inventory: ParsedCert[], deps: DeviceRunDeps, res: DeviceResult, log: Logger, removedEarly = new Set<string>()): Promise<void> {
+async function removeReplaced(target: Target, inventory: ParsedCert[], deps: DeviceRunDeps, res: DeviceResult, log: Logger, profiles: Profile[], removedEarly = new Set<string>()): Promise<void> {
   const present = new Set(inventory.map((c) => c.name));
   const before = res.removed.length;
   for (const r of deps.ledger.pendingRemovals(target.name)) {
@@ -259,7 +260,7 @@ async function removeReplaced(target: Target, inventory: ParsedCert[], deps: Dev
   }
   if (res.removed.length === before) return;
   try {
-    await target.commit(`fwcert: remove replaced ${res.removed.slice(before).join(', ')}`);
+    await target.commit(`fwcert: remove replaced ${res.removed.slice(before).join(', ')}`, commitScope(target, profiles, deps.ledger));
   } catch (e) {
     deps.ledger.setNeedsCommit(target.name, true);
     res.warnings.push(`the commit removing ${res.removed.join(', ')} failed: ${errorMessage(e)} (retried next run)`);

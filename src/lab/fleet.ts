@@ -8,6 +8,7 @@ import { certFingerprintSha256 } from '../pki/index.js';
 import { createLabCa, type LabCa } from './ca.js';
 import type { EmulatorHandle } from './emulator.js';
 import { startFdmEmulator } from './fdm/index.js';
+import { startFmcLab, type FmcLab, type FmcLabManager } from './fmc-fleet.js';
 import { startPanosEmulator } from './panos/index.js';
 import { panoramaConfig, panoramaLabJson, panoramaProfile, startLabPanoramas, type LabPanorama } from './panorama-fleet.js';
 import { startScmEmulator } from './scm/index.js';
@@ -18,11 +19,15 @@ export interface LabOptions {
   dir: string;
   fdm: number;
   panos: number;
+  /** FMCs, each managing `fmcFtds` FTDs (plus one HA pair with `fmcHa`). */
+  fmc?: number;
+  fmcFtds?: number;
+  fmcHa?: boolean;
   /** Emulated Panoramas, each managing `panoramaFws` emulated firewalls through a template stack. */
   panorama?: number;
   panoramaFws?: number;
   /** Emulator knobs per kind, e.g. { fdm: { deployDurationMs: 300 } }. */
-  knobs?: { scm?: object; fdm?: object; panos?: object; panorama?: object };
+  knobs?: { scm?: object; fdm?: object; panos?: object; fmc?: object; panorama?: object };
   /** Lab profiles: how many certificates each device gets (bench uses more). */
   certsPerDevice?: number;
   logLevel?: string;
@@ -30,11 +35,13 @@ export interface LabOptions {
 
 export interface LabDevice {
   name: string;
-  type: 'cisco-fdm' | 'paloalto';
+  type: 'cisco-fdm' | 'paloalto' | 'cisco-fmc-ftd';
   url: string;
+  /** Managed devices: their manager's name. */
+  manager?: string;
   services: Record<string, string>;
   handle: LabHandle;
-  /** PAN-OS: a second administrator, for making changes that are not fwcert's. */
+  /** A second administrator, for making changes that are not fwcert's. */
   otherAdmin?: { username: string; password: string };
 }
 
@@ -46,6 +53,7 @@ export interface Lab {
   ca: LabCa;
   scm: LabHandle & { baseUrl: string };
   devices: LabDevice[];
+  managers: FmcLabManager[];
   close(): Promise<void>;
 }
 
@@ -105,9 +113,10 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     const devices: LabDevice[] = [];
     for (let i = 1; i <= opts.fdm; i++) {
       const user = { username: 'admin', password: secret() };
-      const h = await startFdmEmulator({ name: `ftd-${i}`, users: [user], knobs: opts.knobs?.fdm });
+      const other = { username: 'other-admin', password: secret() };
+      const h = await startFdmEmulator({ name: `ftd-${i}`, users: [user, other], knobs: opts.knobs?.fdm });
       started.push(h);
-      devices.push({ name: `ftd-${i}`, type: 'cisco-fdm', url: h.url, services: h.services, handle: h });
+      devices.push({ name: `ftd-${i}`, type: 'cisco-fdm', url: h.url, services: h.services, handle: h, otherAdmin: other });
       write(join(dir, 'credentials', `ftd-${i}.yaml`), stringify(user), 0o600);
     }
     for (let i = 1; i <= opts.panos; i++) {
@@ -118,6 +127,11 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       devices.push({ name: `pa-${i}`, type: 'paloalto', url: h.url, services: h.services, handle: h, otherAdmin: other });
       write(join(dir, 'credentials', `pa-${i}.yaml`), stringify(user), 0o600);
     }
+    const fmc: FmcLab = await startFmcLab({
+      dir, fmc: opts.fmc ?? 0, ftdsPerFmc: opts.fmcFtds ?? 3, haPair: opts.fmcHa, knobs: opts.knobs?.fmc, caName: 'lab-sectigo', certTypeId: CERT_TYPE_ID,
+    });
+    started.push({ close: () => fmc.close() } as LabHandle);
+    devices.push(...fmc.devices);
     const panoramas = await startLabPanoramas(dir, opts.panorama ?? 0, opts.panoramaFws ?? 3, { panorama: opts.knobs?.panorama, firewall: opts.knobs?.panos }, started);
     const pano = panoramaConfig(panoramas);
     write(join(dir, 'credentials', 'scm.yaml'), stringify(scmUser), 0o600);
@@ -139,9 +153,9 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
           collect: { interval_s: 0.2, max_wait_s: 20 },
         },
       },
-      ...(panoramas.length ? { managers: pano.managers } : {}),
-      devices: Object.fromEntries([
-        ...devices.map((d) => [
+      ...(fmc.managers.length || panoramas.length ? { managers: { ...fmc.configManagers, ...pano.managers } } : {}),
+      devices: Object.fromEntries<unknown>([
+        ...devices.filter((d) => !d.manager).map((d): [string, unknown] => [
           d.name,
           d.type === 'cisco-fdm'
             ? { type: d.type, url: d.url, credentials: `credentials/${d.name}.yaml`, tls: { sha256: certFingerprintSha256(d.handle.certPem) }, poll_interval_s: 0.1 }
@@ -150,13 +164,14 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
                 commit: { description: 'fwcert lab renewal', admin: 'fwcert' }, poll_interval_s: 0.1,
               },
         ]),
+        ...Object.entries(fmc.configDevices),
         ...Object.entries(pano.devices),
       ]),
       profiles_dir: 'profiles',
     };
     const configPath = join(dir, 'fwcert.yaml');
     write(configPath, `# Written by \`fwcert lab up\`: the lab's CA and firewalls on 127.0.0.1.\n${stringify(config)}`);
-    const profiles = [...labProfiles(devices, opts.certsPerDevice ?? 1), ...(panoramas.length ? [panoramaProfile(panoramas, 'lab-sectigo', CERT_TYPE_ID)] : [])];
+    const profiles = [...labProfiles(devices, opts.certsPerDevice ?? 1), ...fmc.profiles, ...(panoramas.length ? [panoramaProfile(panoramas, 'lab-sectigo', CERT_TYPE_ID)] : [])];
     for (const p of profiles) write(join(dir, 'profiles', `${p.name as string}.yaml`), stringify(p));
     const labJsonPath = join(dir, 'lab.json');
     write(
@@ -164,9 +179,11 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       `${JSON.stringify(
         {
           scm: { url: scm.baseUrl },
-          ...(panoramas.length ? { managers: panoramaLabJson(panoramas).managers } : {}),
+          ...(fmc.managers.length || panoramas.length ? { managers: [...fmc.labJsonManagers, ...panoramaLabJson(panoramas).managers] } : {}),
           devices: [
-            ...devices.map((d) => ({ name: d.name, type: d.type, url: d.url, services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}) })),
+            ...devices.map((d) => ({
+              name: d.name, type: d.type, url: d.url, ...(d.manager ? { manager: d.manager } : {}), services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}),
+            })),
             ...panoramaLabJson(panoramas).devices,
           ],
           caBundle: join(dir, 'trust', 'lab-bundle.pem'),
@@ -176,7 +193,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       )}\n`,
     );
     return {
-      dir, configPath, labJsonPath, ca, scm, devices, panoramas,
+      dir, configPath, labJsonPath, ca, scm, devices, managers: fmc.managers, panoramas,
       close: async () => {
         await Promise.all(started.map((h) => h.close().catch(() => undefined)));
       },
