@@ -8,6 +8,7 @@ import { registerLab } from './lab.js';
 import { registerRevoke } from './revoke.js';
 import { registerRun } from './run.js';
 import { registerSecrets } from './secrets.js';
+import { registerSftunnel } from './sftunnel.js';
 import { registerStatus } from './status.js';
 
 const program = new Command('fwcert')
@@ -22,6 +23,7 @@ registerRun(program, 'run', 'enroll, renew, replace and rebind whatever needs it
 registerRun(program, 'enroll', 'only certificates that are missing, expired or revoked');
 registerRun(program, 'renew', 'only certificates inside their renewal window (or all with --force)');
 registerStatus(program);
+registerSftunnel(program);
 registerCheck(program);
 registerSecrets(program);
 registerRevoke(program);

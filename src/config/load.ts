@@ -13,7 +13,7 @@ import { applyCredentialsEnv, readCredentialsFile } from './credentials.js';
 import { describeIssues } from './issues.js';
 import type { CaEntry, Config, DeviceEntry, ManagerEntry, Profile, RenewalPolicy } from './model.js';
 import {
-  caCommonSchema, commonDeviceKeys, commonEntryKeys, commonManagerKeys, configSchema, deviceCommonSchema, managerCommonSchema,
+  caCommonSchema, commonCaKeys, commonDeviceKeys, commonManagerKeys, configSchema, deviceCommonSchema, managerCommonSchema,
   profileCommonKeys, profileSchema,
 } from './schema.js';
 import { YamlSource, type PathKey } from './yaml-source.js';
@@ -155,9 +155,9 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   };
 
   const cas = new Map<string, CaEntry>(
-    (await loadEntries('cas', cfg.cas, commonEntryKeys, caCommonSchema, issuerTypes, 'CA')).map((e) => [
+    (await loadEntries('cas', cfg.cas, commonCaKeys, caCommonSchema, issuerTypes, 'CA')).map((e) => [
       e.name,
-      { name: e.name, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls },
+      { name: e.name, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls, timeoutMs: e.common.timeout_s * 1000 },
     ]),
   );
   const managers = new Map<string, ManagerEntry>(
@@ -289,6 +289,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     passphrase,
     renewal,
     concurrency: cfg.concurrency,
+    maxRunMs: cfg.max_run_s * 1000,
     cas,
     managers,
     devices,

@@ -8,6 +8,8 @@ import { Targets } from './build.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { pickCurrent } from './plan.js';
 import { daysLeft } from './policy.js';
+import { fmcManagers } from '../sftunnel/options.js';
+import { sftunnelStatusRows } from '../sftunnel/status-rows.js';
 
 export type Level = 'ok' | 'warn' | 'critical' | 'expired' | 'missing';
 
@@ -101,6 +103,12 @@ export async function fleetStatus(
   } finally {
     await targets.close();
     ledger.close();
+  }
+  if (!opts.ledgerOnly) {
+    // FMC internal CA (sftunnel): read from the sftunnel handshake, no credentials (src/sftunnel/).
+    const s = await sftunnelStatusRows(fmcManagers(cfg), { warnDays: opts.warnDays, criticalDays: opts.criticalDays, now });
+    rows.push(...s.rows);
+    unreachable.push(...s.unreachable);
   }
   rows.sort((a, b) => (a.daysLeft ?? -1e9) - (b.daysLeft ?? -1e9) || a.device.localeCompare(b.device) || a.profile.localeCompare(b.profile));
   return { at: now.toISOString(), warnDays: opts.warnDays, criticalDays: opts.criticalDays, rows, unreachable };

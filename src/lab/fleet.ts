@@ -12,6 +12,8 @@ import { startFmcLab, type FmcLab, type FmcLabManager } from './fmc-fleet.js';
 import { startPanosEmulator } from './panos/index.js';
 import { panoramaConfig, panoramaLabJson, panoramaProfile, startLabPanoramas, type LabPanorama } from './panorama-fleet.js';
 import { startScmEmulator } from './scm/index.js';
+import { attachSftunnelLabs, type SftunnelFleet } from './sftunnel/fleet-entry.js';
+import type { SftunnelKnobs } from './sftunnel/index.js';
 
 export type LabHandle = EmulatorHandle;
 
@@ -23,11 +25,14 @@ export interface LabOptions {
   fmc?: number;
   fmcFtds?: number;
   fmcHa?: boolean;
+  /** Each FMC's InternalCA (sftunnel) expires in this many days (default 3000); `fmcSecondary` adds an HA secondary FMC. */
+  sftunnelCaDays?: number;
+  fmcSecondary?: boolean;
   /** Emulated Panoramas, each managing `panoramaFws` emulated firewalls through a template stack. */
   panorama?: number;
   panoramaFws?: number;
   /** Emulator knobs per kind, e.g. { fdm: { deployDurationMs: 300 } }. */
-  knobs?: { scm?: object; fdm?: object; panos?: object; fmc?: object; panorama?: object };
+  knobs?: { scm?: object; fdm?: object; panos?: object; fmc?: object; sftunnel?: Partial<SftunnelKnobs>; panorama?: object };
   /** Lab profiles: how many certificates each device gets (bench uses more). */
   certsPerDevice?: number;
   logLevel?: string;
@@ -54,6 +59,8 @@ export interface Lab {
   scm: LabHandle & { baseUrl: string };
   devices: LabDevice[];
   managers: FmcLabManager[];
+  /** Per FMC: its sftunnel port and the SSH servers of the FMC (and secondary) and its FTDs. */
+  sftunnel: SftunnelFleet;
   close(): Promise<void>;
 }
 
@@ -132,14 +139,23 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     });
     started.push({ close: () => fmc.close() } as LabHandle);
     devices.push(...fmc.devices);
+    const sftunnel = await attachSftunnelLabs(
+      dir, fmc.managers, (m) => fmc.devices.filter((d) => d.manager === m).map((d) => d.fmcName), fmc.configManagers, fmc.labJsonManagers,
+      { caDays: opts.sftunnelCaDays ?? 3000, secondary: opts.fmcSecondary, knobs: opts.knobs?.sftunnel },
+    );
+    started.push({ close: () => sftunnel.close() } as LabHandle);
     const panoramas = await startLabPanoramas(dir, opts.panorama ?? 0, opts.panoramaFws ?? 3, { panorama: opts.knobs?.panorama, firewall: opts.knobs?.panos }, started);
     const pano = panoramaConfig(panoramas);
     write(join(dir, 'credentials', 'scm.yaml'), stringify(scmUser), 0o600);
     write(join(dir, 'trust', 'scm.pem'), scm.certPem);
     write(join(dir, 'trust', 'lab-ca.pem'), ca.bundlePem);
     // lab.json's caBundle verifies every lab endpoint: the lab CA (what the devices serve once fwcert
-    // has installed a certificate), the SCM's certificate and each device's own management certificate.
-    const bundle = [ca.bundlePem, scm.certPem, ...devices.map((d) => d.handle.certPem), ...panoramas.flatMap((p) => [p.handle.certPem, ...p.firewalls.map((f) => f.handle.certPem)])].map((p) => p.trim()).join('\n');
+    // has installed a certificate), the SCM's certificate and each device's and manager's own certificate.
+    const endpoints = [
+      scm.certPem, ...devices.map((d) => d.handle.certPem), ...fmc.managers.map((m) => m.handle.certPem),
+      ...panoramas.flatMap((p) => [p.handle.certPem, ...p.firewalls.map((f) => f.handle.certPem)]),
+    ];
+    const bundle = [ca.bundlePem, ...new Set(endpoints)].map((p) => p.trim()).join('\n');
     write(join(dir, 'trust', 'lab-bundle.pem'), `${bundle}\n`);
 
     const config = {
@@ -193,7 +209,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       )}\n`,
     );
     return {
-      dir, configPath, labJsonPath, ca, scm, devices, managers: fmc.managers, panoramas,
+      dir, configPath, labJsonPath, ca, scm, devices, managers: fmc.managers, sftunnel, panoramas,
       close: async () => {
         await Promise.all(started.map((h) => h.close().catch(() => undefined)));
       },
