@@ -1,6 +1,8 @@
 // `fwcert lab up --dir DIR`: start the emulators and keep them running until SIGTERM/SIGINT.
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { configJsonSchema, profileJsonSchema } from '../config/json-schema.js';
 import { startLab } from '../lab/fleet.js';
 import { EXIT, guarded } from './context.js';
 import { wholeNumber } from './parse.js';
@@ -27,6 +29,8 @@ export function registerLab(program: Command): void {
     .option('--certs-per-device <n>', 'certificate profiles per device in the written config', wholeNumber(1, 100), 1)
     .action((o: { dir: string; fdm: number; panos: number; fmc: number; fmcFtds: number; fmcHa?: boolean; fmcVersion: string; sftunnelCaDays: number; fmcSecondary?: boolean; panorama: number; panoramaFws: number; deployMs: number; scmPending: number; latencyMs: number; certsPerDevice: number }) =>
       guarded(async () => {
+        // lab.json appears when the lab is ready (`fwcert lab wait`): never leave an old one behind.
+        rmSync(join(resolve(o.dir), 'lab.json'), { force: true });
         const l = await startLab({
           dir: resolve(o.dir), fdm: o.fdm, panos: o.panos, fmc: o.fmc, fmcFtds: o.fmcFtds, fmcHa: o.fmcHa, sftunnelCaDays: o.sftunnelCaDays, fmcSecondary: o.fmcSecondary,
           panorama: o.panorama, panoramaFws: o.panoramaFws, certsPerDevice: o.certsPerDevice,
@@ -38,6 +42,8 @@ export function registerLab(program: Command): void {
             panorama: { commitDurationMs: o.deployMs, pushDurationMs: o.deployMs, latencyMs: o.latencyMs },
           },
         });
+        writeFileSync(join(l.dir, 'fwcert.schema.json'), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+        writeFileSync(join(l.dir, 'profile.schema.json'), `${JSON.stringify(profileJsonSchema(), null, 2)}\n`);
         process.stdout.write(`lab up: ${l.devices.length} device(s), SCM at ${l.scm.baseUrl}\n  config: ${l.configPath}\n  lab:    ${l.labJsonPath}\n`);
         for (const m of l.managers) process.stdout.write(`  ${m.name.padEnd(8)} ${m.type.padEnd(10)} ${m.url}  ${Object.entries(m.services).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
         for (const d of l.devices) {
@@ -54,6 +60,30 @@ export function registerLab(program: Command): void {
         });
         await l.close();
         return EXIT.ok;
+      }),
+    );
+  lab
+    .command('wait')
+    .description('wait until `fwcert lab up --dir DIR` (started in the background) is ready')
+    .requiredOption('--dir <dir>', 'the lab directory given to lab up')
+    .option('--timeout <s>', 'give up after this many seconds (exit 1)', wholeNumber(1, 3600), 60)
+    .action((o: { dir: string; timeout: number }) =>
+      guarded(async () => {
+        const path = join(resolve(o.dir), 'lab.json');
+        const until = Date.now() + o.timeout * 1000;
+        while (Date.now() < until) {
+          if (existsSync(path)) {
+            try {
+              JSON.parse(readFileSync(path, 'utf8'));
+              return EXIT.ok;
+            } catch {
+              // still being written
+            }
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        process.stderr.write(`fwcert: the lab in ${resolve(o.dir)} was not ready after ${o.timeout} s\n`);
+        return EXIT.failed;
       }),
     );
 }

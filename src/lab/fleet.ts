@@ -186,9 +186,12 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       profiles_dir: 'profiles',
     };
     const configPath = join(dir, 'fwcert.yaml');
-    write(configPath, `# Written by \`fwcert lab up\`: the lab's CA and firewalls on 127.0.0.1.\n${stringify(config)}`);
+    // The schema files named here are written by `fwcert lab up` (fwcert schema); editors use them.
+    write(configPath, `# yaml-language-server: $schema=fwcert.schema.json\n# Written by \`fwcert lab up\`: the lab's CA and firewalls on 127.0.0.1.\n${stringify(config)}`);
     const profiles = [...labProfiles(devices, opts.certsPerDevice ?? 1), ...fmc.profiles, ...(panoramas.length ? [panoramaProfile(panoramas, 'lab-sectigo', CERT_TYPE_ID)] : [])];
-    for (const p of profiles) write(join(dir, 'profiles', `${p.name as string}.yaml`), stringify(p));
+    for (const p of profiles) {
+      write(join(dir, 'profiles', `${p.name as string}.yaml`), `# yaml-language-server: $schema=../profile.schema.json\n${stringify(p)}`);
+    }
     const labJsonPath = join(dir, 'lab.json');
     write(
       labJsonPath,

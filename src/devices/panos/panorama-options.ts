@@ -55,9 +55,6 @@ export const templateTargetOptionsSchema = z
 export type TemplateTargetOptions = z.output<typeof templateTargetOptionsSchema>;
 
 /** Firewall bindings, except decryption rules: those live in device groups, not in templates. */
-export const templateBindSchema: z.ZodType<Binding[]> = z
-  .unknown()
-  .refine((b) => !(typeof b === 'object' && b !== null && 'decryption_rules' in b), {
-    message: 'decryption_rules live in Panorama device groups, which fwcert does not manage; bind ssl_tls_service_profiles, forward_trust or trusted_root_ca',
-  })
-  .pipe(firewallBindSchema);
+export const templateBindSchema: z.ZodType<Binding[]> = firewallBindSchema.refine((bindings) => !bindings.some((b) => b.kind === 'decryption_rule'), {
+  message: 'decryption_rules live in Panorama device groups, which fwcert does not manage; bind ssl_tls_service_profiles, forward_trust or trusted_root_ca',
+});
