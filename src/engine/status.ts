@@ -28,6 +28,8 @@ export interface StatusRow {
   bindings?: string[];
   pendingOrder?: string;
   note?: string;
+  /** A certificate on the device that no profile manages (listed for devices that list everything). */
+  unmanaged?: true;
 }
 
 export interface StatusReport {
@@ -97,6 +99,19 @@ export async function fleetStatus(
           });
         } else {
           rows.push({ ...base, level: 'missing', source: 'ledger', note: opts.ledgerOnly ? 'not in the ledger' : 'device unreachable; not in the ledger' });
+        }
+      }
+      if (inventory && target.capabilities.listsEveryCertificate) {
+        const claimed = new Set(profiles.flatMap((p) => profileCerts(inventory!, p.name, maxLen, ledger.current(p.name, dev.name)).map((c) => c.name)));
+        for (const c of inventory.filter((x) => !claimed.has(x.name))) {
+          const d = c.info ? daysLeft(c.info.notAfter, now) : undefined;
+          rows.push({
+            device: dev.name, profile: '-', unmanaged: true, source: 'device', objectName: c.name,
+            level: d === undefined ? 'missing' : levelOf(d, opts.warnDays, opts.criticalDays),
+            serial: c.info?.serial, notAfter: c.info?.notAfter.toISOString(), daysLeft: d, issuer: c.info?.issuerCn,
+            bindings: c.bindings.map((b) => (b.name ? `${b.kind}:${b.name}` : b.kind)),
+            note: [c.isCa ? 'CA certificate' : '', c.detail ?? '', 'not managed by fwcert'].filter(Boolean).join('; '),
+          });
         }
       }
     });
