@@ -1,5 +1,7 @@
 // `fwcert run|enroll|renew`: the main job.
 import type { Command } from 'commander';
+import { publish } from '../alerts/dispatch.js';
+import { lastRunOf, rowsAfterRun } from '../alerts/after-run.js';
 import { runEngine } from '../engine/run.js';
 import { runFailed, type RunReport } from '../engine/report.js';
 import type { Mode } from '../engine/device-run.js';
@@ -40,9 +42,10 @@ export function registerRun(program: Command, name: Mode, description: string): 
     .option('--device <name>', 'only this device (repeatable)', collect, [])
     .option('--dry-run', 'print the plan, change nothing')
     .option('--json', 'print the report as JSON')
-    .option('--concurrency <n>', 'devices worked on in parallel', wholeNumber(1, 1024));
+    .option('--concurrency <n>', 'devices worked on in parallel', wholeNumber(1, 1024))
+    .option('--prometheus <file>', 'write a node_exporter textfile (default: alerts.prometheus.textfile)');
   if (name !== 'enroll') cmd.option('--force', name === 'renew' ? 'renew every certificate now, due or not' : 'renew every existing certificate now');
-  cmd.action((o: { profile: string[]; device: string[]; dryRun?: boolean; json?: boolean; concurrency?: number; force?: boolean }) =>
+  cmd.action((o: { profile: string[]; device: string[]; dryRun?: boolean; json?: boolean; concurrency?: number; force?: boolean; prometheus?: string }) =>
     guarded(async () => {
       const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
       const report = await runEngine(cfg, {
@@ -50,6 +53,11 @@ export function registerRun(program: Command, name: Mode, description: string): 
       });
       if (o.json) printJson(report);
       else printRunReport(report);
+      const m = cfg.monitoring.alerts;
+      if (!o.dryRun && (o.prometheus || m.prometheusFile || m.webhooks.length || m.email)) {
+        const sent = await publish(cfg, await rowsAfterRun(cfg, report, log), { log, prometheusFile: o.prometheus, lastRun: lastRunOf(report) });
+        if (sent.errors.length) return EXIT.failed;
+      }
       return runFailed(report) ? EXIT.failed : EXIT.ok;
     }),
   );

@@ -11,6 +11,7 @@ import type { TlsTrust } from '../http/client.js';
 import type { KeySpec } from '../pki/types.js';
 import { applyCredentialsEnv, readCredentialsFile } from './credentials.js';
 import { describeIssues } from './issues.js';
+import { resolveMonitoring } from './monitoring.js';
 import type { CaEntry, Config, DeviceEntry, Profile, RenewalPolicy } from './model.js';
 import {
   caCommonSchema, commonDeviceKeys, commonEntryKeys, configSchema, deviceCommonSchema, profileCommonKeys, profileSchema,
@@ -245,6 +246,17 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
       targets,
     });
   }
+  const monitoring = await resolveMonitoring(cfg, {
+    rel, where: (path, key) => src.where(path, key), env, problem: (m) => problems.add(m), devices: new Set(devices.keys()),
+    readCredentials: async (path, where) => {
+      try {
+        return (await readCredentialsFile(path, where, passphrase)).values;
+      } catch (e) {
+        problems.add((e as Error).message);
+        return undefined;
+      }
+    },
+  });
   problems.throwIfAny();
 
   return {
@@ -259,5 +271,6 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     devices,
     profiles,
     warnings,
+    monitoring,
   };
 }

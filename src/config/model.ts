@@ -4,6 +4,7 @@ import type { IssuerType } from '../ca/issuer.js';
 import type { KeySpec, SubjectSpec } from '../pki/types.js';
 import type { TlsTrust } from '../http/client.js';
 import type { LogLevel } from '../core/log.js';
+import type { Monitoring } from './monitoring.js';
 
 export interface RenewalPolicy {
   beforeDays: number;
@@ -61,4 +62,6 @@ export interface Config {
   devices: Map<string, DeviceEntry>;
   profiles: Profile[];
   warnings: string[];
+  /** probes:, alerts:, hooks: */
+  monitoring: Monitoring;
 }

@@ -48,6 +48,9 @@ export interface Target {
   /** Login, HA role check: throws a DeviceError on an HA standby/passive unit. */
   open(): Promise<OpenInfo>;
   inventory(): Promise<DeviceCert[]>;
+  /** Everything the device holds, CA and trust-store certificates included (isCa), for `status --all`;
+   *  drivers whose inventory() already lists them need not implement it. */
+  inventoryAll?(): Promise<DeviceCert[]>;
   /** Throws a DeviceError when `name` breaks the device's naming rules (called before any write). */
   validateName(name: string): void;
   generateCsr?(name: string, spec: CsrSpec): Promise<string>;

@@ -12,7 +12,7 @@ import { assertValidName, MAX_NAME_LENGTH } from './names.js';
 import { FdmObjects, filterStyleFor } from './objects.js';
 import type { FdmCredentials, FdmOptions } from './schemas.js';
 import { FdmSession } from './session.js';
-import { toRef, type FdmRef, type HaStatus, type InternalCertificate, type SystemInfo } from './types.js';
+import { OBJECT_PATHS, toRef, type ExternalCaCertificate, type FdmRef, type HaStatus, type InternalCertificate, type SystemInfo } from './types.js';
 
 /**
  * The reference sets no key restriction for uploaded internal certificates; these are the sizes and curves
@@ -121,6 +121,19 @@ export class FdmTarget implements Target {
       bindings: FdmBindings.bindingsOf(consumers, c.id),
       systemDefined: c.isSystemDefined === true,
     }));
+  }
+
+  /** inventory() plus the CA objects: FDM's own internal CAs (SSL decryption re-signing) and the external CAs (trust store, chains). */
+  async inventoryAll(): Promise<DeviceCert[]> {
+    const [mine, internalCas, externalCas] = await Promise.all([
+      this.inventory(),
+      this.objects.listAll<ExternalCaCertificate>(OBJECT_PATHS.internalCaCertificates),
+      this.objects.listAll<ExternalCaCertificate>(OBJECT_PATHS.externalCaCertificates),
+    ]);
+    const ca = (c: ExternalCaCertificate, key: boolean): DeviceCert => ({
+      name: c.name, certPem: isPem(c.cert) ? c.cert : undefined, hasKey: key, bindings: [], isCa: true,
+    });
+    return [...mine, ...internalCas.map((c) => ca(c, true)), ...externalCas.map((c) => ca(c, false))];
   }
 
   validateName(name: string): void {
