@@ -41,6 +41,15 @@ export interface IssueProfile {
   caOptions: unknown;
 }
 
+/** What the engine knows about a request whose answer never arrived. */
+export interface LostRequest {
+  /** The order the request renewed (renewal by id carries no request tag of its own). */
+  previous?: CaRef;
+  csrPem: string;
+  /** When the request was recorded, just before it was sent. */
+  sentAt: Date;
+}
+
 export type CollectResult =
   | { state: 'pending'; retryAfterMs: number; detail?: string }
   | { state: 'issued'; leafPem: string; chainPem: string[] /* leaf's issuer first */ };
@@ -52,8 +61,9 @@ export interface Issuer {
   readonly collectWaitMs?: number;
   /** `requestId` is unique per request and stays the same when a request is sent again. */
   submit(req: { csrPem: string; csr: CsrSpec; profile: IssueProfile; previous?: CaRef; requestId?: string }): Promise<CaRef>;
-  /** Finds the order an earlier submit with this requestId created, when that call's answer was lost. */
-  find?(requestId: string, profile: IssueProfile): Promise<CaRef | undefined>;
+  /** Finds the order an earlier submit with this requestId created, when that call's answer was lost.
+   *  `lost` describes that submit: the order it renewed (if any), its CSR and when it was sent. */
+  find?(requestId: string, profile: IssueProfile, lost?: LostRequest): Promise<CaRef | undefined>;
   collect(ref: CaRef): Promise<CollectResult>;
   revoke(ref: CaRef, reason: RevocationReason, certPem?: string): Promise<void>;
   status?(ref: CaRef): Promise<'valid' | 'revoked' | 'expired' | 'unknown'>;

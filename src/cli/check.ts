@@ -1,8 +1,7 @@
 // `fwcert check`: validate the config and reach every device and CA without changing anything.
 import type { Command } from 'commander';
 import { errorMessage } from '../core/errors.js';
-import { buildIssuer, buildTarget } from '../engine/build.js';
-import { mapBounded } from '../engine/pool.js';
+import { buildIssuer, Targets } from '../engine/build.js';
 import { Ledger } from '../ledger/ledger.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
 import { table } from './output.js';
@@ -16,8 +15,9 @@ export function registerCheck(program: Command): void {
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
         const rows: string[][] = [];
         let bad = 0;
-        const devices = await mapBounded([...cfg.devices.values()], cfg.concurrency, async (d) => {
-          const t = buildTarget(d, log);
+        const targets = new Targets(cfg, log);
+        const devices = await targets.forEach([...cfg.devices.keys()], cfg.concurrency, async (t, name) => {
+          const d = cfg.devices.get(name)!;
           try {
             const info = await t.open();
             const inv = await t.inventory();
@@ -29,6 +29,7 @@ export function registerCheck(program: Command): void {
             await t.close().catch(() => undefined);
           }
         });
+        await targets.close();
         rows.push(...devices);
         const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
         try {

@@ -1,11 +1,11 @@
 // Shared by every command: load the config, build the logger, map errors to exit codes.
-import { ConfigError, errorMessage } from '../core/errors.js';
+import { ConfigError, errorMessage, RunLockedError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { redact } from '../core/redact.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/model.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, critical: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, critical: 3, locked: 4 } as const;
 
 export interface GlobalOptions {
   config?: string;
@@ -30,6 +30,9 @@ export async function guarded(body: () => Promise<number>): Promise<never> {
     if (e instanceof ConfigError) {
       process.stderr.write(`fwcert: configuration error:\n${redact(e.message)}\n`);
       code = EXIT.usage;
+    } else if (e instanceof RunLockedError) {
+      process.stderr.write(`fwcert: ${e.message}\n`);
+      code = EXIT.locked;
     } else {
       process.stderr.write(`fwcert: ${redact(errorMessage(e))}\n`);
       code = EXIT.failed;

@@ -1,5 +1,5 @@
 // `fwcert status`: what every device really serves and holds, days left, marked by thresholds.
-// Exit: 0 fine, 1 an error row or an unreachable device, 3 anything critical, 4 warnings (with --warn-exit).
+// Exit: 0 fine, 1 an error row or an unreachable device, 3 anything critical, 5 warnings (with --warn-exit).
 import type { Command } from 'commander';
 import { publish } from '../alerts/dispatch.js';
 import { fleetStatus, statusExitCode, type StatusReport } from '../engine/status.js';
@@ -41,7 +41,7 @@ export function registerStatus(program: Command): void {
     .option('--all', 'every certificate on every configured device: managed, unmanaged, CA and trust-store ones')
     .option('--probe', 'run the configured TLS probes (the default)')
     .option('--no-probe', 'skip the configured TLS probes')
-    .option('--warn-exit', 'exit 4 when the worst level is WARN (default: 0)')
+    .option('--warn-exit', 'exit 5 when the worst level is WARN (default: 0)')
     .option('--prometheus <file>', 'write a node_exporter textfile (default: alerts.prometheus.textfile)')
     .option('--no-alerts', 'do not send webhook/email alerts for level changes')
     .action((o: StatusFlags) =>

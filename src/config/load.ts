@@ -6,15 +6,16 @@ import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { resolvePassphrase } from '../secrets/passphrase.js';
 import { issuerTypes } from '../ca/registry.js';
-import { targetTypes } from '../devices/registry.js';
+import { managerTypes, targetTypes } from '../devices/registry.js';
 import type { TlsTrust } from '../http/client.js';
 import type { KeySpec } from '../pki/types.js';
 import { applyCredentialsEnv, readCredentialsFile } from './credentials.js';
 import { describeIssues } from './issues.js';
 import { resolveMonitoring } from './monitoring.js';
-import type { CaEntry, Config, DeviceEntry, Profile, RenewalPolicy } from './model.js';
+import type { CaEntry, Config, DeviceEntry, ManagerEntry, Profile, RenewalPolicy } from './model.js';
 import {
-  caCommonSchema, commonDeviceKeys, commonEntryKeys, configSchema, deviceCommonSchema, profileCommonKeys, profileSchema,
+  caCommonSchema, commonDeviceKeys, commonEntryKeys, commonManagerKeys, configSchema, deviceCommonSchema, managerCommonSchema,
+  profileCommonKeys, profileSchema,
 } from './schema.js';
 import { YamlSource, type PathKey } from './yaml-source.js';
 
@@ -126,10 +127,10 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     return problems.zod(csrc ?? src, csrc ? [] : path, schema, values, `credentials of ${path.join('.')}:`);
   };
 
-  /** One `cas:` or `devices:` entry: common keys, its type from the registry, the type's own options and credentials. */
+  /** One `cas:`, `managers:` or `devices:` entry: common keys, its type from the registry, the type's own options and credentials. */
   const loadEntries = async <C extends { type: string; credentials?: string; credentials_env?: Record<string, string>; tls?: Parameters<typeof readTls>[0] },
     T extends { optionsSchema: z.ZodType; credentialsSchema: z.ZodType | null }>(
-    section: 'cas' | 'devices',
+    section: 'cas' | 'managers' | 'devices',
     entries: Record<string, Record<string, unknown>>,
     commonKeys: readonly string[],
     commonSchema: z.ZodType<C>,
@@ -160,12 +161,38 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
       { name: e.name, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls },
     ]),
   );
-  const devices = new Map<string, DeviceEntry>(
-    (await loadEntries('devices', cfg.devices, commonDeviceKeys, deviceCommonSchema, targetTypes, 'device')).map((e) => [
+  const managers = new Map<string, ManagerEntry>(
+    (await loadEntries('managers', cfg.managers, commonManagerKeys, managerCommonSchema, managerTypes, 'manager')).map((e) => [
       e.name,
       { name: e.name, type: e.type, url: e.common.url, options: e.options, credentials: e.credentials, tls: e.tls, timeoutMs: e.common.timeout_s * 1000 },
     ]),
   );
+  const devices = new Map<string, DeviceEntry>();
+  for (const e of await loadEntries('devices', cfg.devices, commonDeviceKeys, deviceCommonSchema, targetTypes, 'device')) {
+    const path = ['devices', e.name];
+    const { url, manager } = e.common;
+    if (e.type.managed) {
+      const m = manager === undefined ? undefined : managers.get(manager);
+      if (manager === undefined) {
+        problems.add(`${src.where(path)}: devices.${e.name}: a ${e.type.type} device is reached through a manager: give manager: NAME (defined: ${Object.keys(cfg.managers).join(', ') || 'none'})`);
+      } else if (!m) {
+        if (!Object.hasOwn(cfg.managers, manager)) {
+          problems.add(`${src.where(path, 'manager')}: devices.${e.name}.manager: "${manager}" is not defined under managers: (defined: ${Object.keys(cfg.managers).join(', ') || 'none'})`);
+        }
+      } else {
+        if (url !== undefined) problems.add(`${src.where(path, 'url')}: devices.${e.name}.url: a ${e.type.type} device is reached through its manager ${manager}: remove url`);
+        devices.set(e.name, { name: e.name, type: e.type, url: m.url, manager, options: e.options, credentials: e.credentials, tls: e.tls, timeoutMs: e.common.timeout_s * 1000 });
+      }
+      continue;
+    }
+    if (manager !== undefined) {
+      problems.add(`${src.where(path, 'manager')}: devices.${e.name}.manager: a ${e.type.type} device is reached directly, not through a manager: remove manager`);
+    } else if (url === undefined) {
+      problems.add(`${src.where(path)}: devices.${e.name}.url: missing (an https:// URL)`);
+    } else {
+      devices.set(e.name, { name: e.name, type: e.type, url, options: e.options, credentials: e.credentials, tls: e.tls, timeoutMs: e.common.timeout_s * 1000 });
+    }
+  }
 
   // Profiles: inline, then one file per profile from profiles_dir.
   const sources: { src: YamlSource; path: PathKey[]; value: unknown }[] = [];
@@ -268,6 +295,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     renewal,
     concurrency: cfg.concurrency,
     cas,
+    managers,
     devices,
     profiles,
     warnings,

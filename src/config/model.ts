@@ -1,5 +1,6 @@
 // The validated, resolved configuration the engine and CLI work with.
 import type { Binding, TargetType } from '../devices/target.js';
+import type { ManagerType } from '../devices/manager.js';
 import type { IssuerType } from '../ca/issuer.js';
 import type { KeySpec, SubjectSpec } from '../pki/types.js';
 import type { TlsTrust } from '../http/client.js';
@@ -11,10 +12,23 @@ export interface RenewalPolicy {
   beforeFraction: number;
 }
 
+export interface ManagerEntry {
+  name: string;
+  type: ManagerType;
+  url: string;
+  options: unknown;
+  credentials: unknown;
+  tls: TlsTrust;
+  timeoutMs: number;
+}
+
 export interface DeviceEntry {
   name: string;
   type: TargetType;
+  /** The device's URL; for a managed device, its manager's URL. */
   url: string;
+  /** Managed devices: the `managers:` entry they are reached through. */
+  manager?: string;
   options: unknown;
   credentials: unknown;
   tls: TlsTrust;
@@ -59,6 +73,7 @@ export interface Config {
   renewal: RenewalPolicy;
   concurrency: number;
   cas: Map<string, CaEntry>;
+  managers: Map<string, ManagerEntry>;
   devices: Map<string, DeviceEntry>;
   profiles: Profile[];
   warnings: string[];

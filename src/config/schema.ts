@@ -29,17 +29,26 @@ export const tlsSchema = z
   });
 
 export const commonEntryKeys = ['type', 'credentials', 'credentials_env', 'tls'] as const;
-export const commonDeviceKeys = [...commonEntryKeys, 'url', 'timeout_s'] as const;
+export const commonManagerKeys = [...commonEntryKeys, 'url', 'timeout_s'] as const;
+export const commonDeviceKeys = [...commonManagerKeys, 'manager'] as const;
 
 const credentialsEnv = z.record(z.string(), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'));
 
-export const deviceCommonSchema = z.object({
+const httpsUrl = z.url({ protocol: /^https$/, message: 'an https:// URL' });
+
+export const managerCommonSchema = z.object({
   type: z.string(),
-  url: z.url({ protocol: /^https$/, message: 'an https:// URL' }),
+  url: httpsUrl,
   credentials: z.string().min(1).optional(),
   credentials_env: credentialsEnv.optional(),
   tls: tlsSchema.optional(),
   timeout_s: z.number().positive().max(3600).default(60),
+});
+
+/** A device has its own `url`, or (managed types: FTDs under an FMC, firewalls under Panorama) a `manager`. */
+export const deviceCommonSchema = managerCommonSchema.extend({
+  url: httpsUrl.optional(),
+  manager: z.string().regex(ENTRY_NAME, 'a manager name from managers:').optional(),
 });
 
 export const caCommonSchema = z.object({
@@ -58,6 +67,9 @@ export const configSchema = z.strictObject({
   renewal: renewalSchema.default({}),
   concurrency: z.number().int().min(1).max(256).default(8),
   cas: z.record(z.string().regex(ENTRY_NAME, 'a CA name: letters, digits, _ . - (≤63)'), z.record(z.string(), z.unknown())).default({}),
+  managers: z
+    .record(z.string().regex(ENTRY_NAME, 'a manager name: letters, digits, _ . - (≤63)'), z.record(z.string(), z.unknown()))
+    .default({}),
   devices: z
     .record(z.string().regex(ENTRY_NAME, 'a device name: letters, digits, _ . - (≤63)'), z.record(z.string(), z.unknown()))
     .default({}),

@@ -8,6 +8,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** Another run holds this configuration's run lock: exit code 4 (not 1, nothing failed). */
+export class RunLockedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunLockedError';
+  }
+}
+
 /** A device refused or failed an operation. `detail` holds extra lines (job messages ...). */
 export class DeviceError extends Error {
   constructor(message: string, readonly detail: string[] = [], readonly retryable = false) {

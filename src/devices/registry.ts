@@ -1,4 +1,5 @@
-// Every device type fwcert can drive. Adding a driver = one line here.
+// Every device type and manager type fwcert can drive. Adding a driver = one line here.
+import type { ManagerType } from './manager.js';
 import type { TargetType } from './target.js';
 import { fdmTargetType } from './fdm/index.js';
 import { panosTargetType } from './panos/index.js';
@@ -6,3 +7,6 @@ import { panosTargetType } from './panos/index.js';
 export const targetTypes: ReadonlyMap<string, TargetType> = new Map(
   [fdmTargetType as TargetType, panosTargetType as TargetType].map((t) => [t.type, t]),
 );
+
+/** Central managers (FMC, Panorama) whose devices are of a `managed` target type. */
+export const managerTypes: ReadonlyMap<string, ManagerType> = new Map(([] as ManagerType[]).map((t) => [t.type, t]));

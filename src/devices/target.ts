@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { CertInfo, CsrSpec, KeySpec } from '../pki/types.js';
 import type { Logger } from '../core/log.js';
 import type { TlsTrust } from '../http/client.js';
+import type { Manager } from './manager.js';
 
 /** One place where a device uses a certificate. `kind` values are the driver's own (see bindSchema). */
 export interface Binding {
@@ -32,6 +33,11 @@ export interface CommitResult {
   messages?: string[];
 }
 
+/** Which configuration objects are fwcert's on this device (its certificate objects, by name). */
+export interface CommitScope {
+  owns(objectName: string): boolean;
+}
+
 export interface OpenInfo {
   model?: string;
   version?: string;
@@ -58,8 +64,9 @@ export interface Target {
   /** Points every binding at `name`; returns the certificate names they pointed at before. */
   bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]>;
   remove(name: string): Promise<void>;
-  /** Commit/deploy this connector's changes and wait for the job; throws a DeviceError when it fails. */
-  commit(note: string): Promise<CommitResult>;
+  /** Commit/deploy this connector's changes and wait for the job; throws a DeviceError when it fails.
+   *  `scope` says which objects are fwcert's, for devices whose commit would also push others' changes. */
+  commit(note: string, scope?: CommitScope): Promise<CommitResult>;
   close(): Promise<void>;
 }
 
@@ -71,6 +78,8 @@ export interface TargetContext {
 /** A device type: its config schema, binding schema and factory. Registered in devices/registry.ts. */
 export interface TargetType<Options = unknown, Credentials = unknown> {
   type: string;
+  /** A device reached through a manager (FMC, Panorama): its entry names `manager:` instead of a `url:`. */
+  managed?: true;
   /** Extra keys of the `devices.<name>` entry besides type/url/credentials/tls (strict zod object). */
   optionsSchema: z.ZodType<Options>;
   credentialsSchema: z.ZodType<Credentials>;
@@ -78,6 +87,15 @@ export interface TargetType<Options = unknown, Credentials = unknown> {
   bindSchema: z.ZodType<Binding[]>;
   create(
     ctx: TargetContext,
-    settings: { url: string; options: Options; credentials: Credentials; tls: TlsTrust; timeoutMs: number },
+    settings: {
+      /** The device's own URL; for a managed type, its manager's URL. */
+      url: string;
+      options: Options;
+      credentials: Credentials;
+      tls: TlsTrust;
+      timeoutMs: number;
+      /** Managed types only: this run's Manager instance of the device's `manager:` entry. */
+      manager?: Manager;
+    },
   ): Target;
 }

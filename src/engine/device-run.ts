@@ -8,6 +8,7 @@ import type { Binding, Target } from '../devices/target.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { keySpecLabel, sameKeySpec } from '../pki/types.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
+import { commitScope } from './commit-scope.js';
 import { newObjectName } from './naming.js';
 import { obtain } from './obtain.js';
 import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
@@ -189,7 +190,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
       const done = res.items.filter((i) => i.outcome === 'done');
       const note = `fwcert: ${done.map((i) => `${i.action} ${i.profile}`).join(', ') || 'complete earlier changes'}`;
       try {
-        const cr = await target.commit(note);
+        const cr = await target.commit(note, commitScope(target, profiles, deps.ledger));
         res.committed = cr.committed;
         res.commitJob = cr.jobId;
         deps.ledger.setNeedsCommit(target.name, false);
@@ -208,7 +209,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         return res;
       }
     }
-    await removeReplaced(target, inventory, deps, res, log);
+    await removeReplaced(target, inventory, deps, res, log, profiles);
     return res;
   } finally {
     await target.close().catch(() => undefined);
@@ -216,7 +217,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
 }
 
 /** Deletes objects that a successful commit stopped using, then commits that deletion. */
-async function removeReplaced(target: Target, inventory: ParsedCert[], deps: DeviceRunDeps, res: DeviceResult, log: Logger): Promise<void> {
+async function removeReplaced(target: Target, inventory: ParsedCert[], deps: DeviceRunDeps, res: DeviceResult, log: Logger, profiles: Profile[]): Promise<void> {
   const present = new Set(inventory.map((c) => c.name));
   for (const r of deps.ledger.pendingRemovals(target.name)) {
     if (!present.has(r.objectName)) {
@@ -236,7 +237,7 @@ async function removeReplaced(target: Target, inventory: ParsedCert[], deps: Dev
   }
   if (!res.removed.length) return;
   try {
-    await target.commit(`fwcert: remove replaced ${res.removed.join(', ')}`);
+    await target.commit(`fwcert: remove replaced ${res.removed.join(', ')}`, commitScope(target, profiles, deps.ledger));
   } catch (e) {
     deps.ledger.setNeedsCommit(target.name, true);
     res.warnings.push(`the commit removing ${res.removed.join(', ')} failed: ${errorMessage(e)} (retried next run)`);

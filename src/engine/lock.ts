@@ -1,45 +1,41 @@
-// One run at a time per config: an exclusive lock file holding the owner's pid.
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+// One run at a time per config: a lock the kernel holds for us. The lock file is an (empty) SQLite
+// database held in an exclusive transaction; SQLite takes POSIX record locks on it, which the OS
+// drops the moment the holder exits, however it exits (kill -9, crash, reboot). Nothing in the
+// file names an owner, so nothing can go stale: a leftover file is just an unlocked file.
+import { closeSync, mkdirSync, openSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import Database from 'better-sqlite3';
+import { RunLockedError } from '../core/errors.js';
 
 export class RunLock {
-  private constructor(private readonly path: string) {}
+  private constructor(private readonly db: Database.Database) {}
 
-  /** Takes the lock or throws an Error that says who holds it. A lock left by a dead process is taken over. */
+  /** Takes the lock at once or throws RunLockedError (another run holds it); never waits. */
   static acquire(path: string): RunLock {
-    mkdirSync(dirname(path), { recursive: true });
-    for (let attempt = 0; attempt < 2; attempt++) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, 'a', 0o600)); // create it private before SQLite does (0644)
+    for (let attempt = 0; ; attempt++) {
+      const db = new Database(path, { timeout: 0 });
       try {
-        const fd = openSync(path, 'wx', 0o600);
-        writeSync(fd, `${process.pid}\n`);
-        closeSync(fd);
-        return new RunLock(path);
+        db.exec('BEGIN EXCLUSIVE');
+        return new RunLock(db);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        const pid = Number(readFileSync(path, 'utf8').trim());
-        if (pid && alive(pid) && pid !== process.pid) {
-          throw new Error(`another fwcert run (pid ${pid}) is using this configuration (lock ${path}); try again when it has finished`);
+        db.close();
+        const code = (e as { code?: string }).code;
+        if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+          throw new RunLockedError(`another fwcert run is using this configuration (lock ${path} is held); try again when it has finished`);
         }
-        unlinkSync(path); // stale: its owner is gone
+        // A pid file left by an older fwcert is not a database: empty it (nobody can hold it) and retry.
+        if (code === 'SQLITE_NOTADB' && attempt === 0) {
+          truncateSync(path);
+          continue;
+        }
+        throw e;
       }
     }
-    throw new Error(`cannot take the run lock ${path}`);
   }
 
   release(): void {
-    try {
-      unlinkSync(this.path);
-    } catch {
-      /* already gone */
-    }
+    if (this.db.open) this.db.close();
   }
 }

@@ -55,12 +55,22 @@ async function submitRecorded(deps: ObtainDeps, order: PendingOrder, req: Parame
   }
 }
 
+/** The CA order a recorded request renews (kept in the order as `renews`), from the ledger's records. */
+function renewedRef(order: PendingOrder, ledger: Ledger): CaRef | undefined {
+  const id = order.caRef.extra?.renews;
+  if (!id) return undefined;
+  const rec = ledger.current(order.profile, order.device);
+  return rec?.caRef && rec.caRef.id === id && rec.caRef.ca === order.ca ? rec.caRef : { ca: order.ca, id };
+}
+
 /** An earlier run sent a request but never got the answer: find the order it made, or send it again. */
 async function recoverLostRequest(order: PendingOrder, deps: ObtainDeps): Promise<CaRef> {
   const { issuer, ledger, log } = deps;
   const requestId = order.caRef.extra?.requestId ?? randomUUID();
   const profile = deps.profile;
-  const found = issuer.find ? await issuer.find(requestId, issueProfile(profile)) : undefined;
+  const previous = renewedRef(order, ledger);
+  const lost = { previous, csrPem: order.csrPem, sentAt: new Date(order.createdAt) };
+  const found = issuer.find ? await issuer.find(requestId, issueProfile(profile), lost) : undefined;
   let ref: CaRef;
   if (found) {
     ref = found;
@@ -68,7 +78,7 @@ async function recoverLostRequest(order: PendingOrder, deps: ObtainDeps): Promis
   } else {
     log.info(`the earlier request did not reach ${issuer.name} (or it cannot tell); sending the same CSR again`);
     const spec: CsrSpec = { subject: profile.subject, sans: profile.names, key: profile.key };
-    ref = await submitRecorded(deps, order, { csrPem: order.csrPem, csr: spec, profile: issueProfile(profile), requestId });
+    ref = await submitRecorded(deps, order, { csrPem: order.csrPem, csr: spec, profile: issueProfile(profile), previous, requestId });
   }
   ledger.saveOrder({ ...order, caRef: ref });
   ledger.event('submitted', `${issuer.name} order ${ref.id}${found ? ' (found after a lost answer)' : ' (sent again)'}`, order.profile, order.device);
@@ -108,7 +118,7 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
     // up (Issuer.find) or sends the same CSR again, instead of ordering twice or losing the key.
     const requestId = randomUUID();
     const order: PendingOrder = {
-      profile: p.name, device: item.device, ca: p.ca, caRef: { ca: p.ca, id: '', extra: { requestId } }, objectName, csrPem,
+      profile: p.name, device: item.device, ca: p.ca, caRef: { ca: p.ca, id: '', extra: { requestId, ...(previous ? { renews: previous.id } : {}) } }, objectName, csrPem,
       sealedKey: keyPem ? ledger.seal(keyPem) : undefined, needHash: needHash(p), createdAt: new Date().toISOString(),
     };
     ledger.saveOrder(order);

@@ -4,10 +4,9 @@ import type { Config, Profile } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { ConfigError } from '../core/errors.js';
 import { Ledger } from '../ledger/ledger.js';
-import { buildIssuer, buildTarget } from './build.js';
+import { buildIssuer, Targets } from './build.js';
 import { runDevice, type Mode } from './device-run.js';
 import { RunLock } from './lock.js';
-import { mapBounded } from './pool.js';
 import type { RunReport } from './report.js';
 
 export interface RunOptions {
@@ -39,19 +38,21 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
   const lock = opts.dryRun ? undefined : RunLock.acquire(`${cfg.ledgerPath}.lock`);
   const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
   const issuers = new Map<string, Issuer>();
+  const targets = new Targets(cfg, opts.log);
   try {
     for (const caName of new Set(selected.map((p) => p.ca))) issuers.set(caName, buildIssuer(cfg.cas.get(caName)!, opts.log, ledger));
     const byDevice = new Map<string, Profile[]>();
     for (const p of selected) for (const t of p.targets) byDevice.set(t.device, [...(byDevice.get(t.device) ?? []), p]);
     const jobs = [...byDevice.entries()];
     opts.log.info(`${opts.dryRun ? 'planning' : opts.command} ${selected.length} profile(s) on ${jobs.length} device(s)`);
-    const devices = await mapBounded(jobs, opts.concurrency ?? cfg.concurrency, ([name, profiles]) =>
-      runDevice(buildTarget(cfg.devices.get(name)!, opts.log), profiles, {
+    const devices = await targets.forEach(jobs.map(([name]) => name), opts.concurrency ?? cfg.concurrency, (target, name) =>
+      runDevice(target, byDevice.get(name)!, {
         ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun,
       }),
     );
     return { command: opts.command, dryRun: !!opts.dryRun, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), devices };
   } finally {
+    await targets.close();
     for (const i of issuers.values()) await i.close?.().catch(() => undefined);
     ledger.close();
     lock?.release();

@@ -8,7 +8,7 @@ import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import type { Target } from '../devices/target.js';
 import { Ledger, type CertRecord } from '../ledger/ledger.js';
-import { buildIssuer, buildTarget } from './build.js';
+import { buildIssuer, Targets } from './build.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { pickCurrent } from './plan.js';
 import { mapBounded } from './pool.js';
@@ -232,6 +232,7 @@ export async function fleetStatus(cfg: Config, opts: StatusOptions): Promise<Sta
   };
   const rows: StatusRow[] = [];
   const unreachable: StatusReport['unreachable'] = [];
+  const targets = new Targets(cfg, opts.log);
   try {
     const inService = ledger.inService();
     const managedPair = (profile: string, device: string) => cfg.profiles.some((p) => p.name === profile && p.targets.some((t) => t.device === device));
@@ -239,10 +240,10 @@ export async function fleetStatus(cfg: Config, opts: StatusOptions): Promise<Sta
     const devices = [...cfg.devices.values()].filter(
       (d) => opts.all || cfg.profiles.some((p) => p.targets.some((t) => t.device === d.name)) || retired.some((r) => r.device === d.name),
     );
-    await mapBounded(devices, cfg.concurrency, async (dev) => {
+    await targets.forEach(devices.map((d) => d.name), cfg.concurrency, async (target, name) => {
+      const dev = cfg.devices.get(name)!;
       const profiles = cfg.profiles.filter((p) => p.targets.some((t) => t.device === dev.name));
       let inventory: ParsedCert[] | undefined;
-      const target = buildTarget(dev, opts.log);
       if (!opts.ledgerOnly) {
         try {
           inventory = await readDevice(target, !!opts.all, opts.log);
@@ -265,6 +266,7 @@ export async function fleetStatus(cfg: Config, opts: StatusOptions): Promise<Sta
     rows.push(...retiredRows(retired.filter((r) => !cfg.devices.has(r.device)), undefined, ctx).map((r) => ({ ...r, note: `device ${r.device} is no longer configured; ${r.note}` })));
     if (!opts.ledgerOnly && opts.probe !== false) rows.push(...(await probeRows(cfg, rows.filter((r) => r.kind === 'managed'), ctx)));
   } finally {
+    await targets.close();
     for (const i of issuers.values()) await i.close?.().catch(() => undefined);
     ledger.close();
   }
@@ -276,10 +278,10 @@ export async function fleetStatus(cfg: Config, opts: StatusOptions): Promise<Sta
   return { at: now.toISOString(), warnDays: opts.warnDays, criticalDays: opts.criticalDays, rows, unreachable };
 }
 
-/** Exit code rule for `status`: 3 anything critical; 1 an error row or an unreachable device; 4 warnings when asked; else 0. */
+/** Exit code rule for `status`: 3 anything critical; 1 an error row or an unreachable device; 5 warnings when asked; else 0. */
 export function statusExitCode(r: StatusReport, warnExit: boolean): number {
   if (r.rows.some((x) => x.level === 'critical')) return 3;
   if (r.unreachable.length || r.rows.some((x) => x.level === 'error')) return 1;
-  if (warnExit && r.rows.some((x) => x.level === 'warn')) return 4;
+  if (warnExit && r.rows.some((x) => x.level === 'warn')) return 5;
   return 0;
 }

@@ -30,7 +30,7 @@ export interface LabDevice {
   url: string;
   services: Record<string, string>;
   handle: LabHandle;
-  /** PAN-OS: a second administrator, for making changes that are not fwcert's. */
+  /** A second administrator, for making changes that are not fwcert's. */
   otherAdmin?: { username: string; password: string };
 }
 
@@ -108,9 +108,10 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     const devices: LabDevice[] = [];
     for (let i = 1; i <= opts.fdm; i++) {
       const user = { username: 'admin', password: secret() };
-      const h = await startFdmEmulator({ name: `ftd-${i}`, users: [user], knobs: opts.knobs?.fdm });
+      const other = { username: 'other-admin', password: secret() };
+      const h = await startFdmEmulator({ name: `ftd-${i}`, users: [user, other], knobs: opts.knobs?.fdm });
       started.push(h);
-      devices.push({ name: `ftd-${i}`, type: 'cisco-fdm', url: h.url, services: h.services, handle: h });
+      devices.push({ name: `ftd-${i}`, type: 'cisco-fdm', url: h.url, services: h.services, handle: h, otherAdmin: other });
       write(join(dir, 'credentials', `ftd-${i}.yaml`), stringify(user), 0o600);
     }
     for (let i = 1; i <= opts.panos; i++) {
@@ -124,6 +125,10 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     write(join(dir, 'credentials', 'scm.yaml'), stringify(scmUser), 0o600);
     write(join(dir, 'trust', 'scm.pem'), scm.certPem);
     write(join(dir, 'trust', 'lab-ca.pem'), ca.bundlePem);
+    // lab.json's caBundle verifies every lab endpoint: the lab CA (what the devices serve once fwcert
+    // has installed a certificate), the SCM's certificate and each device's own management certificate.
+    const bundle = [ca.bundlePem, scm.certPem, ...devices.map((d) => d.handle.certPem)].map((p) => p.trim()).join('\n');
+    write(join(dir, 'trust', 'lab-bundle.pem'), `${bundle}\n`);
 
     const config = {
       log: { level: opts.logLevel ?? 'info', file: 'logs/fwcert.log' },
@@ -161,7 +166,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         {
           scm: { url: scm.baseUrl },
           devices: devices.map((d) => ({ name: d.name, type: d.type, url: d.url, services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}) })),
-          caBundle: join(dir, 'trust', 'lab-ca.pem'),
+          caBundle: join(dir, 'trust', 'lab-bundle.pem'),
         },
         null,
         2,

@@ -176,6 +176,14 @@ export class Ledger {
     return (this.db.prepare(`SELECT * FROM certificates WHERE device = ? AND state = 'superseded' ORDER BY id`).all(device) as Row[]).map(toRecord);
   }
 
+  /** Every object name fwcert recorded on `device`: certificates in any state and pending orders. */
+  objectNames(device: string): string[] {
+    const rows = this.db
+      .prepare('SELECT object_name AS n FROM certificates WHERE device = ? UNION SELECT object_name AS n FROM orders WHERE device = ?')
+      .all(device, device) as { n: string }[];
+    return rows.map((r) => r.n);
+  }
+
   markRemoved(id: number, now = new Date()): void {
     this.db.prepare(`UPDATE certificates SET state = 'removed', removed_at = ? WHERE id = ?`).run(now.toISOString(), id);
   }

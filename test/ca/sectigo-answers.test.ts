@@ -101,6 +101,16 @@ describe('Sectigo SCM issuer, scripted answers', () => {
     assert.equal(seen[0]!.path, '/private/api/ssl/v1/collect/55/pemia');
   });
 
+  it('treats the documented SSL answer 400 {code 0, "Being processed by Sectigo"} and the S/MIME -183 as pending', async () => {
+    const i = issuer([
+      { status: 400, body: { code: 0, description: 'Being processed by Sectigo' } },
+      { status: 400, body: { code: -183, description: 'Certificate is not collectable.' } },
+    ]);
+    assert.deepEqual(await i.collect({ ca: 'sectigo', id: '55' }), { state: 'pending', retryAfterMs: 3000, detail: 'Being processed by Sectigo' });
+    assert.equal((await i.collect({ ca: 'sectigo', id: '55' })).state, 'pending');
+    await i.close();
+  });
+
   it('falls back to enroll when SCM does not know the id to renew (-124)', async () => {
     const i = issuer([
       { status: 400, body: { code: -124, description: 'Wrong SSL certificate id 55' } },
@@ -143,6 +153,23 @@ describe('Sectigo SCM issuer, scripted answers', () => {
     assert.ok(body.reason.length > 0);
   });
 
+  it('accepts -102 on revoke as done when the details say Revoked (what real tenants answer to a second revoke)', async () => {
+    const i = issuer([
+      { status: 400, body: { code: -102, description: 'Only issued certificates could be revoked.' } },
+      { status: 200, body: { sslId: 55, status: 'Revoked' } },
+    ]);
+    await i.revoke({ ca: 'sectigo', id: '55' }, 'superseded');
+    await i.close();
+    assert.deepEqual(seen.map((s) => `${s.method} ${s.path}`), ['POST /private/api/ssl/v1/revoke/55', 'GET /private/api/ssl/v1/55']);
+  });
+
+  it('looks a lost order up at the documented list URL, without a slash before the query', async () => {
+    const i = issuer([{ status: 200, body: [] }]);
+    assert.equal(await i.find('r1', req.profile), undefined);
+    await i.close();
+    assert.equal(seen[0]!.path, '/private/api/ssl/v1?commonName=a.example.com&size=200');
+  });
+
   it('refuses a CaRef that is not an sslId without calling SCM', async () => {
     const i = issuer([]);
     await assert.rejects(i.collect({ ca: 'sectigo', id: 'https://acme.example/cert/1' }), /is not an SCM sslId/);
@@ -162,6 +189,7 @@ describe('Sectigo SCM issuer, scripted answers', () => {
     void sectigoIssuerType.create(ctx, { options: priv, credentials: { login: 'api', password: 'stub-password' }, tls: {} }).close?.();
     assert.equal(lines.length, 2);
     assert.match(lines[0]!, /client-certificate login needs the \/private base/);
-    assert.match(lines[1]!, /password login uses https:\/\/cert-manager.com\/api\/ssl\/v1/);
+    assert.match(lines[1]!, /password login there will likely answer \\"Unknown user\\" — use https:\/\/cert-manager.com\/api\/ssl\/v1/);
+    assert.doesNotMatch(lines[1]!, /password login uses/, 'the URL is not changed, so the warning must not claim it is');
   });
 });

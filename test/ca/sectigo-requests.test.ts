@@ -89,6 +89,16 @@ describe('sectigo profile options schema', () => {
     assert.match(messages(r), /validity/);
   });
 
+  it('takes dcv_mode from the documented set and needs dcv_email exactly for EMAIL', () => {
+    assert.equal(profileOptionsSchema.safeParse({ cert_type: 1, term: 365, dcv_mode: 'CNAME' }).success, true);
+    assert.equal(profileOptionsSchema.safeParse({ cert_type: 1, term: 365, dcv_mode: 'EMAIL', dcv_email: 'admin@example.com' }).success, true);
+    const noEmail = profileOptionsSchema.safeParse({ cert_type: 1, term: 365, dcv_mode: 'EMAIL' });
+    assert.equal(noEmail.success, false);
+    assert.match(messages(noEmail), /dcv_mode EMAIL needs dcv_email/);
+    assert.equal(profileOptionsSchema.safeParse({ cert_type: 1, term: 365, dcv_mode: 'DNS' }).success, false);
+    assert.equal(profileOptionsSchema.safeParse({ cert_type: 1, term: 365, dcv_mode: 'CNAME', dcv_email: 'a@example.com' }).success, false);
+  });
+
   it('limits comments to what SCM accepts', () => {
     assert.equal(profileOptionsSchema.safeParse({ cert_type: 1, term: 365, comments: 'x'.repeat(1025) }).success, false);
   });

@@ -27,6 +27,8 @@ const ORG = 12345;
 const PASSWORD = 'Tr0ub4dor&3-scm';
 const RENEWABLE = 224;
 const NO_RENEW = 300;
+const OTHER_ORG = 777;
+const OTHER_ORGS_TYPE = 500;
 
 let labCa: LabCa;
 let emu: ScmEmulatorHandle;
@@ -94,8 +96,9 @@ before(async () => {
       { login: 'fwcert-api', password: PASSWORD },
       { login: 'fwcert-cert', clientCertFingerprint: certFingerprintSha256(clientCert.certPem) },
     ],
-    orgIds: [ORG],
+    orgIds: [ORG, OTHER_ORG],
     certTypes: [
+      { id: OTHER_ORGS_TYPE, name: 'Department EV', terms: [365], keyTypes: { EC: ['P-256'] }, orgIds: [OTHER_ORG] },
       { id: RENEWABLE, name: 'InCommon SSL (SHA-2)', terms: [365, 730], keyTypes: { RSA: ['2048', '3072', '4096'], EC: ['P-256', 'P-384'] } },
       { id: NO_RENEW, name: 'OV SSL no renew', terms: [365], keyTypes: { EC: ['P-256'] }, allowRenew: false },
     ],
@@ -111,7 +114,7 @@ after(async () => {
 
 describe('Sectigo SCM issuer against the SCM emulator', () => {
   it('enrolls, reports pending while SCM is not done, then collects the leaf and its chain', async () => {
-    emu.setKnobs({ pendingPolls: 2, pendingCode: -183 });
+    emu.setKnobs({ pendingPolls: 2, pendingCode: 0 });
     const issuer = makeIssuer();
     const req = await request(['vpn.example.com', 'vpn2.example.com', '192.0.2.10']);
     const before = { ...counters() };
@@ -123,7 +126,7 @@ describe('Sectigo SCM issuer against the SCM emulator', () => {
 
     for (let i = 0; i < 2; i++) {
       const r = await issuer.collect(ref);
-      assert.deepEqual(r, { state: 'pending', retryAfterMs: 1000, detail: 'Certificate is not collectable.' });
+      assert.deepEqual(r, { state: 'pending', retryAfterMs: 1000, detail: 'Being processed by Sectigo' });
     }
     const issued = await issuer.collect(ref);
     assert.equal(issued.state, 'issued');
@@ -144,14 +147,14 @@ describe('Sectigo SCM issuer against the SCM emulator', () => {
 
   it("treats every documented 'try later' answer as pending", async () => {
     const issuer = makeIssuer();
-    for (const code of [0, -1400, -109, -103]) {
+    for (const code of [0, -183, -1400, -109, -103]) {
       emu.setKnobs({ pendingPolls: 1, pendingCode: code });
       const ref = await issuer.submit(await request(['pending.example.com']));
       const r = await issuer.collect(ref);
       assert.equal(r.state, 'pending', `code ${code}`);
       assert.equal((await issuer.collect(ref)).state, 'issued', `code ${code}`);
     }
-    emu.setKnobs({ pendingPolls: 0, pendingCode: -183 });
+    emu.setKnobs({ pendingPolls: 0, pendingCode: 0 });
   });
 
   it('renews by id: SCM answers a new sslId and nothing is enrolled twice', async () => {
@@ -210,12 +213,29 @@ describe('Sectigo SCM issuer against the SCM emulator', () => {
     assert.equal(await issuer.status(ref), 'revoked');
 
     const before = counters().revoke!;
-    await issuer.revoke(ref, 'superseded'); // SCM answers -159 "already revoked"
+    await issuer.revoke(ref, 'superseded'); // SCM answers -102 "Only issued certificates could be revoked."
     assert.equal(counters().revoke! - before, 1);
 
     const e = await rejection(issuer.collect(ref));
     assert.match(e.message, /^Sectigo SCM: collect of \d+ failed: -110 Certificate has been revoked and cannot be downloaded\.$/);
     assert.equal(e.retryable, false);
+  });
+
+  it('a revoke of a certificate that is still pending fails (-102 without Revoked in the details)', async () => {
+    const issuer = makeIssuer();
+    emu.setKnobs({ pendingPolls: 5 });
+    const ref = await issuer.submit(await request(['revoke-pending.example.com']));
+    emu.setKnobs({ pendingPolls: 0 });
+    const e = await rejection(issuer.revoke(ref, 'superseded'));
+    assert.match(e.message, /revoke of \d+ failed: -102 Only issued certificates could be revoked\./);
+  });
+
+  it('finds an enrollment whose answer was lost through the documented list URL (no trailing slash)', async () => {
+    const issuer = makeIssuer();
+    const req = { ...(await request(['lost.example.com'])), requestId: 'req-lost-1' };
+    const ref = await issuer.submit(req);
+    const found = await issuer.find('req-lost-1', req.profile);
+    assert.equal(found?.id, ref.id);
   });
 
   it('reports status revoked when the certificate was revoked in SCM behind our back', async () => {
@@ -261,6 +281,22 @@ describe('Sectigo SCM issuer against the SCM emulator', () => {
     assert.equal(counters().enroll! - before, 1);
   });
 
+  it('sends dcvMode from the profile, which a tenant without DCV pre-validation requires', async () => {
+    emu.setKnobs({ domainPreValidation: false });
+    try {
+      const issuer = makeIssuer();
+      const e = await rejection(issuer.submit(await request(['dcv.example.com'])));
+      assert.match(e.message, /enroll failed: -7 dcvMode is required but missing\./);
+      const ref = await issuer.submit(await request(['dcv.example.com'], { cert_type: RENEWABLE, term: 365, dcv_mode: 'CNAME' }));
+      assert.equal((await collectIssued(issuer, ref)).state, 'issued');
+      const renewed = await issuer.submit({ ...(await request(['dcv.example.com'], { cert_type: RENEWABLE, term: 365, dcv_mode: 'CNAME' })), previous: ref });
+      assert.notEqual(renewed.id, ref.id);
+      assert.equal(record(renewed.id)?.renewsSslId, Number(ref.id));
+    } finally {
+      emu.setKnobs({ domainPreValidation: true });
+    }
+  });
+
   it('quotes SCM when the term is not offered by the certificate profile', async () => {
     const issuer = makeIssuer();
     const e = await rejection(issuer.submit(await request(['term.example.com'], { cert_type: RENEWABLE, term: 400 })));
@@ -284,5 +320,11 @@ describe('Sectigo SCM issuer against the SCM emulator', () => {
     const e = await rejection(issuer.check([{ name: 'vpn-portal', caOptions: { cert_type: NO_RENEW, term: 730 }, key: { type: 'rsa', size: 2048 } }]));
     assert.match(e.message, /term 730 is not offered by cert_type 300 \(allowed: 365 days\)/);
     assert.match(e.message, /key RSA-2048 is not offered by cert_type 300/);
+  });
+
+  it('check catches a cert_type the tenant has but the organization may not order', async () => {
+    const issuer = makeIssuer();
+    const e = await rejection(issuer.check([{ name: 'vpn-portal', caOptions: { cert_type: OTHER_ORGS_TYPE, term: 365 }, key: { type: 'ecdsa', curve: 'P-256' } }]));
+    assert.match(e.message, /profile vpn-portal: cert_type 500 is not offered to this organization/);
   });
 });

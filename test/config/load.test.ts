@@ -156,3 +156,17 @@ describe('config loading', () => {
     assert.match(msg, /vpn-portal\.yaml:6: .*RSA 1024/);
   });
 });
+
+describe('managers and managed devices', () => {
+  it('a managers: entry of an unknown type lists the known ones', async () => {
+    const msg = await configError({ 'fwcert.yaml': `${CONFIG}managers:\n  fmc-1:\n    type: checkpoint\n    url: https://192.0.2.9\n` });
+    assert.match(msg, /fwcert\.yaml:18: managers\.fmc-1\.type: unknown manager type "checkpoint"/);
+  });
+
+  it('a device reached directly refuses a manager: key, and needs its url', async () => {
+    const withManager = await configError({ 'fwcert.yaml': CONFIG.replace('type: cisco-fdm', 'type: cisco-fdm\n    manager: fmc-1') });
+    assert.match(withManager, /fwcert\.yaml:12: devices\.ftd-1\.manager: a cisco-fdm device is reached directly, not through a manager: remove manager/);
+    const noUrl = await configError({ 'fwcert.yaml': CONFIG.replace('    url: https://192.0.2.1\n', '') });
+    assert.match(noUrl, /fwcert\.yaml:\d+: devices\.ftd-1\.url: missing/);
+  });
+});

@@ -48,7 +48,7 @@ test('chain CA object names: from the CN, FDM-safe, stable per certificate, uniq
 });
 
 test('options: defaults, strict keys, version syntax', () => {
-  assert.deepEqual(fdmOptionsSchema.parse({}), { api_version: 'latest', deploy_timeout_s: 1800, poll_interval_s: 3 });
+  assert.deepEqual(fdmOptionsSchema.parse({}), { api_version: 'latest', deploy_timeout_s: 1800, poll_interval_s: 3, deploy_foreign_changes: false });
   assert.equal(fdmOptionsSchema.parse({ poll_interval_s: 0.05, api_version: 'v2' }).poll_interval_s, 0.05);
   assert.equal(fdmOptionsSchema.safeParse({ api_version: '6.4' }).success, false);
   assert.equal(fdmOptionsSchema.safeParse({ vsys: 'shared' }).success, false);

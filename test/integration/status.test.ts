@@ -50,7 +50,7 @@ describe('status: truthful per (profile, device), inventory, probes', () => {
     assert.match(p.note!, /serves ftd-1's vpn-portal certificate/);
   });
 
-  it('a failed commit shows "pending commit" (warning, exit 0 or 4 with --warn-exit) and the probe the old serial', async () => {
+  it('a failed commit shows "pending commit" (warning, exit 0 or 5 with --warn-exit) and the probe the old serial', async () => {
     const old = managed((await status()).rep, 'ftd-1', 'vpn-portal');
     lab.devices[0]!.handle.setKnobs({ failNextDeploy: true });
     const r = await cli('renew', '--force', '--device', 'ftd-1');
@@ -67,7 +67,7 @@ describe('status: truthful per (profile, device), inventory, probes', () => {
     const served = await handshake(lab.devices[0]!.services.ravpn!, { servername: 'vpn.lab.example', caPem: lab.ca.bundlePem });
     assert.equal(strip(served.serial), strip(old.serial!));
     assert.equal(code, 0, 'a warning alone exits 0 by default');
-    assert.equal((await cli('status', '--warn-exit')).code, 4, '--warn-exit makes a warning page');
+    assert.equal((await cli('status', '--warn-exit')).code, 5, '--warn-exit makes a warning page');
     const text = await cli('status');
     assert.match(text.stdout, /WARN\s+pending-commit\s+managed\s+ftd-1/);
     // The next run commits it; status is OK again and the probe serves the new serial.

@@ -40,14 +40,14 @@ interface Answer {
   json<T = any>(): T;
 }
 
-async function call(method: string, path: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string>; base?: string } = {}): Promise<Answer> {
+async function call(method: string, path: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string>; base?: string; agent?: Agent } = {}): Promise<Answer> {
   const headers: Record<string, string> = opts.headers ?? { login: LOGIN, password: PASSWORD, customerUri: CUSTOMER };
   let body: string | undefined;
   if (opts.raw !== undefined || opts.body !== undefined) {
     headers['content-type'] = 'application/json;charset=UTF-8';
     body = opts.raw ?? JSON.stringify(opts.body);
   }
-  const r = await request(`${opts.base ?? scm.baseUrl}${path}`, { method: method as 'GET', headers, body, dispatcher: agent });
+  const r = await request(`${opts.base ?? scm.baseUrl}${path}`, { method: method as 'GET', headers, body, dispatcher: opts.agent ?? agent });
   const buf = Buffer.from(await r.body.arrayBuffer());
   const text = buf.toString('utf8');
   return { status: r.statusCode, headers: r.headers, text, buf, json: () => JSON.parse(text) };
@@ -62,6 +62,8 @@ async function enroll(cn: string, extra: Record<string, unknown> = {}): Promise<
   assert.equal(r.status, 200, r.text);
   return r.json();
 }
+
+const callScm = (...a: Parameters<typeof call>) => call(...a);
 
 const cnOf = (pem: string) => parseCertificate(pem).subject.cn;
 
@@ -96,6 +98,8 @@ describe('SCM emulator: authentication', () => {
       const r = await call('GET', '/types', { headers });
       assert.equal(r.status, 401);
       assert.deepEqual(r.json(), { code: -16, description: 'Unknown user' });
+      // [OAS] UnauthorizedError: the 401 names the token server in WWW-Authenticate.
+      assert.match(String(r.headers['www-authenticate']), /^Bearer .*authorization_uri="https:\/\/[^"]+"/);
     }
   });
 
@@ -108,7 +112,7 @@ describe('SCM emulator: authentication', () => {
 });
 
 describe('SCM emulator: enroll and collect', () => {
-  it('answers 400/-183 while pending, then delivers the certificate', async () => {
+  it('answers 400 {code 0, "Being processed by Sectigo"} while an SSL order is pending, then delivers the certificate', async () => {
     scm.setKnobs({ pendingPolls: 2 });
     const before = (scm.state() as any).counters.collect;
     const { sslId, renewId } = await enroll('pending.example.com');
@@ -117,7 +121,7 @@ describe('SCM emulator: enroll and collect', () => {
     for (let i = 0; i < 2; i++) {
       const r = await call('GET', `/collect/${sslId}/x509CO`);
       assert.equal(r.status, 400);
-      assert.deepEqual(r.json(), { code: -183, description: 'Certificate is not collectable.' });
+      assert.deepEqual(r.json(), { code: 0, description: 'Being processed by Sectigo' });
     }
     assert.equal((await call('GET', `/${sslId}`)).json().status, 'Applied');
     const r = await call('GET', `/collect/${sslId}/x509CO`);
@@ -134,7 +138,7 @@ describe('SCM emulator: enroll and collect', () => {
     const { sslId } = await enroll('slow.example.com');
     const r = await call('GET', `/collect/${sslId}?format=pemco`);
     assert.deepEqual(r.json(), { code: -1400, description: 'The request is being processed by Sectigo.' });
-    scm.setKnobs({ pendingPolls: 0, pendingCode: -183 });
+    scm.setKnobs({ pendingPolls: 0, pendingCode: 0 });
     assert.equal((await call('GET', `/collect/${sslId}?format=pemco`)).status, 200);
   });
 
@@ -144,6 +148,26 @@ describe('SCM emulator: enroll and collect', () => {
     });
     assert.equal(r.status, 400);
     assert.deepEqual(r.json(), { code: -1002, description: 'Cannot parse message body' });
+  });
+
+  it('with DCV pre-validation off, enroll and renew need dcvMode (and dcvEmail for EMAIL)', async () => {
+    scm.setKnobs({ domainPreValidation: false });
+    try {
+      const base = { orgId: ORG, csr: await csrFor('dcv.example.com'), certType: 224, term: 365 };
+      const none = await call('POST', '/enroll', { body: base });
+      assert.equal(none.status, 400);
+      assert.deepEqual(none.json(), { code: -7, description: 'dcvMode is required but missing.' });
+      const email = await call('POST', '/enroll', { body: { ...base, dcvMode: 'EMAIL' } });
+      assert.deepEqual(email.json(), { code: -7, description: 'dcvEmail is required but missing.' });
+      assert.equal((await call('POST', '/enroll', { body: { ...base, dcvMode: 'DNS' } })).json().code, -1002);
+      const ok = await call('POST', '/enroll', { body: { ...base, dcvMode: 'CNAME' } });
+      assert.equal(ok.status, 200, ok.text);
+      const { sslId } = ok.json();
+      assert.equal((await call('POST', `/renewById/${sslId}`, { raw: '""' })).json().code, -7);
+      assert.equal((await call('POST', `/renewById/${sslId}`, { body: { dcvMode: 'EMAIL', dcvEmail: 'admin@example.com' } })).status, 200);
+    } finally {
+      scm.setKnobs({ domainPreValidation: true });
+    }
   });
 
   it('rejects a term the profile does not offer with -36', async () => {
@@ -303,7 +327,7 @@ describe('SCM emulator: renew, revoke, replace', () => {
     assert.equal(r.text, '');
   });
 
-  it('revoke answers 204; then collect is -110, details say Revoked, a second revoke is -159', async () => {
+  it('revoke answers 204; then collect is -110, details say Revoked, a second revoke is -102 as on real tenants', async () => {
     const { sslId } = await enroll('revoke.example.com');
     const missingReason = await call('POST', `/revoke/${sslId}`, { body: { reasonCode: 4, reason: '' } });
     assert.equal(missingReason.status, 400);
@@ -318,7 +342,9 @@ describe('SCM emulator: renew, revoke, replace', () => {
     const d = (await call('GET', `/${sslId}`)).json();
     assert.equal(d.status, 'Revoked');
     assert.equal(d.reasonCode, 4);
-    assert.equal((await call('POST', `/revoke/${sslId}`, { body: { reasonCode: 4, reason: 'again' } })).json().code, -159);
+    const again = await call('POST', `/revoke/${sslId}`, { body: { reasonCode: 4, reason: 'again' } });
+    assert.equal(again.status, 400);
+    assert.deepEqual(again.json(), { code: -102, description: 'Only issued certificates could be revoked.' });
   });
 
   it('revokes by serial and refuses to revoke a certificate that is not issued (-102)', async () => {
@@ -360,7 +386,7 @@ describe('SCM emulator: renew, revoke, replace', () => {
     const { sslId } = await enroll('approve.example.com');
     scm.setKnobs({ requireApproval: false });
     assert.equal((await call('GET', `/${sslId}`)).json().status, 'Requested');
-    assert.equal((await call('GET', `/collect/${sslId}/pemco`)).json().code, -183);
+    assert.equal((await call('GET', `/collect/${sslId}/pemco`)).json().code, 0);
     assert.equal((await call('POST', `/approve/${sslId}`, { body: { message: 'ok' } })).status, 204);
     assert.equal((await call('GET', `/${sslId}`)).json().status, 'Issued');
     assert.equal((await call('POST', `/approve/${sslId}`, { body: { message: 'again' } })).json().code, -1112);
@@ -383,6 +409,10 @@ describe('SCM emulator: list and faults', () => {
     assert.equal(head.headers['x-total-count'], '5');
     assert.equal(head.text, '');
     assert.equal((await call('GET', '?size=201')).status, 400);
+    // The documented list URL has no trailing slash; the slash form is not an SCM path.
+    const slash = await call('GET', '/?size=2&commonName=page.example.com');
+    assert.equal(slash.status, 404);
+    assert.equal(typeof slash.json().code, 'number');
     assert.equal((await call('GET', '?size=5&status=Revoked&commonName=page.example.com')).headers['x-total-count'], '0');
   });
 
@@ -407,6 +437,47 @@ describe('SCM emulator: list and faults', () => {
     assert.equal(issued.length, 1);
     assert.equal(issued[0].status, 'Issued');
     assert.deepEqual(issued[0].sans, ['fault.example.com']);
+  });
+});
+
+describe('SCM emulator: certificate profiles per organization', () => {
+  let scm3: ScmEmulatorHandle;
+  let agent3: Agent;
+  before(async () => {
+    scm3 = await startScmEmulator({
+      ca,
+      customerUri: CUSTOMER,
+      users: [{ login: LOGIN, password: PASSWORD }],
+      orgIds: [ORG, 777],
+      certTypes: [
+        { id: 224, name: 'InCommon SSL (SHA-2)', terms: [365], keyTypes: { RSA: ['2048'] }, allowRenew: false, validationType: 'Extended Validation (EV)' },
+        { id: 500, name: 'Department only', description: 'for org 777', terms: [365], keyTypes: { RSA: ['2048'] }, orgIds: [777] },
+      ],
+    });
+    agent3 = new Agent({ connect: { ca: scm3.certPem } });
+  });
+  after(async () => {
+    await agent3?.close();
+    await scm3?.close();
+  });
+
+  it('GET /types?organizationId= lists what that organization may order, in the documented fields only', async () => {
+    const base = scm3.baseUrl;
+    const call = (method: string, path: string, opts: Parameters<typeof callScm>[2] = {}) => callScm(method, path, { ...opts, agent: agent3 });
+    const mine = await call('GET', `/types?organizationId=${ORG}`, { base });
+    assert.equal(mine.status, 200);
+    assert.deepEqual(mine.json(), [
+      { id: 224, name: 'InCommon SSL (SHA-2)', description: 'InCommon SSL (SHA-2)', terms: [365], keyTypes: { RSA: ['2048'] }, useSecondaryOrgName: false },
+    ]);
+    assert.deepEqual(
+      (await call('GET', '/types?organizationId=777', { base })).json().map((t: { id: number }) => t.id),
+      [224, 500],
+    );
+    assert.deepEqual((await call('GET', '/types', { base })).json().map((t: { id: number }) => t.id), [224, 500]);
+    assert.deepEqual((await call('GET', '/types?organizationId=4242', { base })).json(), []);
+    const refused = await call('POST', '/enroll', { base, body: { orgId: ORG, csr: await csrFor('dept.example.com'), certType: 500, term: 365 } });
+    assert.equal(refused.status, 400);
+    assert.deepEqual(refused.json(), { code: -111, description: 'No certificate profile found by id 500' });
   });
 });
 

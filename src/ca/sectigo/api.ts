@@ -53,9 +53,9 @@ export class ScmApi {
     return this.callJson('enroll', { method: 'POST', path: 'enroll', json: body, retry: false });
   }
 
-  /** POST /renewById/{sslId} with a new CSR → {sslId} of the NEW certificate (Pitfall 8). */
-  renewById(sslId: number, csr: string): Promise<{ sslId: number }> {
-    return this.callJson(`renew of ${sslId}`, { method: 'POST', path: `renewById/${sslId}`, json: { csr }, retry: false });
+  /** POST /renewById/{sslId} with a new CSR (and dcvMode/dcvEmail when set) → {sslId} of the NEW certificate (Pitfall 8). */
+  renewById(sslId: number, body: { csr: string; dcvMode?: string; dcvEmail?: string }): Promise<{ sslId: number }> {
+    return this.callJson(`renew of ${sslId}`, { method: 'POST', path: `renewById/${sslId}`, json: body, retry: false });
   }
 
   /**
@@ -68,18 +68,24 @@ export class ScmApi {
 
   /** POST /revoke/{sslId} → 204 with an empty body (not JSON-parsed, Pitfall 9). */
   async revoke(sslId: number, body: RevokeBody): Promise<void> {
-    // Safe to retry: revoking twice answers -159, which the issuer treats as success.
+    // Safe to retry: revoking twice answers -102 (or -159), which the issuer treats as success once the details say Revoked.
     await this.call(`revoke of ${sslId}`, { method: 'POST', path: `revoke/${sslId}`, json: body, retry: true });
   }
 
-  /** GET {base}?commonName=&size= → the newest page of certificates with that common name. */
+  /**
+   * GET {base}?commonName=&size= → the newest page of certificates with that common name. The
+   * documented list URL is the base itself with no trailing slash (`/api/ssl/v1?size=...`, reference
+   * §3.6); the base is kept as a directory for the other calls, so the slash is taken off here.
+   */
   list(query: { commonName: string; size: number; position?: number }): Promise<{ sslId?: unknown; commonName?: unknown }[]> {
-    return this.callJson(`listing certificates of ${query.commonName}`, { method: 'GET', path: '', query });
+    const url = this.http.url('', query);
+    url.pathname = url.pathname.replace(/\/+$/, '');
+    return this.callJson(`listing certificates of ${query.commonName}`, { method: 'GET', path: url.toString() });
   }
 
-  /** GET /{sslId} → certificate details. */
-  details(sslId: number): Promise<CertificateDetails> {
-    return this.callJson(`status of ${sslId}`, { method: 'GET', path: String(sslId) });
+  /** GET /{sslId}[?dateFormat=] → certificate details (dates MM/dd/yyyy unless dateFormat says otherwise, reference §3.10). */
+  details(sslId: number, dateFormat?: 'ISO' | 'ISO_HMS'): Promise<CertificateDetails> {
+    return this.callJson(`status of ${sslId}`, { method: 'GET', path: String(sslId), ...(dateFormat ? { query: { dateFormat } } : {}) });
   }
 
   /** GET /types?organizationId=N → the certificate profiles available to that organization. */

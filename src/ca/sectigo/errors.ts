@@ -6,10 +6,19 @@ import type { HttpResponse } from '../../http/client.js';
 
 export const PREFIX = 'Sectigo SCM';
 
-/** 400 answers of collect meaning "not issued yet, ask again later" (§3.4); 0 = older tenants. */
+/**
+ * 400 answers of collect meaning "not issued yet, ask again later" (§3.4). An SSL order answers
+ * 0 "Being processed by Sectigo" (what Go clients of real tenants wait on); -183 is the S/MIME text
+ * that python-cert_manager and a real S/MIME log show; the others are in the documented table.
+ */
 export const PENDING_CODES: ReadonlySet<number> = new Set([-183, -1400, -109, -103, 0]);
-/** revoke of a certificate that is already revoked: the goal is reached. */
+/** revoke of a certificate that is already revoked: the goal is reached (documented error table). */
 export const ALREADY_REVOKED_CODE = -159;
+/**
+ * "Only issued certificates could be revoked.": what real tenants answer to a second revoke, and
+ * also to a revoke of a certificate that was never issued, so the issuer confirms with the details.
+ */
+export const NOT_ISSUED_REVOKE_CODE = -102;
 /** renewById refused for this certificate; a fresh enroll still works (§3.7, §4). */
 export const RENEW_REFUSED_CODES: ReadonlyMap<number, string> = new Map([
   [-180, 'the certificate profile does not allow renew'],

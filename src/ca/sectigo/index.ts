@@ -28,7 +28,11 @@ export const sectigoIssuerType: IssuerType<SectigoOptions, SectigoCredentials> =
       registerSecret(credentials.password);
       headers.password = credentials.password;
       if (onPrivate) {
-        ctx.log.warn({ ca: ctx.name }, `cas.${ctx.name}: url contains /private, which SCM reserves for client-certificate login; password login uses ${options.url.replace('/private/', '/')}`);
+        // The URL is used as written (no silent rewrite): say what will likely happen and what to write instead.
+        ctx.log.warn(
+          { ca: ctx.name },
+          `cas.${ctx.name}: url contains /private, which SCM reserves for client-certificate login; password login there will likely answer "Unknown user" — use ${options.url.replace('/private/', '/')}`,
+        );
       }
     } else {
       // Certificate login: TLS client certificate + login/customerUri headers, no password (reference §2).

@@ -4,12 +4,13 @@ import type { Logger } from '../../core/log.js';
 import type { HttpClient } from '../../http/client.js';
 import { orderChain, splitPemCertificates } from '../../pki/index.js';
 import type { KeySpec } from '../../pki/types.js';
-import type { CaRef, CollectResult, IssueProfile, Issuer, RevocationReason } from '../issuer.js';
+import type { CaRef, CollectResult, IssueProfile, Issuer, LostRequest, RevocationReason } from '../issuer.js';
 import { ScmApi } from './api.js';
 import { checkAccount } from './check.js';
 import type { CheckProfile } from './check.js';
 import {
   ALREADY_REVOKED_CODE,
+  NOT_ISSUED_REVOKE_CODE,
   PENDING_CODES,
   PREFIX,
   RENEW_REFUSED_CODES,
@@ -17,6 +18,7 @@ import {
   UNKNOWN_ID_CODES,
 } from './errors.js';
 import { orderFingerprint, renewBlocker } from './renewal.js';
+import { findRenewal } from './renewal-finder.js';
 import { buildEnrollBody, buildRevokeBody, mapCertificateStatus, parseSslId, requestMarker } from './requests.js';
 import type { CertificateStatus, EnrollBody } from './requests.js';
 import { profileOptionsSchema } from './schemas.js';
@@ -89,9 +91,28 @@ export class SectigoScmIssuer implements Issuer {
    * where SCM carried the request out but its answer never arrived (reset, timeout, 5xx from a proxy).
    * Looks at the newest certificates with the profile's common name only.
    */
-  async find(requestId: string, profile: IssueProfile): Promise<CaRef | undefined> {
+  async find(requestId: string, profile: IssueProfile, lost?: LostRequest): Promise<CaRef | undefined> {
     const cn = profile.subject.cn ?? profile.sans[0];
     if (!cn || !requestId) return undefined;
+    // A renewal may have gone out as an enrollment (renewById refused or not possible): tag first.
+    const tagged = await this.findTagged(requestId, profile, cn);
+    if (tagged || !lost?.previous) return tagged;
+    const previous = lost.previous;
+    const m = await findRenewal(this.api, { previous, commonName: cn, csrPem: lost.csrPem, sentAt: lost.sentAt }, async (id) =>
+      (await this.api.collect(id, COLLECT_FORMAT)).text(),
+    );
+    if (!m) return undefined;
+    this.log.info(
+      { ca: this.name, previous: previous.id, sslId: m.sslId },
+      `found SCM renewal ${m.sslId} of sslId ${previous.id} from an earlier request whose answer was lost${m.verified ? '' : ' (not issued yet; its key is checked on collection)'}`,
+    );
+    const extra: Record<string, string> = {};
+    for (const k of ['orgId', 'certType', 'term', 'names'] as const) if (previous.extra?.[k] !== undefined) extra[k] = previous.extra[k]!;
+    if (typeof m.details.renewId === 'string' && m.details.renewId) extra.renewId = m.details.renewId;
+    return { ca: this.name, id: String(m.sslId), extra };
+  }
+
+  private async findTagged(requestId: string, profile: IssueProfile, cn: string): Promise<CaRef | undefined> {
     const marker = requestMarker(requestId);
     const page = await this.api.list({ commonName: cn, size: 200 });
     const ids = page
@@ -122,7 +143,7 @@ export class SectigoScmIssuer implements Issuer {
     }
     const previousId = parseSslId(previous.id)!;
     try {
-      const res = await this.api.renewById(previousId, body.csr);
+      const res = await this.api.renewById(previousId, renewBody(body));
       const sslId = checkedSslId(res?.sslId, `renew of ${previousId}`);
       this.log.info({ ca: this.name, previous: previousId, sslId }, `SCM renewed sslId ${previousId} as sslId ${sslId}`);
       return { ca: this.name, id: String(sslId), extra: { ...fingerprint } };
@@ -171,11 +192,20 @@ export class SectigoScmIssuer implements Issuer {
       await this.api.revoke(sslId, buildRevokeBody(reason));
       this.log.info({ ca: this.name, sslId, reason }, `SCM revoked sslId ${sslId} (${reason})`);
     } catch (e) {
-      if (e instanceof ScmError && e.scmCode === ALREADY_REVOKED_CODE) {
+      if (e instanceof ScmError && (e.scmCode === ALREADY_REVOKED_CODE || (e.scmCode === NOT_ISSUED_REVOKE_CODE && (await this.isRevoked(sslId))))) {
         this.log.info({ ca: this.name, sslId }, `SCM sslId ${sslId} was already revoked`);
         return;
       }
       throw e;
+    }
+  }
+
+  /** -102 means "not issued": done if that is because it is revoked already, an error otherwise (never issued, pending). */
+  private async isRevoked(sslId: number): Promise<boolean> {
+    try {
+      return mapCertificateStatus((await this.api.details(sslId))?.status) === 'revoked';
+    } catch {
+      return false;
     }
   }
 
@@ -222,6 +252,14 @@ export class SectigoScmIssuer implements Issuer {
     if (id === undefined) throw new CaError(`${PREFIX}: ${operation} failed: "${ref.id}" is not an SCM sslId (a positive number)`);
     return id;
   }
+}
+
+/** renewById takes the CSR and the DCV fields of the enroll request (reference §3.7). */
+function renewBody(body: EnrollBody): { csr: string; dcvMode?: string; dcvEmail?: string } {
+  const out: { csr: string; dcvMode?: string; dcvEmail?: string } = { csr: body.csr };
+  if (body.dcvMode) out.dcvMode = body.dcvMode;
+  if (body.dcvEmail) out.dcvEmail = body.dcvEmail;
+  return out;
 }
 
 function checkedSslId(value: unknown, operation: string): number {

@@ -12,6 +12,9 @@ export interface EnrollBody {
   comments?: string;
   externalRequester?: string;
   customFields?: { name: string; value: string }[];
+  /** Needed when the tenant's DCV pre-validation is off (reference §3.3). */
+  dcvMode?: string;
+  dcvEmail?: string;
 }
 
 export interface RevokeBody {
@@ -87,6 +90,8 @@ export function buildEnrollBody(args: {
   body.comments = marker ? `${comments.slice(0, 1024 - marker.length - 1)} ${marker}`.trim() : comments.slice(0, 1024);
   if (options.external_requester !== undefined) body.externalRequester = options.external_requester;
   if (options.custom_fields?.length) body.customFields = options.custom_fields.map((f) => ({ name: f.name, value: f.value }));
+  if (options.dcv_mode) body.dcvMode = options.dcv_mode;
+  if (options.dcv_email) body.dcvEmail = options.dcv_email;
   return body;
 }
 

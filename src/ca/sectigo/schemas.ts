@@ -58,11 +58,18 @@ const customFieldValue = z
   .transform(String)
   .pipe(z.string().max(256, { error: 'custom field value is at most 256 characters' }));
 
+/** dcvMode values of the enroll request ([DOC] enroll table; [OAS] also lists AUTO). */
+export const DCV_MODES = ['EMAIL', 'CNAME', 'HTTP', 'HTTPS', 'TXT'] as const;
+
 export const profileOptionsSchema = z.strictObject({
   cert_type: z.int({ error: 'cert_type must be the numeric id of an SCM certificate profile (see GET /types)' }).min(1),
   term: z.int({ error: 'term must be a whole number of days offered by the certificate profile, e.g. 365' }).min(1),
   comments: z.string().max(1024, { error: 'comments is at most 1024 characters' }).optional(),
   external_requester: z.string().max(512, { error: 'external_requester is at most 512 characters' }).optional(),
+  // Domain control validation in the request itself, for tenants where DCV pre-validation is off
+  // (reference §3.3: dcvMode EMAIL/CNAME/HTTP/HTTPS/TXT, dcvEmail for EMAIL). Sent only when set.
+  dcv_mode: z.enum(DCV_MODES, { error: `dcv_mode must be one of ${DCV_MODES.join(', ')}` }).optional(),
+  dcv_email: z.email({ error: 'dcv_email must be an e-mail address (the approver address for dcv_mode EMAIL)' }).optional(),
   custom_fields: z
     .array(
       z.strictObject({
@@ -71,5 +78,8 @@ export const profileOptionsSchema = z.strictObject({
       }),
     )
     .optional(),
+}).superRefine((o, ctx) => {
+  if (o.dcv_mode === 'EMAIL' && !o.dcv_email) ctx.addIssue({ code: 'custom', path: ['dcv_email'], message: 'dcv_mode EMAIL needs dcv_email (the address that approves the validation)' });
+  if (o.dcv_email && o.dcv_mode !== 'EMAIL') ctx.addIssue({ code: 'custom', path: ['dcv_email'], message: 'dcv_email is only used with dcv_mode: EMAIL' });
 });
 export type SectigoProfileOptions = z.output<typeof profileOptionsSchema>;

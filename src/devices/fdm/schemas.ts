@@ -10,6 +10,8 @@ export const fdmOptionsSchema = z.strictObject({
     .default('latest'),
   deploy_timeout_s: z.number().positive().max(86_400).default(1800),
   poll_interval_s: z.number().positive().max(600).default(3),
+  /** FDM deploys every pending change: by default fwcert refuses to deploy when any is not its own. */
+  deploy_foreign_changes: z.boolean().default(false),
 });
 export type FdmOptions = z.output<typeof fdmOptionsSchema>;
 

@@ -3,13 +3,14 @@ import { DeviceError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { TlsTrust } from '../../http/client.js';
 import { ALL_KEY_SPECS, type KeySpec } from '../../pki/types.js';
-import type { Binding, CommitResult, DeviceCert, OpenInfo, Target } from '../target.js';
+import type { Binding, CommitResult, CommitScope, DeviceCert, OpenInfo, Target } from '../target.js';
 import { FdmBindings } from './bindings.js';
 import { FdmCertificates, isPem } from './certificates.js';
 import { FdmDeployer } from './deploy.js';
 import { FdmApiError, standbyError } from './errors.js';
 import { assertValidName, MAX_NAME_LENGTH } from './names.js';
 import { FdmObjects, filterStyleFor } from './objects.js';
+import { pendingChangesOf } from './pending-changes.js';
 import type { FdmCredentials, FdmOptions } from './schemas.js';
 import { FdmSession } from './session.js';
 import { OBJECT_PATHS, toRef, type ExternalCaCertificate, type FdmRef, type HaStatus, type InternalCertificate, type SystemInfo } from './types.js';
@@ -60,7 +61,10 @@ export class FdmTarget implements Target {
   private readonly bindings: FdmBindings;
   private readonly deployer: FdmDeployer;
 
+  private readonly options: FdmOptions;
+
   constructor(readonly name: string, private readonly log: Logger, settings: FdmTargetSettings) {
+    this.options = settings.options;
     this.session = new FdmSession({
       device: name,
       url: settings.url,
@@ -202,7 +206,24 @@ export class FdmTarget implements Target {
     await this.certs.delete(cert);
   }
 
-  commit(note: string): Promise<CommitResult> {
+  /**
+   * Deploy, unless a pending change is not fwcert's (FDM would push it too): then refuse, so another
+   * administrator's half-done edit never goes live through fwcert; the installed certificate waits
+   * for the next run. `deploy_foreign_changes: true` on the device deploys anyway.
+   */
+  async commit(note: string, scope?: CommitScope): Promise<CommitResult> {
+    if (scope) {
+      const { foreign } = await pendingChangesOf(this.objects, scope);
+      if (foreign.length && !this.options.deploy_foreign_changes) {
+        throw new DeviceError(
+          `${this.name}: not deployed: ${foreign.length} pending change(s) on the device are not fwcert's (${foreign.slice(0, 3).join('; ')}${foreign.length > 3 ? '; …' : ''}), ` +
+            'and an FDM deploy would push them too. fwcert\'s changes stay staged and the next run deploys them once those are deployed or discarded ' +
+            '(or set deploy_foreign_changes: true on this device)',
+          foreign,
+        );
+      }
+      if (foreign.length) this.log.warn(`${this.name}: deploying ${foreign.length} pending change(s) that are not fwcert's (deploy_foreign_changes: true): ${foreign.join('; ')}`);
+    }
     return this.deployer.deploy(note);
   }
 

@@ -53,6 +53,8 @@ export class CommitJobs {
     /** The other admin that the lock knobs name when they are `true`. */
     private readonly otherAdmin: string,
     private readonly onCommitted: () => void,
+    /** What a commit checks (a Panorama checks each template's own tree instead). */
+    private readonly validate_: (config: XNode) => string[] = validateForCommit,
   ) {
     // A booted firewall has its auto-commit job 1 behind it, so the first API commit is job 2.
     const boot = new Date();
@@ -138,6 +140,11 @@ export class CommitJobs {
     return this.enqueue('Commit', req.user, req.description, req.admins);
   }
 
+  /** A job id from the same sequence (Panorama's commit-all jobs share it with commits). */
+  reserveId(): number {
+    return this.nextId++;
+  }
+
   validate(user: string): Job {
     return this.enqueue('Validate', user, '', undefined);
   }
@@ -200,7 +207,7 @@ export class CommitJobs {
 
   private finish(job: Job, next: XNode): void {
     delete job.timer;
-    const problems = validateForCommit(next);
+    const problems = this.validate_(next);
     const injected = job.type === 'Commit' ? this.failureLines() : undefined;
     job.status = 'FIN';
     job.tfin = new Date();

@@ -38,6 +38,9 @@ export interface PanosEmulatorOptions {
   swVersion?: string;
   /** Shape of the seeded inbound inspection rule (newer member list or legacy single name). */
   inboundInspectionSchema?: InboundInspectionSchema;
+  /** The lab's Panorama mode manages this firewall: it gets the device and a way to re-read the
+   * data plane after it writes a pushed template into the running config. */
+  onStart?: (internals: { device: Device; refreshDataPlane: () => void }) => void;
 }
 
 const MAX_BODY = 16 * 1024 * 1024;
@@ -103,6 +106,7 @@ export async function startPanosEmulator(opts: PanosEmulatorOptions): Promise<Em
     internalErrors: [],
   };
 
+  opts.onStart?.({ device, refreshDataPlane: () => gpPortal.apply(resolveGpPortal(store.running, vault)) });
   const services: Record<string, string> = { 'gp-portal': await gpPortal.listen(0) };
   let url = '';
   const state = () => labState(device, { name: opts.name, url, services }, planes);

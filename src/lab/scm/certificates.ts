@@ -4,7 +4,7 @@
 // `pendingPolls` collect calls answer "not collectable" before an Applied request is signed.
 import type { LabCa } from '../ca.js';
 import { acceptCsr, checkKeyAllowed, type AcceptedCsr } from './csr.js';
-import { badRequest, notFound, scmError, ScmApiError } from './errors.js';
+import { badRequest, missing, notFound, scmError, ScmApiError, unparsable } from './errors.js';
 import { renderCollect, parseFormat, type CollectFile } from './formats.js';
 import { signRecord } from './issuance.js';
 import { selectPage } from './listing.js';
@@ -19,7 +19,9 @@ import {
 } from './requests.js';
 import { effectiveStatus, type ScmStore } from './store.js';
 import type { CertRecord, ScmCertType, ScmCustomField, ScmKnobs } from './types.js';
-import { detailsView, listItemView } from './views.js';
+import { certTypeView, detailsView, listItemView } from './views.js';
+
+const offeredTo = (t: ScmCertType, orgId: number) => t.orgIds === undefined || t.orgIds.includes(orgId);
 
 export interface TenantConfig {
   store: ScmStore;
@@ -86,8 +88,26 @@ export class ScmCertificates {
     return badRequest(this.t.knobs.pendingCode);
   }
 
-  types() {
-    return this.t.certTypes;
+  /** Without pre-validated domains the request itself must say how DCV is done. */
+  private checkDcv(f: { dcvMode?: string; dcvEmail?: string }): void {
+    if (this.t.knobs.domainPreValidation) return;
+    if (!f.dcvMode) throw missing('dcvMode');
+    if (f.dcvMode === 'EMAIL' && !f.dcvEmail) throw missing('dcvEmail');
+  }
+
+  /**
+   * GET /types[?organizationId=N]: the profiles the organization may order, in the documented
+   * fields only ([DOC] "List SSL certificate types": id, name, description, terms, keyTypes,
+   * useSecondaryOrgName). An organization the tenant does not have gets an empty list (inferred).
+   */
+  types(organizationId: string | null) {
+    let list = this.t.certTypes;
+    if (organizationId !== null) {
+      const org = /^\d{1,10}$/.test(organizationId) ? Number(organizationId) : NaN;
+      if (Number.isNaN(org)) throw unparsable();
+      list = this.t.orgIds.includes(org) ? list.filter((t) => offeredTo(t, org)) : [];
+    }
+    return list.map(certTypeView);
   }
 
   customFields() {
@@ -99,12 +119,14 @@ export class ScmCertificates {
     if (f.orgId < 1 || !this.t.orgIds.includes(f.orgId)) throw badRequest(-3, `enrollment for organization ${f.orgId}`);
     if (f.certType === undefined || f.certType < 1) throw badRequest(-39);
     const type = this.type(f.certType);
-    if (!type) throw badRequest(-111, f.certType);
+    // A profile the organization is not allowed to order is as unknown to it as a missing one (inferred).
+    if (!type || !offeredTo(type, f.orgId)) throw badRequest(-111, f.certType);
     if (f.term === undefined || !type.terms.includes(f.term)) throw badRequest(-36);
     const csr = await this.acceptCsrFor(f.csr, type);
     const commonName = csr.info.subject.cn ?? '';
     if (!commonName && f.subjAltNames.length === 0) throw badRequest(-138);
     if (commonName) checkName(commonName);
+    this.checkDcv(f);
     for (const field of this.t.customFields.filter((c) => c.mandatory)) {
       if (!f.customFields.some((c) => c.name === field.name && c.value.trim() !== '')) throw badRequest(-62);
     }
@@ -170,9 +192,15 @@ export class ScmCertificates {
     if (type.allowRenew === false) throw badRequest(-180);
     const status = effectiveStatus(old);
     if (!this.t.knobs.renewableStatuses.includes(status)) throw badRequest(-105, status);
-    const { csr: csrText } = renewFields(body);
+    const fields = renewFields(body);
+    this.checkDcv(fields);
+    const csrText = fields.csr;
     // No CSR: SCM re-uses the original request's CSR (and so its key).
     const csr = csrText ? await this.acceptCsrFor(csrText, type) : undefined;
+    // renewById answers a NEW sslId (reference §3.7, pitfall 8) for the old order's organization,
+    // profile, term and names; the new record inherits the old one's comments and requester
+    // (inferred: renewById takes only a CSR, so nothing else could set them). It is listed under the
+    // same commonName, so a client that lost the answer can find it there (§3.6).
     const now = new Date();
     old.renewed = true;
     old.renewedDate = now;
@@ -211,7 +239,9 @@ export class ScmCertificates {
 
   private revokeRecord(rec: CertRecord, reasonCode: number): void {
     const status = effectiveStatus(rec);
-    if (status === 'Revoked') throw badRequest(-159);
+    // Real tenants answer -102 "Only issued certificates could be revoked." for a certificate that is
+    // already revoked too (production clients treat -102 as "already revoked"); -159 is listed in the
+    // documentation's error table but not what tenants send for a second revoke.
     // A Replaced certificate is still a valid one at the CA, so it can be revoked too (inferred).
     if (status !== 'Issued' && status !== 'Replaced') throw badRequest(-102);
     rec.status = 'Revoked';

@@ -4,7 +4,10 @@
 // abbreviated wording written out as a sentence.
 
 export const SCM_ERRORS: Record<number, string> = {
-  0: 'Certificate is not collectable.', // older tenants' "pending" answer ([CRA])
+  // An SSL order still being processed: code 0 with this text. Go clients of real tenants (hm-edu)
+  // wait while `code == 0 && description == "Being processed by Sectigo"`; an InCommon collect
+  // script documents the same 400 body. -183 "not collectable" is the S/MIME answer ([PCM], [BRT]).
+  0: 'Being processed by Sectigo',
   [-1]: 'Unknown error',
   [-2]: 'Internal error, contact Support',
   [-3]: 'You are not authorized to perform {0}',

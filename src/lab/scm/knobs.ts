@@ -6,9 +6,11 @@ export function defaultKnobs(): ScmKnobs {
   return {
     latencyMs: 0,
     pendingPolls: 0,
-    pendingCode: -183,
+    pendingCode: 0,
+    domainPreValidation: true,
     requireApproval: false,
     renewableStatuses: ['Issued', 'Expired'],
+    wwwAuthenticate: 'Bearer realm="apiclients", authorization_uri="https://auth.sso.sectigo.com/auth/realms/apiclients/protocol/openid-connect/token"',
     failNext: {},
   };
 }

@@ -59,6 +59,19 @@ export interface EnrollFields {
   comments: string;
   externalRequester: string;
   customFields: { name: string; value: string }[];
+  dcvMode?: string;
+  dcvEmail?: string;
+}
+
+/** dcvMode values ([DOC] enroll table: EMAIL, CNAME, HTTP, HTTPS, TXT; [OAS] adds AUTO). */
+const DCV_MODES = new Set(['EMAIL', 'CNAME', 'HTTP', 'HTTPS', 'TXT', 'AUTO']);
+
+/** dcvMode/dcvEmail of enroll and renew bodies. An unknown mode fails enum binding like any bad value (-1002, inferred). */
+export function dcvFields(o: JsonObject): { dcvMode?: string; dcvEmail?: string } {
+  const dcvMode = stringField(o, 'dcvMode') || undefined;
+  if (dcvMode !== undefined && !DCV_MODES.has(dcvMode)) throw unparsable();
+  const dcvEmail = stringField(o, 'dcvEmail') || undefined;
+  return { dcvMode, dcvEmail };
 }
 
 export function enrollFields(body: Json | undefined): EnrollFields {
@@ -84,15 +97,16 @@ export function enrollFields(body: Json | undefined): EnrollFields {
     comments: stringField(o, 'comments', 1024) ?? '',
     externalRequester: stringField(o, 'externalRequester', 512) ?? '',
     customFields,
+    ...dcvFields(o),
   };
 }
 
 /** renewById / renew: `""`, `{}`, an empty body, or {csr, dcvMode, dcvEmail}. */
-export function renewFields(body: Json | undefined): { csr?: string } {
+export function renewFields(body: Json | undefined): { csr?: string; dcvMode?: string; dcvEmail?: string } {
   if (body === '' || body === undefined || body === null) return {};
   const o = asObject(body);
   const csr = stringField(o, 'csr');
-  return csr ? { csr } : {};
+  return { ...(csr ? { csr } : {}), ...dcvFields(o) };
 }
 
 const REASON_CODES = new Set([0, 1, 3, 4, 5]);

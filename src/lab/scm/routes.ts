@@ -49,7 +49,7 @@ export const ROUTES: Route[] = [
       return { kind: 'empty', status: 200, headers: { 'X-Total-Count': String(c.list(q).total) } };
     },
   },
-  { method: 'GET', path: /^\/types$/, operation: 'types', run: (c) => json(c.types()) },
+  { method: 'GET', path: /^\/types$/, operation: 'types', run: (c, { query }) => json(c.types(query.get('organizationId'))) },
   { method: 'GET', path: /^\/customFields$/, operation: 'customFields', run: (c) => json(c.customFields()) },
   { method: 'POST', path: /^\/enroll$/, operation: 'enroll', run: async (c, i) => json(await c.enroll(i.body, i.login)) },
   {

@@ -51,12 +51,20 @@ function send(res: ServerResponse, reply: Reply): void {
   }
 }
 
-const errorReply = (e: ScmApiError): Reply => ({ kind: 'json', status: e.status, body: e.body() });
+function errorReplyWith(knobs: ScmKnobs) {
+  return (e: ScmApiError): Reply => ({
+    kind: 'json',
+    status: e.status,
+    body: e.body(),
+    ...(e.status === 401 && knobs.wwwAuthenticate ? { headers: { 'WWW-Authenticate': knobs.wwwAuthenticate } } : {}),
+  });
+}
 
 export async function startScmEmulator(opts: ScmEmulatorOptions): Promise<ScmEmulatorHandle> {
   const tls = opts.tls ?? (await createSelfSigned({ cn: 'fwcert lab SCM', sans: ['127.0.0.1', 'localhost'], days: 365 }));
   const knobs: ScmKnobs = defaultKnobs();
   mergeInto(knobs as unknown as Record<string, unknown>, opts.knobs ?? {});
+  const errorReply = errorReplyWith(knobs);
   const store = new ScmStore();
   const certTypes = opts.certTypes ?? DEFAULT_CERT_TYPES;
   const orgIds = opts.orgIds ?? DEFAULT_ORG_IDS;
@@ -110,7 +118,9 @@ export async function startScmEmulator(opts: ScmEmulatorOptions): Promise<ScmEmu
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL, m: RegExpExecArray, bodyText: string): Promise<Reply | undefined> {
     if (knobs.latencyMs > 0) await sleep(knobs.latencyMs);
-    const sub = (m[2] ?? '').replace(/\/+$/, '');
+    // No trailing-slash leniency: the documented list URL is `/api/ssl/v1?...` and `/api/ssl/v1/?...`
+    // is not a documented path (reference §3.6); a client that adds the slash must see the 404.
+    const sub = m[2] ?? '';
     const candidates = ROUTES.filter((r) => r.path.test(sub));
     // Real SCM answers HEAD wherever GET exists; only the list's HEAD (count) has its own meaning.
     const route = candidates.find((r) => r.method === req.method) ?? (req.method === 'HEAD' ? candidates.find((r) => r.method === 'GET') : undefined);

@@ -25,6 +25,8 @@ export interface ScmCertType {
   allowRenew?: boolean;
   /** Shown as `validationType` in details. Default "Organization Validation (OV)". */
   validationType?: string;
+  /** Organizations (or departments) that may order this profile; absent = every organization. */
+  orgIds?: number[];
 }
 
 export interface ScmCustomField {
@@ -51,12 +53,24 @@ export interface ScmKnobs {
   latencyMs: number;
   /** How many collect calls answer "pending" before a certificate is issued (per certificate). */
   pendingPolls: number;
-  /** Error code of the pending answer: -183 (current tenants), -1400, -109, -103 or 0 (old tenants). */
+  /** Error code of the pending answer: 0 "Being processed by Sectigo" (SSL, default), -183 (S/MIME), -1400, -109, -103. */
   pendingCode: number;
+  /**
+   * The tenant's domain control pre-validation. false = enroll and renew must carry `dcvMode`
+   * (and `dcvEmail` for EMAIL), else 400 -7 "dcvMode is required but missing." ([DOC] enroll table:
+   * "required if DCV pre-validation disabled"; the code and text are inferred from the -7 template).
+   */
+  domainPreValidation: boolean;
   /** New enrollments wait in status Requested until POST /approve/{sslId}. */
   requireApproval: boolean;
   /** Statuses from which renewById / renew are accepted (others: -105). Uncertain in the reference. */
   renewableStatuses: string[];
+  /**
+   * WWW-Authenticate header of every 401. [OAS] declares the header on its UnauthorizedError answer,
+   * naming the token server; the `Bearer authorization_uri="..."` layout follows the REST
+   * enrollment API's description [ENR] (inferred for the header-login API).
+   */
+  wwwAuthenticate: string;
   /** Keyed by operation (enroll, collect, renew, renewById, revoke, details, list, replace, ...). */
   failNext: Record<string, FaultSpec | undefined>;
 }
