@@ -10,7 +10,7 @@ import type { LastRun } from './memory.js';
 export function lastRunOf(r: RunReport): LastRun {
   const failures: Record<string, number> = {};
   for (const d of r.devices) failures[d.device] = d.reachable ? d.items.filter((i) => i.outcome === 'failed').length + (d.error && !d.items.some((i) => i.outcome === 'failed') ? 1 : 0) : Math.max(1, d.items.length);
-  return { at: r.finishedAt, success: !runFailed(r), failures };
+  return { startedAt: r.startedAt, at: r.finishedAt, success: !runFailed(r), failures };
 }
 
 export async function rowsAfterRun(cfg: Config, r: RunReport, log: Logger): Promise<StatusRow[]> {

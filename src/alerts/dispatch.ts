@@ -20,6 +20,16 @@ export interface AlertOutcome {
   prometheusFile?: string;
 }
 
+/** Remembers a run's outcome (for metrics and the HTML report), also when no alert channel is configured. */
+export function recordLastRun(cfg: Config, lastRun: LastRun): void {
+  const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
+  try {
+    new AlertMemory(ledger).setLastRun(lastRun);
+  } finally {
+    ledger.close();
+  }
+}
+
 export async function publish(
   cfg: Config,
   rows: StatusRow[],

@@ -4,6 +4,8 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { Level } from '../engine/status-row.js';
 
 export interface LastRun {
+  /** When the run started and finished. */
+  startedAt?: string;
   at: string;
   success: boolean;
   /** Failed items (or 1 for an unreachable device) per device. */

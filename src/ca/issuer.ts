@@ -50,6 +50,9 @@ export interface LostRequest {
   sentAt: Date;
 }
 
+/** What `check` needs to know of a profile. */
+export type CheckProfile = Pick<IssueProfile, 'name' | 'caOptions'> & { key?: KeySpec };
+
 export type CollectResult =
   | { state: 'pending'; retryAfterMs: number; detail?: string }
   | { state: 'issued'; leafPem: string; chainPem: string[] /* leaf's issuer first */ };
@@ -69,8 +72,9 @@ export interface Issuer {
   status?(ref: CaRef): Promise<'valid' | 'revoked' | 'expired' | 'unknown'>;
   /** Renewal window suggested by the CA (ACME ARI); undefined when the CA has no opinion. */
   suggestedWindow?(certPem: string): Promise<{ start: Date; end: Date } | undefined>;
-  /** Live check for `fwcert check`: what works, as lines; throws with what does not. */
-  check?(): Promise<string[]>;
+  /** Live check for `fwcert check` and before a run orders: what works, as lines; throws with what does not.
+   *  With `profiles`, also whether the CA can issue for each (SCM cert_type and term offered ...). */
+  check?(profiles?: CheckProfile[]): Promise<string[]>;
   close?(): Promise<void>;
 }
 
@@ -80,6 +84,8 @@ export interface IssuerContext {
   log: Logger;
   /** Durable key/value store for the driver (ACME account key ...); values are encrypted at rest when sealed=true. */
   store: { get(key: string): string | undefined; set(key: string, value: string, sealed?: boolean): void };
+  /** The config file's folder: relative paths in the CA's options (hook commands) resolve against it. */
+  baseDir?: string;
 }
 
 /** A CA type: its config schema and factory. Registered in ca/registry.ts. */

@@ -1,6 +1,6 @@
 // `fwcert run|enroll|renew`: the main job.
 import type { Command } from 'commander';
-import { publish } from '../alerts/dispatch.js';
+import { publish, recordLastRun } from '../alerts/dispatch.js';
 import { lastRunOf, rowsAfterRun } from '../alerts/after-run.js';
 import { runEngine } from '../engine/run.js';
 import { runFailed, type RunReport } from '../engine/report.js';
@@ -23,6 +23,9 @@ export function printRunReport(r: RunReport): void {
     if (d.reachable && d.error) process.stdout.write(`\n${d.device}: ${d.error}\n${(d.detail ?? []).map((l) => `  ${l}`).join('\n')}\n`);
     for (const w of d.warnings) process.stdout.write(`${d.device}: warning: ${w}\n`);
     if (d.removed.length) process.stdout.write(`${d.device}: removed replaced object(s) ${d.removed.join(', ')}\n`);
+    for (const h of d.hooks ?? []) {
+      process.stdout.write(`${d.device}: post-commit hook ${h.command}: ${h.error ?? 'ok'}${h.output ? `\n${h.output.split('\n').map((l) => `  | ${l}`).join('\n')}` : ''}\n`);
+    }
   }
   const items = r.devices.flatMap((d) => d.items);
   const count = (o: string) => items.filter((i) => i.outcome === o).length;
@@ -54,9 +57,12 @@ export function registerRun(program: Command, name: Mode, description: string): 
       if (o.json) printJson(report);
       else printRunReport(report);
       const m = cfg.monitoring.alerts;
-      if (!o.dryRun && (o.prometheus || m.prometheusFile || m.webhooks.length || m.email)) {
-        const sent = await publish(cfg, await rowsAfterRun(cfg, report, log), { log, prometheusFile: o.prometheus, lastRun: lastRunOf(report) });
-        if (sent.errors.length) return EXIT.failed;
+      if (!o.dryRun) {
+        recordLastRun(cfg, lastRunOf(report));
+        if (o.prometheus || m.prometheusFile || m.webhooks.length || m.email) {
+          const sent = await publish(cfg, await rowsAfterRun(cfg, report, log), { log, prometheusFile: o.prometheus });
+          if (sent.errors.length) return EXIT.failed;
+        }
       }
       return runFailed(report) ? EXIT.failed : EXIT.ok;
     }),

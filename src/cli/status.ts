@@ -2,6 +2,7 @@
 // Exit: 0 fine, 1 an error row or an unreachable device, 3 anything critical, 5 warnings (with --warn-exit).
 import type { Command } from 'commander';
 import { publish } from '../alerts/dispatch.js';
+import { writeStatusPage } from '../report/status-page.js';
 import { fleetStatus, statusExitCode, type StatusReport } from '../engine/status.js';
 import { guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, shortDate, table } from './output.js';
@@ -17,6 +18,7 @@ export interface StatusFlags {
   warnExit?: boolean;
   prometheus?: string;
   alerts: boolean;
+  html?: string;
 }
 
 export function statusTable(r: StatusReport): string {
@@ -44,6 +46,7 @@ export function registerStatus(program: Command): void {
     .option('--warn-exit', 'exit 5 when the worst level is WARN (default: 0)')
     .option('--prometheus <file>', 'write a node_exporter textfile (default: alerts.prometheus.textfile)')
     .option('--no-alerts', 'do not send webhook/email alerts for level changes')
+    .option('--html <file>', 'also write a self-contained HTML report (table, expiry timeline, last run failures)')
     .action((o: StatusFlags) =>
       guarded(async () => {
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
@@ -54,6 +57,7 @@ export function registerStatus(program: Command): void {
         if (o.json) printJson(r);
         else process.stdout.write(`${statusTable(r)}\n`);
         const code = statusExitCode(r, !!o.warnExit);
+        if (o.html) writeStatusPage(cfg, r, o.html);
         const m = cfg.monitoring.alerts;
         if (o.prometheus || m.prometheusFile || (o.alerts && (m.webhooks.length || m.email))) {
           const cfgNoAlerts = o.alerts ? cfg : { ...cfg, monitoring: { ...cfg.monitoring, alerts: { ...m, webhooks: [], email: undefined } } };

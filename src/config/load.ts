@@ -158,7 +158,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const cas = new Map<string, CaEntry>(
     (await loadEntries('cas', cfg.cas, commonEntryKeys, caCommonSchema, issuerTypes, 'CA')).map((e) => [
       e.name,
-      { name: e.name, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls },
+      { name: e.name, dir, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls },
     ]),
   );
   const managers = new Map<string, ManagerEntry>(

@@ -37,6 +37,8 @@ export interface DeviceEntry {
 
 export interface CaEntry {
   name: string;
+  /** The config file's folder (relative paths in the CA's options). */
+  dir?: string;
   type: IssuerType;
   options: unknown;
   credentials: unknown;

@@ -6,6 +6,7 @@ import { ConfigError } from '../core/errors.js';
 import { Ledger } from '../ledger/ledger.js';
 import { buildIssuer, Targets } from './build.js';
 import { runDevice, type Mode } from './device-run.js';
+import { CaPreflight } from './preflight.js';
 import { RunLock } from './lock.js';
 import type { RunReport } from './report.js';
 
@@ -44,10 +45,12 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
     const byDevice = new Map<string, Profile[]>();
     for (const p of selected) for (const t of p.targets) byDevice.set(t.device, [...(byDevice.get(t.device) ?? []), p]);
     const jobs = [...byDevice.entries()];
+    const preflight = new CaPreflight(issuers);
     opts.log.info(`${opts.dryRun ? 'planning' : opts.command} ${selected.length} profile(s) on ${jobs.length} device(s)`);
     const devices = await targets.forEach(jobs.map(([name]) => name), opts.concurrency ?? cfg.concurrency, (target, name) =>
       runDevice(target, byDevice.get(name)!, {
-        ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun,
+        ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun, preflight,
+        postCommit: cfg.monitoring.hooks.postCommit,
       }),
     );
     return { command: opts.command, dryRun: !!opts.dryRun, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), devices };

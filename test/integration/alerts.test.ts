@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { createSelfSigned } from '../../src/pki/index.js';
 import { startLab, type Lab } from '../../src/lab/fleet.js';
+import { screenshot, pngVariety } from '../support/chromium.js';
 import { runCli } from '../support/cli.js';
 import { stopper } from '../support/process.js';
 
@@ -162,5 +163,33 @@ describe('alerts: Prometheus textfile, webhooks, SMTP email', () => {
     assert.equal(r2.code, 0, r2.stderr);
     assert.equal(hooks.length, before1 + 2);
     assert.equal(hooks.at(-1)!.body.changes.find((x) => x.kind === 'managed' && x.device === 'ftd-1')!.to, 'ok');
+  });
+
+  it('status --html writes a self-contained page that renders in headless Chromium with no console errors', async () => {
+    lab.devices[0]!.handle.setKnobs({ failNextDeploy: true });
+    assert.equal((await cli('renew', '--force')).code, 1);
+    const html = join(dir, 'status.html');
+    const r = await cli('status', '--html', html, '--no-alerts');
+    assert.equal(r.code, 0, r.stderr);
+    const page = readFileSync(html, 'utf8');
+    assert.doesNotMatch(page, /(src|href)=["']?(https?:)?\/\//i, 'no network fetches');
+    assert.match(page, /<svg[^>]*aria-label="expiry timeline"/);
+    assert.match(page, /pending-commit/);
+    assert.match(page, /Last run [^<]*: <b>had failures<\/b>; ftd-1: 1 failed/);
+    assert.match(page, /commit-failed|DEPLOY_FAILED|deploy/i);
+    const png = join(dir, 'status.png');
+    const shot = await screenshot(html, png);
+    assert.equal(shot.code, 0);
+    assert.deepEqual(shot.console, [], 'no console messages (errors, CSP violations)');
+    assert.ok(pngVariety(png) > 64, `the screenshot shows the page (${pngVariety(png)} distinct values)`);
+    // The checks can fail: a blank page and a page with a script error are told apart.
+    const blank = join(dir, 'blank.html');
+    writeFileSync(blank, '<!doctype html><html><body></body></html>');
+    const b = await screenshot(blank, join(dir, 'blank.png'));
+    assert.ok(pngVariety(join(dir, 'blank.png')) <= 64, 'a blank page is recognised as blank');
+    assert.deepEqual(b.console, []);
+    const broken = join(dir, 'broken.html');
+    writeFileSync(broken, '<!doctype html><html><body><script>missingFunction()</script></body></html>');
+    assert.ok((await screenshot(broken, join(dir, 'broken.png'))).console.some((l) => /Uncaught ReferenceError/.test(l)));
   });
 });

@@ -140,6 +140,19 @@ export class FdmTarget implements Target {
     return [...mine, ...internalCas.map((c) => ca(c, true)), ...externalCas.map((c) => ca(c, false))];
   }
 
+  /** What the device lacks for `bindings` (no RA VPN, no SSL policy, no web UI setting); reads only. */
+  async checkBindings(bindings: Binding[]): Promise<string[]> {
+    if (!bindings.length) return [];
+    const c = await this.bindings.readConsumers();
+    const out: string[] = [];
+    for (const b of bindings) {
+      if (b.kind === 'ravpn' && !c.raVpns.length) out.push('no RA VPN is configured (GET /ravpns is empty); set up remote access VPN in FDM first, or drop "ravpn: true"');
+      if (b.kind === 'ssl_decryption' && !c.sslPolicies.length) out.push('no SSL decryption policy exists (GET /policy/sslpolicies is empty); enable SSL decryption in FDM first, or drop "ssl_decryption: true"');
+      if (b.kind === 'webui' && !c.webUi) out.push('this FDM has no web UI certificate setting (devicesettings/default/webuicertificates, FTD 6.4+)');
+    }
+    return out;
+  }
+
   validateName(name: string): void {
     assertValidName(this.name, name);
   }

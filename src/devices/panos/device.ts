@@ -18,7 +18,7 @@ import { ALL_KEY_SPECS, keySpecLabel, sameKeySpec, type CsrSpec, type KeySpec } 
 import type { TlsTrust } from '../../http/client.js';
 import type { Binding, CommitResult, DeviceCert, OpenInfo, Target, TargetContext } from '../target.js';
 import { PanosSession } from './api.js';
-import { applyBinding, bindingsOf, readBindingState, validateBinding } from './bindings.js';
+import { applyBinding, bindingsOf, missingForBindings, readBindingState, validateBinding } from './bindings.js';
 import {
   deleteCertificate,
   exportCsr,
@@ -115,6 +115,20 @@ export class PanosTarget implements Target {
       bindings: bindingsOf(state, c.name),
       isCa: c.isCa,
     }));
+  }
+
+  /** What the device lacks for `bindings` (a decryption rule that does not exist ...); reads only. */
+  async checkBindings(bindings: Binding[]): Promise<string[]> {
+    const problems: string[] = [];
+    for (const b of bindings) {
+      try {
+        validateBinding(b, this.loc, this.capabilities.maxNameLength);
+      } catch (e) {
+        problems.push(errorMessage(e));
+      }
+    }
+    if (problems.length || !bindings.length) return problems;
+    return missingForBindings(await readBindingState(this.session, this.loc), bindings, this.loc);
   }
 
   async generateCsr(name: string, spec: CsrSpec): Promise<string> {
