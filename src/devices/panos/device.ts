@@ -127,7 +127,8 @@ export class PanosTarget implements Target {
         problems.push(errorMessage(e));
       }
     }
-    if (problems.length || !bindings.length) return problems;
+    // Only decryption rules must exist beforehand; skip the reads when none is named.
+    if (problems.length || !bindings.some((b) => b.kind === 'decryption_rule')) return problems;
     return missingForBindings(await readBindingState(this.session, this.loc), bindings, this.loc);
   }
 
