@@ -47,12 +47,13 @@ export function registerRun(program: Command, name: Mode, description: string): 
     .option('--json', 'print the report as JSON')
     .option('--concurrency <n>', 'devices worked on in parallel', wholeNumber(1, 1024))
     .option('--prometheus <file>', 'write a node_exporter textfile (default: alerts.prometheus.textfile)');
+  if (name === 'run') cmd.option('--remove-retired', 'also delete certificates of profiles/targets no longer in the config (status: no-longer-managed)');
   if (name !== 'enroll') cmd.option('--force', name === 'renew' ? 'renew every certificate now, due or not' : 'renew every existing certificate now');
-  cmd.action((o: { profile: string[]; device: string[]; dryRun?: boolean; json?: boolean; concurrency?: number; force?: boolean; prometheus?: string }) =>
+  cmd.action((o: { profile: string[]; device: string[]; dryRun?: boolean; json?: boolean; concurrency?: number; force?: boolean; prometheus?: string; removeRetired?: boolean }) =>
     guarded(async () => {
       const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
       const report = await runEngine(cfg, {
-        command: name, profiles: o.profile, devices: o.device, dryRun: o.dryRun, force: o.force, concurrency: o.concurrency, log,
+        command: name, profiles: o.profile, devices: o.device, dryRun: o.dryRun, force: o.force, concurrency: o.concurrency, log, removeRetired: o.removeRetired,
       });
       if (o.json) printJson(report);
       else printRunReport(report);

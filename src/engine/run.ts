@@ -7,6 +7,7 @@ import { Ledger } from '../ledger/ledger.js';
 import { buildIssuer, Targets } from './build.js';
 import { runDevice, type Mode } from './device-run.js';
 import { CaPreflight } from './preflight.js';
+import { removeRetired } from './retire.js';
 import { RunLock } from './lock.js';
 import type { RunReport } from './report.js';
 
@@ -16,6 +17,8 @@ export interface RunOptions {
   devices?: string[];
   dryRun?: boolean;
   force?: boolean;
+  /** Also delete certificates of pairs the config no longer has (status: "no longer managed"). */
+  removeRetired?: boolean;
   concurrency?: number;
   now?: Date;
   log: Logger;
@@ -53,6 +56,7 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
         postCommit: cfg.monitoring.hooks.postCommit,
       }),
     );
+    if (opts.removeRetired && !opts.dryRun) devices.push(...(await removeRetired(cfg, ledger, targets, opts.log, opts.devices)));
     return { command: opts.command, dryRun: !!opts.dryRun, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), devices };
   } finally {
     await targets.close();

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import { parse, stringify } from 'yaml';
+import type { RunReport } from '../../src/engine/report.js';
 import type { StatusReport, StatusRow } from '../../src/engine/status.js';
 import { startLab, type Lab } from '../../src/lab/fleet.js';
 import { handshake } from '../../src/lab/handshake.js';
@@ -143,6 +144,34 @@ describe('status: truthful per (profile, device), inventory, probes', () => {
       assert.match(text.stdout, /no-longer-managed\s+retired\s+pa-1\s+gp-portal/);
     } finally {
       renameSync(`${file}.off`, file);
+    }
+  });
+
+  it('run removes no-longer-managed certificates only with --remove-retired, and never one still in use', async () => {
+    const file = join(dir, 'profiles', 'spare.yaml');
+    writeFileSync(file, stringify({
+      name: 'spare', ca: 'lab-sectigo', sectigo: { cert_type: 3001, term: 365 }, subject: { cn: 'spare.lab.example' },
+      key: { type: 'rsa', size: 2048 }, targets: [{ device: 'ftd-2' }],
+    }));
+    assert.equal((await cli('run', '--profile', 'spare')).code, 0);
+    const object = managed((await status()).rep, 'ftd-2', 'spare').objectName!;
+    rmSync(file);
+    const gp = join(dir, 'profiles', 'gp-portal.yaml');
+    renameSync(gp, `${gp}.off`);
+    try {
+      assert.equal((await cli('run')).code, 0);
+      const kept = (await status()).rep.rows.filter((r) => r.kind === 'retired').map((r) => `${r.device}/${r.objectName}`).sort();
+      assert.deepEqual(kept, [`ftd-2/${object}`, 'pa-1/gp-portal'], 'a plain run removes nothing');
+      const r = await cli('run', '--remove-retired', '--json');
+      assert.equal(r.code, 0, r.stderr);
+      const rep = json<RunReport>(r);
+      assert.ok(rep.devices.some((d) => d.device === 'ftd-2' && d.removed.includes(object) && d.committed));
+      assert.ok(rep.devices.some((d) => d.device === 'pa-1' && d.warnings.some((w) => /gp-portal .*still used by ssl_tls_service_profile gp-portal-profile/.test(w))));
+      const left = (await status()).rep.rows.filter((r) => r.kind === 'retired').map((r) => `${r.device}/${r.objectName}`);
+      assert.deepEqual(left, ['pa-1/gp-portal']);
+      assert.ok(!JSON.stringify(lab.devices[1]!.handle.state()).includes(`"name":"${object}"`), 'deleted on the device');
+    } finally {
+      renameSync(`${gp}.off`, gp);
     }
   });
 
