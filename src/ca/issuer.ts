@@ -98,5 +98,5 @@ export interface IssuerType<Options = unknown, Credentials = unknown> {
   /** Shape of the (possibly encrypted) credentials file; null when the CA type takes none. */
   credentialsSchema: z.ZodType<Credentials> | null;
   profileOptionsSchema?: z.ZodType<unknown>;
-  create(ctx: IssuerContext, settings: { options: Options; credentials: Credentials | undefined; tls: TlsTrust }): Issuer;
+  create(ctx: IssuerContext, settings: { options: Options; credentials: Credentials | undefined; tls: TlsTrust; timeoutMs?: number }): Issuer;
 }

@@ -15,7 +15,7 @@ import { EXIT, guarded } from './context.js';
 import { table } from './output.js';
 import { printRunReport } from './run.js';
 
-const SERVICE: Record<LabDevice['type'], string> = { 'cisco-fdm': 'ravpn', paloalto: 'gp-portal' };
+const SERVICE: Record<LabDevice['type'], string> = { 'cisco-fdm': 'ravpn', paloalto: 'gp-portal', 'cisco-fmc-ftd': 'ravpn' };
 const out = (s: string) => process.stdout.write(`${s}\n`);
 
 export function registerDemo(program: Command): void {

@@ -23,11 +23,11 @@ export interface StatusFlags {
 
 export function statusTable(r: StatusReport): string {
   const rows = r.rows.map((x) => [
-    x.level.toUpperCase(), x.state, x.kind, x.device, x.profile, x.objectName, x.daysLeft, shortDate(x.notAfter), x.serial, x.issuer,
+    x.level.toUpperCase(), x.device, x.profile, x.state, x.kind, x.objectName, x.daysLeft, shortDate(x.notAfter), x.serial, x.issuer,
     x.bindings?.join(', '),
     [x.pendingOrder ? `order pending: ${x.pendingOrder}` : '', x.note ?? ''].filter(Boolean).join('; '),
   ]);
-  const lines = [table(['LEVEL', 'STATE', 'KIND', 'DEVICE', 'PROFILE', 'OBJECT', 'DAYS', 'NOT AFTER', 'SERIAL', 'ISSUER', 'USED BY', 'NOTE'], rows)];
+  const lines = [table(['LEVEL', 'DEVICE', 'PROFILE', 'STATE', 'KIND', 'OBJECT', 'DAYS', 'NOT AFTER', 'SERIAL', 'ISSUER', 'USED BY', 'NOTE'], rows)];
   for (const u of r.unreachable) lines.push(`${u.device}: unreachable: ${u.error}`);
   return lines.join('\n');
 }

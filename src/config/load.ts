@@ -14,7 +14,7 @@ import { describeIssues } from './issues.js';
 import { resolveMonitoring } from './monitoring.js';
 import type { CaEntry, Config, DeviceEntry, ManagerEntry, Profile, RenewalPolicy } from './model.js';
 import {
-  caCommonSchema, commonDeviceKeys, commonEntryKeys, commonManagerKeys, configSchema, deviceCommonSchema, managerCommonSchema,
+  caCommonSchema, commonCaKeys, commonDeviceKeys, commonManagerKeys, configSchema, deviceCommonSchema, managerCommonSchema,
   profileCommonKeys, profileSchema,
 } from './schema.js';
 import { YamlSource, type PathKey } from './yaml-source.js';
@@ -156,9 +156,9 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   };
 
   const cas = new Map<string, CaEntry>(
-    (await loadEntries('cas', cfg.cas, commonEntryKeys, caCommonSchema, issuerTypes, 'CA')).map((e) => [
+    (await loadEntries('cas', cfg.cas, commonCaKeys, caCommonSchema, issuerTypes, 'CA')).map((e) => [
       e.name,
-      { name: e.name, dir, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls },
+      { name: e.name, dir, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls, timeoutMs: e.common.timeout_s * 1000 },
     ]),
   );
   const managers = new Map<string, ManagerEntry>(
@@ -294,6 +294,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     passphrase,
     renewal,
     concurrency: cfg.concurrency,
+    maxRunMs: cfg.max_run_s * 1000,
     cas,
     managers,
     devices,

@@ -43,6 +43,7 @@ export interface CaEntry {
   options: unknown;
   credentials: unknown;
   tls: TlsTrust;
+  timeoutMs: number;
 }
 
 export interface ProfileTarget {
@@ -74,6 +75,8 @@ export interface Config {
   passphrase?: string;
   renewal: RenewalPolicy;
   concurrency: number;
+  /** Work not finished this long after a run started is abandoned and reported as failed. */
+  maxRunMs: number;
   cas: Map<string, CaEntry>;
   managers: Map<string, ManagerEntry>;
   devices: Map<string, DeviceEntry>;

@@ -31,6 +31,7 @@ export const tlsSchema = z
 export const commonEntryKeys = ['type', 'credentials', 'credentials_env', 'tls'] as const;
 export const commonManagerKeys = [...commonEntryKeys, 'url', 'timeout_s'] as const;
 export const commonDeviceKeys = [...commonManagerKeys, 'manager'] as const;
+export const commonCaKeys = [...commonEntryKeys, 'timeout_s'] as const;
 
 const credentialsEnv = z.record(z.string(), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'));
 
@@ -56,6 +57,8 @@ export const caCommonSchema = z.object({
   credentials: z.string().min(1).optional(),
   credentials_env: credentialsEnv.optional(),
   tls: tlsSchema.optional(),
+  /** Deadline of each request to the CA (the whole answer, not just the gaps between bytes). */
+  timeout_s: z.number().positive().max(3600).default(60),
 });
 
 export const configSchema = z.strictObject({
@@ -66,6 +69,8 @@ export const configSchema = z.strictObject({
   secrets: z.strictObject({ passphrase_file: z.string().min(1).optional() }).default({}),
   renewal: renewalSchema.default({}),
   concurrency: z.number().int().min(1).max(256).default(8),
+  /** A run abandons what is left after this long, so a cron job always ends and frees its lock. */
+  max_run_s: z.number().positive().max(7 * 86_400).default(3600),
   cas: z.record(z.string().regex(ENTRY_NAME, 'a CA name: letters, digits, _ . - (≤63)'), z.record(z.string(), z.unknown())).default({}),
   managers: z
     .record(z.string().regex(ENTRY_NAME, 'a manager name: letters, digits, _ . - (≤63)'), z.record(z.string(), z.unknown()))

@@ -9,6 +9,7 @@ import { runDevice, type Mode } from './device-run.js';
 import { CaPreflight } from './preflight.js';
 import { removeRetired } from './retire.js';
 import { RunLock } from './lock.js';
+import { RunDeadline } from './run-deadline.js';
 import type { RunReport } from './report.js';
 
 export interface RunOptions {
@@ -43,6 +44,7 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
   const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
   const issuers = new Map<string, Issuer>();
   const targets = new Targets(cfg, opts.log);
+  const deadline = new RunDeadline(cfg.maxRunMs);
   try {
     for (const caName of new Set(selected.map((p) => p.ca))) issuers.set(caName, buildIssuer(cfg.cas.get(caName)!, opts.log, ledger));
     const byDevice = new Map<string, Profile[]>();
@@ -51,16 +53,20 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
     const preflight = new CaPreflight(issuers);
     opts.log.info(`${opts.dryRun ? 'planning' : opts.command} ${selected.length} profile(s) on ${jobs.length} device(s)`);
     const devices = await targets.forEach(jobs.map(([name]) => name), opts.concurrency ?? cfg.concurrency, (target, name) =>
-      runDevice(target, byDevice.get(name)!, {
-        ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun, preflight,
-        postCommit: cfg.monitoring.hooks.postCommit,
-      }),
+      deadline.race(name, byDevice.get(name)!, () =>
+        runDevice(target, byDevice.get(name)!, {
+          ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun, preflight,
+          postCommit: cfg.monitoring.hooks.postCommit,
+        }),
+      ),
     );
     if (opts.removeRetired && !opts.dryRun) devices.push(...(await removeRetired(cfg, ledger, targets, opts.log, opts.devices)));
     return { command: opts.command, dryRun: !!opts.dryRun, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), devices };
   } finally {
-    await targets.close();
-    for (const i of issuers.values()) await i.close?.().catch(() => undefined);
+    // After max_run_s, work left behind may hold connections open: do not wait for them to close.
+    const closing = Promise.all([targets.close(), ...[...issuers.values()].map((i) => i.close?.().catch(() => undefined))]);
+    if (!deadline.passed) await closing;
+    deadline.dispose();
     ledger.close();
     lock?.release();
   }

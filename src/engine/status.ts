@@ -14,6 +14,8 @@ import { pickCurrent } from './plan.js';
 import { mapBounded } from './pool.js';
 import { parseAddress, probeEndpoint } from './probe.js';
 import { expiryLevel, worst, type Level, type StatusRow, type Thresholds } from './status-row.js';
+import { fmcManagers } from '../sftunnel/options.js';
+import { sftunnelStatusRows } from '../sftunnel/status-rows.js';
 
 export type { Level, StatusRow } from './status-row.js';
 
@@ -23,6 +25,8 @@ export interface StatusReport {
   criticalDays: number;
   rows: StatusRow[];
   unreachable: { device: string; error: string }[];
+  /** --all: unmanaged and CA rows were asked for, so they count for the exit code too. */
+  all?: boolean;
 }
 
 export interface StatusOptions extends Thresholds {
@@ -36,6 +40,14 @@ export interface StatusOptions extends Thresholds {
   probe?: boolean;
   /** Ask the CA whether certificates were revoked (default true). */
   caCheck?: boolean;
+}
+
+/** Days left -> level in the vocabulary of `sftunnel status` (expired apart from critical). */
+export function levelOf(days: number, warnDays: number, criticalDays: number): 'ok' | 'warn' | 'critical' | 'expired' {
+  if (days < 0) return 'expired';
+  if (days < criticalDays) return 'critical';
+  if (days < warnDays) return 'warn';
+  return 'ok';
 }
 
 interface Ctx {
@@ -167,12 +179,16 @@ function otherRows(dev: string, inventory: ParsedCert[], claimed: Set<string>, c
     .map((c): StatusRow => {
       const kind = c.isCa || c.info?.isCa ? 'ca' : 'unmanaged';
       if (!c.info) {
-        return { kind, device: dev, level: 'ok', state: c.pendingCsr ? 'csr-pending' : 'unreadable', source: 'device', objectName: c.name, bindings: c.bindings.map(bindingLabel) };
+        return {
+          kind, device: dev, level: 'ok', state: c.pendingCsr ? 'csr-pending' : 'unreadable', source: 'device', objectName: c.name, bindings: c.bindings.map(bindingLabel),
+          ...(c.detail ? { note: c.detail } : {}),
+        };
       }
       const e = expiryLevel(c.info.notAfter, ctx.now, ctx.opts);
       return {
         kind, device: dev, level: e.level, state: e.state, source: 'device', objectName: c.name, serial: c.info.serial, notAfter: c.info.notAfter.toISOString(),
         daysLeft: e.daysLeft, subject: c.info.subject.cn ?? c.info.subjectDn, issuer: c.info.issuerCn ?? c.info.issuerDn, bindings: c.bindings.map(bindingLabel),
+        ...(c.detail ? { note: c.detail } : {}),
       };
     });
 }
@@ -257,7 +273,8 @@ export async function fleetStatus(cfg: Config, opts: StatusOptions): Promise<Sta
       for (const p of profiles) mine.push(await managedRow(p, dev.name, inventory, target.capabilities.maxNameLength, ctx));
       const gone = retiredRows(retired.filter((r) => r.device === dev.name), inventory, ctx);
       rows.push(...mine, ...gone);
-      if (opts.all && inventory) {
+      // Devices whose inventory lists every certificate anyway (FMC trustpoints) show the others without --all.
+      if (inventory && (opts.all || target.capabilities.listsEveryCertificate)) {
         const claimed = new Set([...mine, ...gone].map((r) => r.objectName).filter((n): n is string => !!n));
         rows.push(...otherRows(dev.name, inventory, claimed, ctx));
       }
@@ -265,6 +282,12 @@ export async function fleetStatus(cfg: Config, opts: StatusOptions): Promise<Sta
     // Devices that left the config entirely: only the ledger knows their certificates.
     rows.push(...retiredRows(retired.filter((r) => !cfg.devices.has(r.device)), undefined, ctx).map((r) => ({ ...r, note: `device ${r.device} is no longer configured; ${r.note}` })));
     if (!opts.ledgerOnly && opts.probe !== false) rows.push(...(await probeRows(cfg, rows.filter((r) => r.kind === 'managed'), ctx)));
+    if (!opts.ledgerOnly) {
+      // FMC internal CA (sftunnel): read from the sftunnel handshake, no credentials (src/sftunnel/).
+      const st = await sftunnelStatusRows(fmcManagers(cfg), { warnDays: opts.warnDays, criticalDays: opts.criticalDays, now });
+      rows.push(...st.rows);
+      unreachable.push(...st.unreachable);
+    }
   } finally {
     await targets.close();
     for (const i of issuers.values()) await i.close?.().catch(() => undefined);
@@ -275,13 +298,15 @@ export async function fleetStatus(cfg: Config, opts: StatusOptions): Promise<Sta
     (a, b) => kindOrder.indexOf(a.kind) - kindOrder.indexOf(b.kind) || (a.daysLeft ?? -1e9) - (b.daysLeft ?? -1e9) ||
       a.device.localeCompare(b.device) || (a.profile ?? '').localeCompare(b.profile ?? '') || (a.objectName ?? '').localeCompare(b.objectName ?? ''),
   );
-  return { at: now.toISOString(), warnDays: opts.warnDays, criticalDays: opts.criticalDays, rows, unreachable };
+  return { at: now.toISOString(), warnDays: opts.warnDays, criticalDays: opts.criticalDays, rows, unreachable, ...(opts.all ? { all: true } : {}) };
 }
 
-/** Exit code rule for `status`: 3 anything critical; 1 an error row or an unreachable device; 5 warnings when asked; else 0. */
+/** Exit code rule for `status`: 3 anything critical (unmanaged/CA rows only with --all); 1 an error row or an unreachable device; 5 warnings when asked; else 0. */
 export function statusExitCode(r: StatusReport, warnExit: boolean): number {
-  if (r.rows.some((x) => x.level === 'critical')) return 3;
-  if (r.unreachable.length || r.rows.some((x) => x.level === 'error')) return 1;
-  if (warnExit && r.rows.some((x) => x.level === 'warn')) return 5;
+  // Certificates fwcert does not manage count only when the inventory was asked for (--all).
+  const rows = r.rows.filter((x) => r.all || (x.kind !== 'unmanaged' && x.kind !== 'ca'));
+  if (rows.some((x) => x.level === 'critical')) return 3;
+  if (r.unreachable.length || rows.some((x) => x.level === 'error')) return 1;
+  if (warnExit && rows.some((x) => x.level === 'warn')) return 5;
   return 0;
 }

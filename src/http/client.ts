@@ -26,8 +26,13 @@ export interface HttpClientOptions {
   /** For messages: "ftd-edge-1", "sectigo" ... */
   name: string;
   log?: Logger;
-  /** Per-request timeout for headers and body (ms). Default 60 s. */
+  /**
+   * Per-request deadline (ms), default 60 s: the whole exchange (connect, headers, every byte of
+   * the body) must finish within it, so a server that drips one byte a second cannot hold a run.
+   */
   timeoutMs?: number;
+  /** Largest response body accepted (bytes). Default 16 MiB. */
+  maxBodyBytes?: number;
   /** Retries after the first try for retryable failures. Default 3. */
   retries?: number;
   /** First backoff delay (ms), doubled per retry, capped at 15 s. Default 500. */
@@ -65,6 +70,9 @@ export class HttpError extends Error {
     this.name = 'HttpError';
   }
 }
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
 const RETRY_CODES = new Set([
@@ -153,8 +161,10 @@ export class HttpClient {
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
     } else body = req.body;
 
+    const deadlineMs = req.timeoutMs ?? this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let lastErr: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      const deadline = AbortSignal.timeout(deadlineMs);
       try {
         this.calls++;
         const res = await undiciRequest(url, {
@@ -162,10 +172,11 @@ export class HttpClient {
           headers,
           body,
           dispatcher: this.agent,
-          headersTimeout: req.timeoutMs ?? this.opts.timeoutMs ?? 60_000,
-          bodyTimeout: req.timeoutMs ?? this.opts.timeoutMs ?? 60_000,
+          signal: deadline,
+          headersTimeout: deadlineMs,
+          bodyTimeout: deadlineMs,
         });
-        const buf = Buffer.from(await res.body.arrayBuffer());
+        const buf = await this.readBody(res.body, res.headers['content-length'], req.method, url);
         const resHeaders: Record<string, string> = {};
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
         if (RETRY_STATUS.has(res.statusCode) && attempt < attempts) {
@@ -188,14 +199,37 @@ export class HttpClient {
           },
         };
       } catch (e) {
-        lastErr = e;
-        const code = (e as { code?: string }).code ?? '';
+        lastErr = deadline.aborted
+          ? new HttpError(
+            `${this.opts.name}: ${req.method} ${url.origin}${url.pathname} got no complete answer within ${Math.round(deadlineMs / 1000)} s (timeout_s)`,
+            'ERR_DEADLINE',
+          )
+          : e;
+        const code = (lastErr as { code?: string }).code ?? '';
         if (code === 'ERR_TLS_PIN' || !RETRY_CODES.has(code) || attempt >= attempts) break;
         this.opts.log?.debug({ code }, `${this.opts.name}: ${code} on ${req.method} ${url.pathname}, retrying`);
         await sleep(this.backoff(attempt));
       }
     }
     throw this.wrap(lastErr, req.method, url);
+  }
+
+  /** Reads the body up to maxBodyBytes; a larger one is cut off at once, not buffered to the end. */
+  private async readBody(body: AsyncIterable<Buffer> & { destroy(): unknown }, length: string | string[] | undefined, method: string, url: URL): Promise<Buffer> {
+    const max = this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const tooLarge = () => {
+      body.destroy();
+      return new HttpError(`${this.opts.name}: ${method} ${url.origin}${url.pathname} answered with a body larger than ${max} bytes; refused`, 'ERR_BODY_TOO_LARGE');
+    };
+    if (Number(length) > max) throw tooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > max) throw tooLarge();
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size);
   }
 
   private backoff(attempt: number): number {

@@ -8,8 +8,11 @@ import { certFingerprintSha256 } from '../pki/index.js';
 import { createLabCa, type LabCa } from './ca.js';
 import type { EmulatorHandle } from './emulator.js';
 import { startFdmEmulator } from './fdm/index.js';
+import { startFmcLab, type FmcLab, type FmcLabManager } from './fmc-fleet.js';
 import { startPanosEmulator } from './panos/index.js';
 import { startScmEmulator } from './scm/index.js';
+import { attachSftunnelLabs, type SftunnelFleet } from './sftunnel/fleet-entry.js';
+import type { SftunnelKnobs } from './sftunnel/index.js';
 
 export type LabHandle = EmulatorHandle;
 
@@ -17,8 +20,15 @@ export interface LabOptions {
   dir: string;
   fdm: number;
   panos: number;
+  /** FMCs, each managing `fmcFtds` FTDs (plus one HA pair with `fmcHa`). */
+  fmc?: number;
+  fmcFtds?: number;
+  fmcHa?: boolean;
+  /** Each FMC's InternalCA (sftunnel) expires in this many days (default 3000); `fmcSecondary` adds an HA secondary FMC. */
+  sftunnelCaDays?: number;
+  fmcSecondary?: boolean;
   /** Emulator knobs per kind, e.g. { fdm: { deployDurationMs: 300 } }. */
-  knobs?: { scm?: object; fdm?: object; panos?: object };
+  knobs?: { scm?: object; fdm?: object; panos?: object; fmc?: object; sftunnel?: Partial<SftunnelKnobs> };
   /** Lab profiles: how many certificates each device gets (bench uses more). */
   certsPerDevice?: number;
   logLevel?: string;
@@ -26,8 +36,10 @@ export interface LabOptions {
 
 export interface LabDevice {
   name: string;
-  type: 'cisco-fdm' | 'paloalto';
+  type: 'cisco-fdm' | 'paloalto' | 'cisco-fmc-ftd';
   url: string;
+  /** Managed devices: their manager's name. */
+  manager?: string;
   services: Record<string, string>;
   handle: LabHandle;
   /** A second administrator, for making changes that are not fwcert's. */
@@ -41,6 +53,9 @@ export interface Lab {
   ca: LabCa;
   scm: LabHandle & { baseUrl: string };
   devices: LabDevice[];
+  managers: FmcLabManager[];
+  /** Per FMC: its sftunnel port and the SSH servers of the FMC (and secondary) and its FTDs. */
+  sftunnel: SftunnelFleet;
   close(): Promise<void>;
 }
 
@@ -122,12 +137,23 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       devices.push({ name: `pa-${i}`, type: 'paloalto', url: h.url, services: h.services, handle: h, otherAdmin: other });
       write(join(dir, 'credentials', `pa-${i}.yaml`), stringify(user), 0o600);
     }
+    const fmc: FmcLab = await startFmcLab({
+      dir, fmc: opts.fmc ?? 0, ftdsPerFmc: opts.fmcFtds ?? 3, haPair: opts.fmcHa, knobs: opts.knobs?.fmc, caName: 'lab-sectigo', certTypeId: CERT_TYPE_ID,
+    });
+    started.push({ close: () => fmc.close() } as LabHandle);
+    devices.push(...fmc.devices);
+    const sftunnel = await attachSftunnelLabs(
+      dir, fmc.managers, (m) => fmc.devices.filter((d) => d.manager === m).map((d) => d.fmcName), fmc.configManagers, fmc.labJsonManagers,
+      { caDays: opts.sftunnelCaDays ?? 3000, secondary: opts.fmcSecondary, knobs: opts.knobs?.sftunnel },
+    );
+    started.push({ close: () => sftunnel.close() } as LabHandle);
     write(join(dir, 'credentials', 'scm.yaml'), stringify(scmUser), 0o600);
     write(join(dir, 'trust', 'scm.pem'), scm.certPem);
     write(join(dir, 'trust', 'lab-ca.pem'), ca.bundlePem);
     // lab.json's caBundle verifies every lab endpoint: the lab CA (what the devices serve once fwcert
-    // has installed a certificate), the SCM's certificate and each device's own management certificate.
-    const bundle = [ca.bundlePem, scm.certPem, ...devices.map((d) => d.handle.certPem)].map((p) => p.trim()).join('\n');
+    // has installed a certificate), the SCM's certificate and each device's and manager's own certificate.
+    const endpoints = [scm.certPem, ...devices.map((d) => d.handle.certPem), ...fmc.managers.map((m) => m.handle.certPem)];
+    const bundle = [ca.bundlePem, ...new Set(endpoints)].map((p) => p.trim()).join('\n');
     write(join(dir, 'trust', 'lab-bundle.pem'), `${bundle}\n`);
 
     const config = {
@@ -141,8 +167,9 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
           collect: { interval_s: 0.2, max_wait_s: 20 },
         },
       },
-      devices: Object.fromEntries(
-        devices.map((d) => [
+      ...(fmc.managers.length ? { managers: fmc.configManagers } : {}),
+      devices: Object.fromEntries<unknown>([
+        ...devices.filter((d) => !d.manager).map((d): [string, unknown] => [
           d.name,
           d.type === 'cisco-fdm'
             ? { type: d.type, url: d.url, credentials: `credentials/${d.name}.yaml`, tls: { sha256: certFingerprintSha256(d.handle.certPem) }, poll_interval_s: 0.1 }
@@ -151,21 +178,28 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
                 commit: { description: 'fwcert lab renewal', admin: 'fwcert' }, poll_interval_s: 0.1,
               },
         ]),
-      ),
+        ...Object.entries(fmc.configDevices),
+      ]),
       profiles_dir: 'profiles',
       // What a client of each managed data-plane port gets, checked by `fwcert status`.
       probes: devices.flatMap((d) => labProbes(d)),
     };
     const configPath = join(dir, 'fwcert.yaml');
-    write(configPath, `# Written by \`fwcert lab up\`: the lab's CA and firewalls on 127.0.0.1.\n${stringify(config)}`);
-    for (const p of labProfiles(devices, opts.certsPerDevice ?? 1)) write(join(dir, 'profiles', `${p.name as string}.yaml`), stringify(p));
+    // The schema files named here are written by `fwcert lab up` (fwcert schema); editors use them.
+    write(configPath, `# yaml-language-server: $schema=fwcert.schema.json\n# Written by \`fwcert lab up\`: the lab's CA and firewalls on 127.0.0.1.\n${stringify(config)}`);
+    for (const p of [...labProfiles(devices, opts.certsPerDevice ?? 1), ...fmc.profiles]) {
+      write(join(dir, 'profiles', `${p.name as string}.yaml`), `# yaml-language-server: $schema=../profile.schema.json\n${stringify(p)}`);
+    }
     const labJsonPath = join(dir, 'lab.json');
     write(
       labJsonPath,
       `${JSON.stringify(
         {
           scm: { url: scm.baseUrl },
-          devices: devices.map((d) => ({ name: d.name, type: d.type, url: d.url, services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}) })),
+          ...(fmc.managers.length ? { managers: fmc.labJsonManagers } : {}),
+          devices: devices.map((d) => ({
+            name: d.name, type: d.type, url: d.url, ...(d.manager ? { manager: d.manager } : {}), services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}),
+          })),
           caBundle: join(dir, 'trust', 'lab-bundle.pem'),
         },
         null,
@@ -173,7 +207,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       )}\n`,
     );
     return {
-      dir, configPath, labJsonPath, ca, scm, devices,
+      dir, configPath, labJsonPath, ca, scm, devices, managers: fmc.managers, sftunnel,
       close: async () => {
         await Promise.all(started.map((h) => h.close().catch(() => undefined)));
       },

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { registerSecret } from '../../src/core/redact.js';
 import { HttpClient, HttpError } from '../../src/http/client.js';
 import { certFingerprintSha256, createSelfSigned } from '../../src/pki/index.js';
+import { startHostileServer } from '../support/hostile-server.js';
 
 let server: Server;
 let url: string;
@@ -88,5 +89,38 @@ describe('logs', () => {
     const out = redactValue({ err: new HttpError('login failed for admin with hunter2-password') }) as { err: { message: string; name: string } };
     assert.equal(out.err.message, 'login failed for admin with ***');
     assert.equal(out.err.name, 'HttpError');
+  });
+});
+
+describe('HttpClient deadlines and body cap', () => {
+  it('a server that drips its answer a byte a second is cut off at the request deadline', { timeout: 60_000 }, async () => {
+    const drip = await startHostileServer('drip');
+    const c = new HttpClient({ baseUrl: drip.url, tls: { sha256: drip.sha256 }, name: 'slow-1', timeoutMs: 2500 });
+    try {
+      await assert.rejects(c.request({ method: 'GET', path: '/x' }), (e: HttpError) => {
+        assert.equal(e.code, 'ERR_DEADLINE');
+        assert.match(e.message, /slow-1: GET https:\/\/127\.0\.0\.1:\d+\/x got no complete answer within 3 s \(timeout_s\)/);
+        return true;
+      });
+      assert.equal(drip.requests, 1, 'a deadline is not retried: the next try would drip the same way');
+    } finally {
+      await c.close().catch(() => undefined);
+      await drip.close();
+    }
+  });
+
+  it('an endless body is refused once it passes the size cap', { timeout: 60_000 }, async () => {
+    const endless = await startHostileServer('endless');
+    const c = new HttpClient({ baseUrl: endless.url, tls: { sha256: endless.sha256 }, name: 'flood-1', maxBodyBytes: 1024 * 1024 });
+    try {
+      await assert.rejects(c.request({ method: 'GET', path: '/config' }), (e: HttpError) => {
+        assert.equal(e.code, 'ERR_BODY_TOO_LARGE');
+        assert.match(e.message, /flood-1: GET .*\/config answered with a body larger than 1048576 bytes; refused/);
+        return true;
+      });
+    } finally {
+      await c.close().catch(() => undefined);
+      await endless.close();
+    }
   });
 });

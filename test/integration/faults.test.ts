@@ -11,6 +11,7 @@ import type { RunReport } from '../../src/engine/report.js';
 import { startLab, type Lab } from '../../src/lab/fleet.js';
 import { handshake } from '../../src/lab/handshake.js';
 import { json, runCli } from '../support/cli.js';
+import { holdLock, killHard } from '../support/lock-holder.js';
 
 type ScmState = { counters: Record<string, number>; certificates: unknown[] };
 
@@ -137,12 +138,14 @@ describe('faults: SCM 500 on enroll, a failed FDM deploy, a token that expires m
   });
 
   it('a second run at the same time is refused with a clear message', async () => {
-    lab.scm.setKnobs({ latencyMs: 300 });
-    const [a, b] = await Promise.all([cli('renew', '--force', '--device', 'ftd-3'), new Promise((r) => setTimeout(r, 1200)).then(() => cli('run'))]);
-    lab.scm.setKnobs({ latencyMs: 0 });
-    assert.equal(a.code, 0, a.stderr);
-    assert.equal(b.code, 4, 'refused by the lock: its own exit code, not "a certificate failed"');
-    assert.match(b.stderr, /another fwcert run is using this configuration/);
+    const holder = await holdLock(join(dir, 'state', 'fwcert.db.lock')); // a run in progress, without timing games
+    try {
+      const b = await cli('run');
+      assert.equal(b.code, 4, 'refused by the lock: its own exit code, not "a certificate failed"');
+      assert.match(b.stderr, /another fwcert run is using this configuration/);
+    } finally {
+      await killHard(holder);
+    }
   });
 
   it('an HA standby unit is refused with a clear message and counted as failed, not silently skipped', async () => {

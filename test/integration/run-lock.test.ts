@@ -1,27 +1,15 @@
 // The run lock is held by the kernel: a leftover lock file never blocks, a live run does (exit 4),
 // and a run killed with SIGKILL leaves nothing behind.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { RunLockedError } from '../../src/core/errors.js';
 import { RunLock } from '../../src/engine/lock.js';
 import { startLab, type Lab } from '../../src/lab/fleet.js';
 import { runCli } from '../support/cli.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Starts a process that takes the lock at `path`; resolves once it holds it. */
-function holder(path: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/hold-lock.ts', path], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('held') && resolve(child));
-    child.on('exit', (code) => reject(new Error(`lock holder exited early (${code})`)));
-  });
-}
+import { holdLock, killHard } from '../support/lock-holder.js';
 
 describe('run lock', () => {
   let lab: Lab;
@@ -47,16 +35,14 @@ describe('run lock', () => {
   });
 
   it('a live holder blocks a run with exit 4 and a clear message; SIGKILL on the holder frees it', async () => {
-    const child = await holder(lockPath);
+    const child = await holdLock(lockPath);
     try {
       const blocked = await cli('run');
       assert.equal(blocked.code, 4, blocked.stderr);
       assert.match(blocked.stderr, /another fwcert run is using this configuration \(lock .*fwcert\.db\.lock is held\)/);
       assert.doesNotMatch(blocked.stderr, /\n\s+at /, 'no stack trace');
     } finally {
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await gone;
+      await killHard(child);
     }
     const free = await cli('run');
     assert.equal(free.code, 0, free.stderr + free.stdout);

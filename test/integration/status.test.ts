@@ -70,7 +70,7 @@ describe('status: truthful per (profile, device), inventory, probes', () => {
     assert.equal(code, 0, 'a warning alone exits 0 by default');
     assert.equal((await cli('status', '--warn-exit')).code, 5, '--warn-exit makes a warning page');
     const text = await cli('status');
-    assert.match(text.stdout, /WARN\s+pending-commit\s+managed\s+ftd-1/);
+    assert.match(text.stdout, /WARN\s+ftd-1\s+vpn-portal\s+pending-commit\s+managed/);
     // The next run commits it; status is OK again and the probe serves the new serial.
     assert.equal((await cli('run')).code, 0);
     const after1 = await status();
@@ -141,7 +141,7 @@ describe('status: truthful per (profile, device), inventory, probes', () => {
       assert.equal(r.state, 'no-longer-managed');
       assert.ok(r.serial && r.notAfter);
       const text = await cli('status');
-      assert.match(text.stdout, /no-longer-managed\s+retired\s+pa-1\s+gp-portal/);
+      assert.match(text.stdout, /WARN\s+pa-1\s+gp-portal\s+no-longer-managed\s+retired/);
     } finally {
       renameSync(`${file}.off`, file);
     }

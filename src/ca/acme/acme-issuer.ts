@@ -90,10 +90,11 @@ export class AcmeIssuer implements Issuer {
     private readonly opts: AcmeOptions,
     private readonly creds: AcmeCredentials | undefined,
     tls: TlsTrust,
+    timeoutMs?: number,
   ) {
     this.name = ctx.name;
     this.log = ctx.log.child({ ca: ctx.name });
-    this.transport = new AcmeTransport(ctx.name, tls, this.log);
+    this.transport = new AcmeTransport(ctx.name, tls, this.log, timeoutMs);
     const ch = opts.challenge;
     if (ch.type === 'dns-01' && ch.provider === 'rfc2136') {
       this.dns = new Rfc2136Provider({

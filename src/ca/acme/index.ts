@@ -22,7 +22,7 @@ export const acmeIssuerType: IssuerType<AcmeOptions, AcmeCredentials> = {
   optionsSchema: acmeOptionsSchema,
   credentialsSchema: acmeCredentialsSchema,
   profileOptionsSchema: acmeProfileOptionsSchema,
-  create(ctx, { options, credentials, tls }) {
+  create(ctx, { options, credentials, tls, timeoutMs }) {
     registerSecret(credentials?.eab_hmac_key);
     registerSecret(credentials?.tsig_secret);
     if (options.eab && !(credentials?.eab_kid && credentials.eab_hmac_key)) {
@@ -32,6 +32,6 @@ export const acmeIssuerType: IssuerType<AcmeOptions, AcmeCredentials> = {
     if (ch.type === 'dns-01' && ch.provider === 'rfc2136' && !credentials?.tsig_secret) {
       throw new ConfigError(`CA "${ctx.name}": challenge provider rfc2136 needs tsig_secret (base64) in its credentials file`);
     }
-    return new AcmeIssuer(ctx, options, credentials, tls);
+    return new AcmeIssuer(ctx, options, credentials, tls, timeoutMs);
   },
 };

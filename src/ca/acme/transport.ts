@@ -17,13 +17,13 @@ const ACCEPT = 'application/json, application/problem+json, application/pem-cert
 export class AcmeTransport {
   private readonly clients = new Map<string, HttpClient>();
 
-  constructor(private readonly name: string, private readonly tls: TlsTrust, private readonly log: Logger) {}
+  constructor(private readonly name: string, private readonly tls: TlsTrust, private readonly log: Logger, private readonly timeoutMs?: number) {}
 
   /** One HttpClient per origin: a directory may point its resources at another host. */
   private clientFor(url: URL): HttpClient {
     let c = this.clients.get(url.origin);
     if (!c) {
-      c = new HttpClient({ baseUrl: url.origin, tls: this.tls, name: this.name, log: this.log, retries: 2 });
+      c = new HttpClient({ baseUrl: url.origin, tls: this.tls, name: this.name, log: this.log, retries: 2, timeoutMs: this.timeoutMs });
       this.clients.set(url.origin, c);
     }
     return c;

@@ -17,7 +17,7 @@ export const sectigoIssuerType: IssuerType<SectigoOptions, SectigoCredentials> =
   optionsSchema,
   credentialsSchema,
   profileOptionsSchema,
-  create(ctx, { options, credentials, tls }) {
+  create(ctx, { options, credentials, tls, timeoutMs }) {
     if (!credentials) {
       throw new ConfigError(`cas.${ctx.name}: Sectigo SCM needs credentials: login plus password, or login plus client_cert_pem/client_key_pem`);
     }
@@ -42,7 +42,7 @@ export const sectigoIssuerType: IssuerType<SectigoOptions, SectigoCredentials> =
         ctx.log.warn({ ca: ctx.name }, `cas.${ctx.name}: client-certificate login needs the /private base, e.g. https://cert-manager.com/private/api/ssl/v1; ${options.url} will likely answer "Unknown user"`);
       }
     }
-    const http = new HttpClient({ baseUrl: options.url, tls: trust, name: `${ctx.name} (Sectigo SCM)`, log: ctx.log });
+    const http = new HttpClient({ baseUrl: options.url, tls: trust, name: `${ctx.name} (Sectigo SCM)`, log: ctx.log, timeoutMs });
     return new SectigoScmIssuer(ctx.name, options, http, headers, ctx.log);
   },
 };

@@ -1,0 +1,156 @@
+// The cisco-fmc manager: ONE session (one login, one token, one rate limiter) per FMC per run, shared by
+// every FTD of the run, the domain resolved to its UUID, the device list read once, and ONE deployment
+// request for all FTDs that fwcert changed.
+import { DeviceError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { TlsTrust } from '../../http/client.js';
+import { CommitBatch, type BatchItem, type BatchResults } from '../commit-batch.js';
+import type { Manager } from '../manager.js';
+import type { CommitResult } from '../target.js';
+import { FmcApi } from './api.js';
+import { deployDevices, type DeployTarget } from './deploy.js';
+import { EnrollmentIndex } from './enrollments.js';
+import { readAssignments } from './ravpn.js';
+import type { FmcCredentials, FmcManagerOptions } from './schemas.js';
+import { FmcSession } from './session.js';
+import type { DeviceRecord, FmcRef, HaPair, PolicyAssignment } from './types.js';
+
+export interface FmcManagerSettings {
+  url: string;
+  options: FmcManagerOptions;
+  credentials: FmcCredentials;
+  tls: TlsTrust;
+  timeoutMs: number;
+}
+
+/** A managed FTD or HA pair as the FMC knows it: certificates are enrolled and deployed on this id. */
+export interface FmcDevice extends FmcRef {
+  name: string;
+  kind: 'standalone' | 'ha-pair';
+}
+
+export class FmcManager implements Manager {
+  readonly session: FmcSession;
+  private opening?: Promise<void>;
+  private apiRef?: FmcApi;
+  /** Major.minor of the FMC software, e.g. 7.4. */
+  version = 0;
+  versionText = '';
+  private records: DeviceRecord[] = [];
+  private pairs: HaPair[] = [];
+  // One deployment for the run: each device commits or leaves, then flush() runs once.
+  private readonly batch = new CommitBatch<CommitResult>((items) => this.flush(items));
+  private readonly deployTargets = new Map<string, DeployTarget>();
+  /** Read once per run, shared by the FTDs. */
+  readonly enrollments = new EnrollmentIndex(() => this.api);
+  private assignmentList?: Promise<PolicyAssignment[]>;
+
+  constructor(readonly name: string, private readonly log: Logger, readonly settings: FmcManagerSettings) {
+    const o = settings.options;
+    this.session = new FmcSession({
+      name, url: settings.url, username: settings.credentials.username, password: settings.credentials.password, tls: settings.tls,
+      timeoutMs: settings.timeoutMs, log, rateLimitPerMin: o.rate_limit_per_min, backoffMs: o.retry_backoff_s * 1000, maxRetries: o.max_retries,
+    });
+  }
+
+  get api(): FmcApi {
+    if (!this.apiRef) throw new DeviceError(`${this.name}: not connected to the FMC`);
+    return this.apiRef;
+  }
+
+  get options(): FmcManagerOptions {
+    return this.settings.options;
+  }
+
+  /** Login, version, domain and device lists: once per run however many FTDs ask. */
+  open(): Promise<void> {
+    this.opening ??= this.connect().catch((e: unknown) => {
+      this.opening = undefined;
+      throw e;
+    });
+    return this.opening;
+  }
+
+  private async connect(): Promise<void> {
+    await this.session.login();
+    const sv = await this.session.call<{ items?: { serverVersion?: string }[] }>('GET', 'api/fmc_platform/v1/info/serverversion');
+    this.versionText = sv?.items?.[0]?.serverVersion ?? '';
+    const m = /^(\d+)\.(\d+)/.exec(this.versionText);
+    this.version = m ? Number(`${m[1]}.${m[2]}`) : 0;
+    if (!this.session.domains.length) {
+      this.session.domains = (await this.session.all<{ uuid: string; name: string }>('api/fmc_platform/v1/info/domain')).map((d) => ({ uuid: d.uuid, name: d.name }));
+    }
+    const wanted = this.options.domain;
+    const domain = this.session.domains.find((d) => d.name === wanted) ?? this.session.domains.find((d) => d.name.toLowerCase() === wanted.toLowerCase());
+    if (!domain) {
+      throw new DeviceError(`${this.name}: the FMC has no domain "${wanted}" for user ${this.session.username} (domains: ${this.session.domains.map((d) => d.name).join(', ') || 'none'})`);
+    }
+    this.apiRef = new FmcApi(this.session, this.name, domain.uuid);
+    [this.records, this.pairs] = await Promise.all([
+      this.apiRef.all<DeviceRecord>('devices/devicerecords'),
+      this.apiRef.all<HaPair>('devicehapairs/ftddevicehapairs'),
+    ]);
+    this.log.info(`${this.name}: FMC ${this.versionText || '(version unknown)'}, domain ${domain.name}, ${this.records.length} device(s), ${this.pairs.length} HA pair(s)`);
+  }
+
+  assignments(): Promise<PolicyAssignment[]> {
+    this.assignmentList ??= readAssignments(this.api);
+    this.assignmentList.catch(() => (this.assignmentList = undefined));
+    return this.assignmentList;
+  }
+
+  /** An FTD by its FMC name; HA pairs by the pair name (certificates are enrolled on the pair). */
+  resolve(fmcName: string, device: string): FmcDevice {
+    const pair = this.pairs.find((p) => p.name === fmcName);
+    if (pair) return { id: pair.id, name: pair.name, type: 'DeviceHAPair', kind: 'ha-pair' };
+    const unitOf = this.pairs.find((p) => p.primary?.name === fmcName || p.secondary?.name === fmcName);
+    if (unitOf) {
+      throw new DeviceError(`${device}: ${fmcName} is a unit of the HA pair ${unitOf.name} on ${this.name}; certificates are enrolled on the pair: set fmc_name: ${unitOf.name}`);
+    }
+    const rec = this.records.find((r) => r.name === fmcName);
+    if (rec) return { id: rec.id, name: rec.name, type: 'Device', kind: 'standalone' };
+    const known = [...this.pairs.map((p) => p.name), ...this.records.filter((r) => !this.pairs.some((p) => p.primary?.id === r.id || p.secondary?.id === r.id)).map((r) => r.name)];
+    throw new DeviceError(`${device}: ${this.name} manages no FTD or HA pair named "${fmcName}" in domain ${this.options.domain} (known: ${known.join(', ') || 'none'})`);
+  }
+
+  // ------------------------------------------------------------ the run's deployment
+
+  /** The engine names the devices of this run before they start. */
+  begin(devices: string[]): void {
+    this.batch.begin(devices);
+  }
+
+  /** A device's commit: it waits until every device of the run has committed or left, then ONE deployment runs. */
+  commit(target: DeployTarget, note: string): Promise<CommitResult> {
+    this.deployTargets.set(target.device, target);
+    return this.batch.commit(target.device, note);
+  }
+
+  /** A device is done for the run (Target.close()). */
+  leave(device: string): void {
+    this.batch.leave(device);
+  }
+
+  private async flush(items: BatchItem[]): Promise<BatchResults<CommitResult>> {
+    const notes = [...new Set(items.map((i) => i.note))];
+    const note = notes.length === 1 ? notes[0]! : `fwcert: ${items.map((i) => i.device).join(', ')}`;
+    const o = this.options;
+    const targets = items.map((i) => this.deployTargets.get(i.device)!);
+    return deployDevices(this.api, targets, note, { pollMs: o.poll_interval_s * 1000, timeoutMs: o.deploy_timeout_s * 1000 }, this.log);
+  }
+
+  /** A commit outside the batch (a second change after this device already deployed in this run). */
+  deployNow(target: DeployTarget, note: string): Promise<CommitResult> {
+    const o = this.options;
+    return deployDevices(this.api, [target], note, { pollMs: o.poll_interval_s * 1000, timeoutMs: o.deploy_timeout_s * 1000 }, this.log).then((out) => {
+      const r = out.get(target.device)!;
+      if (r instanceof Error) throw r;
+      return r;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.log.debug(`${this.name}: ${this.session.stats.requests} request(s), ${this.session.stats.logins} login(s), ${this.session.stats.refreshes} refresh(es), ${this.session.stats.retries429} retried 429(s)`);
+    await this.session.close();
+  }
+}

@@ -1,0 +1,43 @@
+// Configuration shapes: the `managers.<name>` entry of type cisco-fmc, the `devices.<name>` entry of type
+// cisco-fmc-ftd, their credentials files, and a profile's `bind:` for FMC-managed FTDs.
+import { z } from 'zod';
+import { sftunnelOptionKeys } from '../../sftunnel/options.js';
+import type { Binding } from '../target.js';
+
+export const fmcManagerOptionsSchema = z.strictObject({
+  /** "Global" or a child domain such as "Global/Branches" (names as in the DOMAINS login header). */
+  domain: z.string().min(1).default('Global'),
+  /** The FMC allows 120 requests a minute per client (§7); FMC 7.4.1+ takes more (go-fmc uses 300). */
+  rate_limit_per_min: z.number().int().min(1).max(6000).default(120),
+  /** First wait after a 429 / "please try again" answer when the FMC sends no Retry-After (doubles, max 60 s). */
+  retry_backoff_s: z.number().positive().max(120).default(5),
+  max_retries: z.number().int().min(0).max(50).default(10),
+  poll_interval_s: z.number().positive().max(600).default(5),
+  /** terraform-provider-fmc waits 15 minutes for a task. */
+  task_timeout_s: z.number().positive().max(86_400).default(900),
+  deploy_timeout_s: z.number().positive().max(86_400).default(1800),
+  /** The FMC internal CA (sftunnel) keys: sftunnel:, ssh:, secondary: (used by `fwcert status` and `fwcert sftunnel`). */
+  ...sftunnelOptionKeys,
+});
+export type FmcManagerOptions = z.output<typeof fmcManagerOptionsSchema>;
+
+export const fmcCredentialsSchema = z.strictObject({
+  username: z.string().min(1, 'username is empty'),
+  password: z.string().min(1, 'password is empty'),
+});
+export type FmcCredentials = z.output<typeof fmcCredentialsSchema>;
+
+export const fmcFtdOptionsSchema = z.strictObject({
+  /** The FTD's name on the FMC (an HA pair by its pair name); default: the device entry's name. */
+  fmc_name: z.string().min(1).max(128).optional(),
+  /** Deploy this FTD even when the FMC holds changes for it that are not fwcert's. */
+  deploy_foreign_changes: z.boolean().default(false),
+});
+export type FmcFtdOptions = z.output<typeof fmcFtdOptionsSchema>;
+
+export const FMC_BINDING_KINDS = ['ravpn'] as const;
+
+/** `bind: { ravpn? }`: the SSL identity certificate of the RA VPN policy assigned to the FTD. */
+export const fmcBindSchema: z.ZodType<Binding[]> = z
+  .strictObject({ ravpn: z.boolean().optional() })
+  .transform((b) => FMC_BINDING_KINDS.filter((kind) => b[kind] === true).map((kind): Binding => ({ kind })));

@@ -1,0 +1,193 @@
+// The cisco-fmc-ftd Target: one FTD (or HA pair) managed by an FMC. Everything goes through the FMC
+// manager's shared session; the FTD itself is never contacted.
+import { DeviceError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import { ALL_KEY_SPECS, type KeySpec } from '../../pki/types.js';
+import type { Binding, CommitResult, DeviceCert, OpenInfo, Target } from '../target.js';
+import type { DeployTarget } from './deploy.js';
+import {
+  deleteEnrollment, deviceCertificates, INSTALL_API_VERSION, manageCertificate, pkcs12Enrollment, upsertEnrollment,
+} from './enrollments.js';
+import type { FmcDevice, FmcManager } from './manager.js';
+import { ObjectNames } from './names.js';
+import { bindRaVpn, raVpnPolicyOf } from './ravpn.js';
+import type { FmcFtdOptions } from './schemas.js';
+import type { DeviceCertificate, RaVpn } from './types.js';
+
+/** PKCS#12 imports on ASA-based FTD trustpoints take RSA and ECDSA keys. */
+export const FMC_KEY_TYPES: KeySpec[] = [...ALL_KEY_SPECS];
+
+function isPem(s: unknown): s is string {
+  return typeof s === 'string' && s.includes('-----BEGIN CERTIFICATE-----');
+}
+
+/** Seed 003's Devices > Certificates columns: enrollment type, state, and the CA certificate's expiry. */
+function trustpointDetail(t: DeviceCertificate): string {
+  const caUntil = (t.caCertificates ?? []).map((c) => c.validTo).filter((v): v is string => !!v).sort()[0];
+  return [
+    `trustpoint ${t.name}`, t.enrollmentType ? `enrollment ${t.enrollmentType}` : '', t.status ? `state ${t.status}` : '',
+    caUntil ? `CA certificate until ${caUntil.slice(0, 10)}` : '', t.statusMessage ?? '',
+  ].filter(Boolean).join(', ');
+}
+
+export class FmcFtdTarget implements Target {
+  readonly capabilities: Target['capabilities'];
+  private readonly names: ObjectNames;
+  private device?: FmcDevice;
+  private trustpoints: DeviceCertificate[] = [];
+  private committed = false;
+  /** This FTD's RA VPN policy as last read or written (null: none assigned). */
+  private policyCache?: RaVpn | null;
+  private dirty = false;
+
+  constructor(readonly name: string, private readonly log: Logger, private readonly manager: FmcManager, private readonly options: FmcFtdOptions) {
+    this.names = new ObjectNames(name);
+    this.capabilities = { onDeviceKeygen: false, keyTypes: FMC_KEY_TYPES, maxNameLength: this.names.maxLength, listsEveryCertificate: true };
+  }
+
+  private get fmcName(): string {
+    return this.options.fmc_name ?? this.name;
+  }
+
+  private get dev(): FmcDevice {
+    if (!this.device) throw new DeviceError(`${this.name}: not opened`);
+    return this.device;
+  }
+
+  private get label(): string {
+    return `${this.dev.kind === 'ha-pair' ? 'HA pair' : 'FTD'} ${this.dev.name}`;
+  }
+
+  private taskOpts(what: string) {
+    const o = this.manager.options;
+    return { pollMs: o.poll_interval_s * 1000, timeoutMs: o.task_timeout_s * 1000, device: this.name, what };
+  }
+
+  async open(): Promise<OpenInfo> {
+    await this.manager.open();
+    this.device = this.manager.resolve(this.fmcName, this.name);
+    return { version: `FMC ${this.manager.versionText}`, haRole: this.device.kind === 'ha-pair' ? 'active' : 'standalone' };
+  }
+
+  private async readTrustpoints(): Promise<DeviceCertificate[]> {
+    const list = await deviceCertificates(this.manager.api, this.dev.id);
+    if (!list) {
+      this.log.warn(`${this.name}: FMC ${this.manager.versionText} cannot list device certificates (devices/certificates needs 7.4)`);
+      return [];
+    }
+    this.trustpoints = list;
+    return list;
+  }
+
+  async inventory(): Promise<DeviceCert[]> {
+    const [tps, policy] = await Promise.all([this.readTrustpoints(), this.policy().catch(() => undefined)]);
+    const ravpnId = policy?.accessInterfaceSettings?.sslIdCertificate?.id;
+    return tps.map((t) => {
+      const isCa = t.enrollmentType === 'MANUAL';
+      const id = t.identityCertificate;
+      const certPem = isCa ? t.caCertificates?.find((c) => isPem(c.certificateContent))?.certificateContent : id?.certificateContent;
+      return {
+        name: this.names.fromFmc(t.name) ?? t.name,
+        certPem: isPem(certPem) ? certPem : undefined,
+        hasKey: !isCa && id?.status === 'AVAILABLE',
+        pendingCsr: t.status === 'IN_PROGRESS',
+        isCa,
+        bindings: ravpnId && t.certificate?.id === ravpnId ? [{ kind: 'ravpn' }] : [],
+        detail: trustpointDetail(t),
+      };
+    });
+  }
+
+  validateName(name: string): void {
+    this.names.validate(name);
+  }
+
+  private async policy(): Promise<RaVpn | undefined> {
+    if (this.policyCache === undefined) {
+      this.policyCache = (await raVpnPolicyOf(this.manager.api, await this.manager.assignments(), this.dev.id, this.name)) ?? null;
+    }
+    return this.policyCache ?? undefined;
+  }
+
+  /**
+   * PKCS12 enrollment: the object "<name>_<device>" is created or updated, then installed on the FTD
+   * (ENROLL, or REENROLL when the trustpoint exists). FMC < 7.7 has no install API: the object is kept
+   * current and the error says what to do in the FMC UI.
+   */
+  async install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void> {
+    this.validateName(name);
+    if (!cert.keyPem) throw new DeviceError(`${this.name}: a PKCS12 enrollment needs the private key of "${name}"`);
+    const fmcName = this.names.toFmc(name);
+    const api = this.manager.api;
+    const obj = await upsertEnrollment(api, this.manager.enrollments, pkcs12Enrollment(fmcName, { ...cert, keyPem: cert.keyPem }, `fwcert: ${name} for ${this.dev.name}`));
+    if (this.manager.version < INSTALL_API_VERSION) {
+      throw new DeviceError(
+        `${this.name}: FMC ${this.manager.versionText} has no API to install certificates on devices (devices/operational/managecertificates needs FMC 7.7). ` +
+          `The PKCS12 enrollment object ${fmcName} is up to date: in the FMC open Devices > Certificates, click Add, choose ${this.label} and ${fmcName} ` +
+          '(or Re-enroll it if it is already listed), then run fwcert again',
+      );
+    }
+    const present = this.trustpoints.some((t) => t.name === fmcName);
+    await manageCertificate(api, present ? 'REENROLL' : 'ENROLL', this.dev.id, obj.id!, this.taskOpts(`installing ${fmcName} on ${this.label}`));
+    this.log.info(`${this.name}: ${fmcName} ${present ? 're-enrolled' : 'enrolled'} on ${this.label}`);
+  }
+
+  async bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]> {
+    this.validateName(name);
+    const fmcName = this.names.toFmc(name);
+    const out: { binding: Binding; previous?: string }[] = [];
+    for (const binding of bindings) {
+      if (binding.kind !== 'ravpn') throw new DeviceError(`${this.name}: FMC-managed FTDs have no binding kind "${binding.kind}" (known: ravpn)`);
+      const enrollment = await this.manager.enrollments.get(fmcName);
+      if (!enrollment?.id) throw new DeviceError(`${this.name}: no enrollment object ${fmcName} on ${this.manager.name}`);
+      const policy = await this.policy();
+      if (!policy) throw new DeviceError(`${this.name}: no RA VPN policy is assigned to ${this.label} on ${this.manager.name}`);
+      const prev = policy.accessInterfaceSettings?.sslIdCertificate;
+      this.policyCache = await bindRaVpn(this.manager.api, policy, { id: enrollment.id, name: fmcName });
+      if (prev?.id !== enrollment.id) this.dirty = true;
+      const previous = prev?.name && prev.id !== enrollment.id ? (this.names.fromFmc(prev.name) ?? prev.name) : undefined;
+      out.push(previous ? { binding, previous } : { binding });
+    }
+    return out;
+  }
+
+  /** Takes the trustpoint off the FTD (managecertificates DELETE) and deletes its enrollment object. */
+  async remove(name: string): Promise<void> {
+    this.validateName(name);
+    const fmcName = this.names.toFmc(name);
+    const api = this.manager.api;
+    const policy = await this.policy().catch(() => undefined);
+    const enrollment = await this.manager.enrollments.get(fmcName);
+    if (enrollment?.id && policy?.accessInterfaceSettings?.sslIdCertificate?.id === enrollment.id) {
+      throw new DeviceError(`${this.name}: cannot remove ${fmcName}: it is still the RA VPN identity certificate of ${policy.name}`);
+    }
+    // The trustpoints read by this run's inventory (the replaced one was there).
+    if (enrollment?.id && this.trustpoints.some((t) => t.name === fmcName)) {
+      if (this.manager.version < INSTALL_API_VERSION) throw new DeviceError(`${this.name}: FMC ${this.manager.versionText} cannot delete ${fmcName} from ${this.label} over the API; delete it in Devices > Certificates`);
+      await manageCertificate(api, 'DELETE', this.dev.id, enrollment.id, this.taskOpts(`deleting ${fmcName} from ${this.label}`));
+    }
+    if (enrollment?.id) await deleteEnrollment(api, this.manager.enrollments, enrollment);
+    this.log.info(`${this.name}: removed ${fmcName}`);
+  }
+
+  private deployTarget(): DeployTarget {
+    return { device: this.name, id: this.dev.id, fmcName: this.dev.name, deployForeign: this.options.deploy_foreign_changes };
+  }
+
+  /** Joins the run's single deployment on this FMC; a second commit in the same run deploys only new changes. */
+  async commit(note: string): Promise<CommitResult> {
+    if (this.committed) {
+      if (!this.dirty) return { committed: false };
+      this.dirty = false;
+      return this.manager.deployNow(this.deployTarget(), note);
+    }
+    this.committed = true;
+    this.dirty = false;
+    return this.manager.commit(this.deployTarget(), note);
+  }
+
+  /** Done for this run: the run's deployment no longer waits for this device. */
+  async close(): Promise<void> {
+    this.manager.leave(this.name);
+  }
+}

@@ -1,0 +1,96 @@
+// The FMC part of `fwcert lab up`: N emulated FMCs, each managing M FTDs (and optionally one HA pair),
+// their credentials, config entries, lab.json entries and a working RA VPN profile.
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { certFingerprintSha256 } from '../pki/index.js';
+import { startFmcEmulator, type FmcHandle } from './fmc/index.js';
+
+export interface FmcLabOptions {
+  dir: string;
+  fmc: number;
+  ftdsPerFmc: number;
+  /** Also give each FMC one HA pair of two units, managed as one device. */
+  haPair?: boolean;
+  knobs?: object;
+  /** The lab's Sectigo CA entry and its certificate type id, for the profile. */
+  caName: string;
+  certTypeId: number;
+}
+
+export interface FmcLabManager {
+  name: string;
+  type: 'cisco-fmc';
+  url: string;
+  handle: FmcHandle;
+  services: Record<string, string>;
+  user: { username: string; password: string };
+}
+
+export interface FmcLabDevice {
+  name: string;
+  type: 'cisco-fmc-ftd';
+  manager: string;
+  /** The FTD's (or HA pair's) name on the FMC. */
+  fmcName: string;
+  url: string;
+  services: Record<string, string>;
+  handle: FmcHandle;
+}
+
+export interface FmcLab {
+  managers: FmcLabManager[];
+  devices: FmcLabDevice[];
+  /** `managers:` and `devices:` entries of fwcert.yaml. */
+  configManagers: Record<string, unknown>;
+  configDevices: Record<string, unknown>;
+  profiles: Record<string, unknown>[];
+  /** lab.json `managers` entries. */
+  labJsonManagers: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export async function startFmcLab(o: FmcLabOptions): Promise<FmcLab> {
+  const managers: FmcLabManager[] = [];
+  const devices: FmcLabDevice[] = [];
+  try {
+    for (let i = 1; i <= o.fmc; i++) {
+      const name = `fmc-${i}`;
+      const user = { username: 'fwcert-api', password: randomBytes(12).toString('base64url') };
+      const ftds = Array.from({ length: o.ftdsPerFmc }, (_, k) => `fmc${i}-ftd-${k + 1}`);
+      const haPairs = o.haPair ? [{ name: `fmc${i}-ha-1`, primary: `fmc${i}-ha-1a`, secondary: `fmc${i}-ha-1b` }] : [];
+      const handle = await startFmcEmulator({ name, users: [user], ftds, haPairs, knobs: o.knobs as never });
+      managers.push({ name, type: 'cisco-fmc', url: handle.url, handle, services: handle.services, user });
+      writeFileSync(join(o.dir, 'credentials', `${name}.yaml`), stringify(user), { mode: 0o600 });
+      for (const f of [...ftds, ...haPairs.map((p) => p.name)]) {
+        devices.push({ name: f, type: 'cisco-fmc-ftd', manager: name, fmcName: f, url: handle.url, services: { ravpn: handle.ravpn[f]! }, handle });
+      }
+    }
+  } catch (e) {
+    await Promise.all(managers.map((m) => m.handle.close().catch(() => undefined)));
+    throw e;
+  }
+  const configManagers = Object.fromEntries(managers.map((m) => [m.name, {
+    type: m.type, url: m.url, credentials: `credentials/${m.name}.yaml`, tls: { sha256: certFingerprintSha256(m.handle.certPem) },
+    poll_interval_s: 0.1, retry_backoff_s: 0.2,
+  }]));
+  const configDevices = Object.fromEntries(devices.map((d) => [d.name, { type: d.type, manager: d.manager }]));
+  const profiles = devices.length
+    ? [{
+        name: 'fmc-vpn', ca: o.caName, validation: 'OV',
+        sectigo: { cert_type: o.certTypeId, term: 365, comments: 'fwcert lab: RA VPN on FMC-managed FTDs' },
+        subject: { cn: 'vpn-fmc.lab.example', o: 'fwcert Lab', c: 'US' },
+        sans: ['vpn-fmc.lab.example'],
+        key: { type: 'rsa', size: 2048 },
+        targets: devices.map((d) => ({ device: d.name, bind: { ravpn: true } })),
+      }]
+    : [];
+  return {
+    managers, devices, configManagers, configDevices, profiles,
+    labJsonManagers: managers.map((m) => ({ name: m.name, type: m.type, url: m.url, services: m.services })),
+    close: async () => {
+      await Promise.all(managers.map((m) => m.handle.close().catch(() => undefined)));
+    },
+  };
+}
