@@ -43,7 +43,7 @@ describe('post_commit hooks', () => {
 
   it('run calls each hook after the commit with device, profiles and serials; output and failures are in the report', async () => {
     const r = await runCli(['--config', config, 'run', '--json']);
-    assert.equal(r.code, 0, 'a failing hook does not fail the certificate');
+    assert.equal(r.code, 0, `a failing hook does not fail the certificate: ${r.stdout}${r.stderr}`);
     const dev = json<RunReport>(r).devices[0]!;
     assert.equal(dev.committed, true);
     const item = dev.items[0]!;
