@@ -35,6 +35,8 @@ export async function sftunnelStatusRows(
           const e = expiryLevel(new Date(c.notAfter), now, opts);
           return {
             kind: 'probe', device: t.device, profile, level: e.level, state: e.state, source: 'probe', serial: c.serial,
+            // Where the FMC keeps it (sftunnel.conf in Cisco's note).
+            objectName: profile === SFTUNNEL_CA_ROW ? '/etc/sf/ca_root/cacert.pem' : '/etc/sf/keys/sftunnel-cert.pem',
             notAfter: c.notAfter, daysLeft: e.daysLeft, issuer: /CN=([^,]+)/.exec(c.issuer)?.[1], note,
           };
         };
