@@ -63,7 +63,7 @@ export function rowKey(r: Pick<StatusRow, 'kind' | 'device' | 'profile' | 'objec
     case 'managed':
       return `managed/${r.device}/${r.profile}`;
     case 'probe':
-      return `probe/${r.device}/${r.subject ?? ''}`;
+      return `probe/${r.device}/${r.profile ?? ''}/${r.subject ?? ''}`;
     default:
       return `${r.kind}/${r.device}/${r.profile ?? ''}/${r.objectName ?? ''}`;
   }
