@@ -22,11 +22,12 @@ export function registerLab(program: Command): void {
     .option('--fmc-version <v>', 'FMC software version to emulate: 7.2, 7.4 or 7.7', '7.7')
     .option('--sftunnel-ca-days <n>', "days until each FMC's internal CA (sftunnel) expires", wholeNumber(1, 3650), 3000)
     .option('--fmc-secondary', 'give each FMC an HA secondary FMC (sftunnel renewal: primary first, then secondary)')
+    .option('--sftunnel-knobs <json>', 'sftunnel lab knobs, e.g. \'{"unreachable":["fmc1-ftd-2"],"refuseSsh":[],"missingHotfix":["fmc-1"],"criticalOperation":{"fmc-1":"Backup/Restore task in progress"}}\'', (v: string) => JSON.parse(v) as object)
     .option('--deploy-ms <ms>', 'FDM deploy / PAN-OS commit job duration', wholeNumber(0), 300)
     .option('--scm-pending <n>', 'collect polls that answer "pending" before SCM issues', wholeNumber(0), 1)
     .option('--latency-ms <ms>', 'delay before every emulated API answer', wholeNumber(0), 0)
     .option('--certs-per-device <n>', 'certificate profiles per device in the written config', wholeNumber(1, 100), 1)
-    .action((o: { dir: string; fdm: number; panos: number; fmc: number; fmcFtds: number; fmcHa?: boolean; fmcEst?: boolean; fmcVersion: string; sftunnelCaDays: number; fmcSecondary?: boolean; deployMs: number; scmPending: number; latencyMs: number; certsPerDevice: number }) =>
+    .action((o: { dir: string; fdm: number; panos: number; fmc: number; fmcFtds: number; fmcHa?: boolean; fmcEst?: boolean; fmcVersion: string; sftunnelCaDays: number; fmcSecondary?: boolean; sftunnelKnobs?: object; deployMs: number; scmPending: number; latencyMs: number; certsPerDevice: number }) =>
       guarded(async () => {
         // lab.json appears when the lab is ready (`fwcert lab wait`): never leave an old one behind.
         rmSync(join(resolve(o.dir), 'lab.json'), { force: true });
@@ -37,6 +38,7 @@ export function registerLab(program: Command): void {
             fdm: { deployDurationMs: o.deployMs, latencyMs: o.latencyMs },
             panos: { commitDurationMs: o.deployMs, latencyMs: o.latencyMs },
             fmc: { taskDurationMs: o.deployMs, latencyMs: o.latencyMs, version: o.fmcVersion },
+            sftunnel: o.sftunnelKnobs,
           },
         });
         writeFileSync(join(l.dir, 'fwcert.schema.json'), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);

@@ -117,6 +117,6 @@ function renderRenew(r: RenewReport): string {
     }
     if (n.peers) out.push(`  sftunnel_status.pl: ${n.peers.filter((p) => p.connected).length}/${n.peers.length} peers connected${n.peers.some((p) => !p.connected) ? ` (not: ${n.peers.filter((p) => !p.connected).map((p) => p.peer).join(', ')})` : ''}`);
   }
-  out.push('', r.ok ? 'OK' : 'NOT DONE: run `fwcert sftunnel renew` again once the failed devices are reachable');
+  out.push('', r.dryRun ? (r.ok ? 'DRY RUN: nothing was changed' : 'DRY RUN: nothing was changed; a renewal would stop as shown') : r.ok ? 'OK' : 'NOT DONE: run `fwcert sftunnel renew` again once the failed devices are reachable');
   return `${out.join('\n')}\n`;
 }

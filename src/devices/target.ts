@@ -44,6 +44,8 @@ export interface CommitResult {
   committed: boolean;
   jobId?: string;
   messages?: string[];
+  /** Something the report should show although the commit succeeded (e.g. an HA peer not in sync). */
+  warnings?: string[];
 }
 
 /** Which configuration objects are fwcert's on this device (its certificate objects, by name). */

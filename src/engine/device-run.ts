@@ -10,6 +10,7 @@ import { orderChain, parseCertificate } from '../pki/index.js';
 import { keySpecLabel, sameKeySpec } from '../pki/types.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { commitScope } from './commit-scope.js';
+import { removeLeftovers } from './leftovers.js';
 import { newObjectName } from './naming.js';
 import { obtain, type Obtained } from './obtain.js';
 import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
@@ -170,6 +171,14 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
     return res;
   }
   try {
+    if (!deps.dryRun) {
+      const { cleaned, warnings } = await removeLeftovers(target, profiles, inventory, deps.ledger, log);
+      res.warnings.push(...warnings);
+      if (cleaned.length) {
+        res.cleaned = cleaned;
+        inventory = inventory.filter((c) => !cleaned.includes(c.name));
+      }
+    }
     const items = await observe(target, profiles, deps, inventory, log);
     if (deps.dryRun) {
       res.items = items.map((it) => resultOf(it, it.action === 'ok' ? 'ok' : MODE_ACTIONS[deps.mode].includes(it.action) ? 'planned' : 'skipped'));
@@ -205,6 +214,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         const cr = await target.commit(note, commitScope(target, profiles, deps.ledger));
         res.committed = cr.committed;
         res.commitJob = cr.jobId;
+        res.warnings.push(...(cr.warnings ?? []));
         deps.ledger.setNeedsCommit(target.name, false);
         deps.ledger.markCommitted(target.name);
         deps.ledger.event('committed', `${note}${cr.jobId ? ` (job ${cr.jobId})` : ''}`, undefined, target.name);

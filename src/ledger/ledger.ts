@@ -58,6 +58,10 @@ CREATE TABLE IF NOT EXISTS orders (
   object_name TEXT NOT NULL, csr_pem TEXT NOT NULL, sealed_key TEXT, need_hash TEXT NOT NULL, created_at TEXT NOT NULL,
   PRIMARY KEY (profile, device)
 );
+CREATE TABLE IF NOT EXISTS key_intents (
+  device TEXT NOT NULL, object_name TEXT NOT NULL, profile TEXT NOT NULL, created_at TEXT NOT NULL,
+  PRIMARY KEY (device, object_name)
+);
 CREATE TABLE IF NOT EXISTS devices (device TEXT PRIMARY KEY, needs_commit INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, sealed INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS events (
@@ -223,6 +227,31 @@ export class Ledger {
 
   clearOrder(profile: string, device: string): void {
     this.db.prepare('DELETE FROM orders WHERE profile = ? AND device = ?').run(profile, device);
+  }
+
+  // ---- objects about to be created on a device ---------------------------------------------
+
+  /** Written BEFORE a key is generated on a device, so that an object left by a crash or a failed
+   *  attempt is known to be fwcert's and cleaned up by the next run. */
+  recordKeyIntent(i: { device: string; objectName: string; profile: string }, now = new Date()): void {
+    this.db
+      .prepare('INSERT INTO key_intents (device, object_name, profile, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(device, object_name) DO UPDATE SET profile = excluded.profile, created_at = excluded.created_at')
+      .run(i.device, i.objectName, i.profile, now.toISOString());
+  }
+
+  keyIntents(device: string): { device: string; objectName: string; profile: string; createdAt: string }[] {
+    return this.db
+      .prepare('SELECT device, object_name AS objectName, profile, created_at AS createdAt FROM key_intents WHERE device = ? ORDER BY created_at')
+      .all(device) as never;
+  }
+
+  clearKeyIntent(device: string, objectName: string): void {
+    this.db.prepare('DELETE FROM key_intents WHERE device = ? AND object_name = ?').run(device, objectName);
+  }
+
+  /** True when a certificate record (any state) names `objectName` on `device`. */
+  hasCertificateObject(device: string, objectName: string): boolean {
+    return this.db.prepare('SELECT 1 FROM certificates WHERE device = ? AND object_name = ? LIMIT 1').get(device, objectName) !== undefined;
   }
 
   // ---- devices -----------------------------------------------------------------------------

@@ -93,7 +93,13 @@ async function renewNode(site: SftunnelSite, node: FmcNode, store: ProgressStore
     return rep;
   }
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const sh = await ExpertShell.open({ name: node.name, ...node.ssh }, timeoutMs);
+  let sh: ExpertShell;
+  try {
+    sh = await ExpertShell.open({ name: node.name, ...node.ssh }, timeoutMs);
+  } catch (e) {
+    rep.stopped = errorMessage(e);
+    return rep;
+  }
   try {
     const ca = await readInternalCa(sh);
     rep.caBefore = ca;
@@ -236,7 +242,7 @@ async function copyFailed(
     try {
       const contents = await readSources(sh, entries);
       out.steps.push(...(await copyToDevice(name, ep, entries, contents, opts.timeoutMs ?? 60_000)));
-      if (!(await waitConnected(sh, out.ip, opts))) throw new Error(`${name} (${out.ip}) is not connected on ${node.name} after the sftunnel restart`);
+      if (!(await waitConnected(sh, entries[0]!, opts))) throw new Error(`${name} (${out.ip}) is not connected on ${node.name} after the sftunnel restart`);
       out.steps.push(`sftunnel_status.pl on ${node.name}: ${out.ip} connected`);
       out.state = 'reconnected';
       progress.done.push(name);
@@ -250,10 +256,11 @@ async function copyFailed(
   }
 }
 
-async function waitConnected(sh: ExpertShell, ip: string, opts: RenewOptions): Promise<boolean> {
+/** sftunnel_status.pl names a peer by its address in the samples we have; a name or UUID there is accepted too. */
+async function waitConnected(sh: ExpertShell, device: FailedPushEntry, opts: RenewOptions): Promise<boolean> {
   const until = Date.now() + (opts.verifyTimeoutMs ?? 120_000);
   for (;;) {
-    const peer = (await tunnelPeers(sh)).find((p) => p.peer === ip);
+    const peer = (await tunnelPeers(sh)).find((p) => [device.ip, device.name, device.uuid].includes(p.peer));
     if (peer?.connected) return true;
     if (Date.now() >= until) return false;
     await sleep(opts.verifyIntervalMs ?? 5_000);
