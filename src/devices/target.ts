@@ -86,6 +86,9 @@ export interface Target {
   /** Commit/deploy this connector's changes and wait for the job; throws a DeviceError when it fails.
    *  `scope` says which objects are fwcert's, for devices whose commit would also push others' changes. */
   commit(note: string, scope?: CommitScope): Promise<CommitResult>;
+  /** After open(): why these bindings cannot be made on this device (e.g. too old a release), or undefined.
+   *  Asked before anything is ordered, so a pair that cannot work costs no certificate. */
+  unsupportedBindings?(bindings: Binding[]): string | undefined;
   close(): Promise<void>;
 }
 

@@ -93,6 +93,8 @@ function resultOf(item: PlanItem, outcome: ItemResult['outcome'], extra: Partial
 
 async function execute(item: PlanItem, target: Target, taken: Set<string>, deps: DeviceRunDeps, log: Logger): Promise<{ result: ItemResult; changed: boolean; replaced?: string }> {
   const p = item.profile;
+  const refusal = target.unsupportedBindings?.(item.action === 'rebind' ? item.missing : unionBindings(p.targets.find((t) => t.device === target.name)?.bindings ?? [], item.current?.bindings ?? []));
+  if (refusal) throw new Error(`${target.name}: ${refusal}`);
   if (item.action === 'rebind') {
     await target.bind(item.current!.name, item.missing);
     deps.ledger.event('rebound', item.missing.map((b) => b.name ?? b.kind).join(', '), p.name, target.name);
