@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { CsrSpec, KeySpec, SubjectSpec } from '../pki/types.js';
 import type { Logger } from '../core/log.js';
 import type { TlsTrust } from '../http/client.js';
+import type { DeviceEnrollment } from '../devices/target.js';
 
 /** A reference to an order/certificate at a CA; stored in the ledger as JSON. Never holds secrets. */
 export interface CaRef {
@@ -74,6 +75,8 @@ export interface Issuer {
   status?(ref: CaRef): Promise<'valid' | 'revoked' | 'expired' | 'unknown'>;
   /** Renewal window suggested by the CA (ACME ARI); undefined when the CA has no opinion. */
   suggestedWindow?(certPem: string): Promise<{ start: Date; end: Date } | undefined>;
+  /** A CA that devices can enroll at themselves (EST): where and how. Used for targets with enrollOnDevice. */
+  deviceEnrollment?(): Promise<DeviceEnrollment>;
   /** Live check for `fwcert check` and before a run orders: what works, as lines; throws with what does not.
    *  With `profiles`, also whether the CA can issue for each (SCM cert_type and term offered ...). */
   check?(profiles?: CheckProfile[]): Promise<string[]>;

@@ -6,12 +6,13 @@ import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import type { Binding, Target } from '../devices/target.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { orderChain, parseCertificate } from '../pki/index.js';
 import { keySpecLabel, sameKeySpec } from '../pki/types.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { commitScope } from './commit-scope.js';
 import { removeLeftovers } from './leftovers.js';
 import { newObjectName } from './naming.js';
-import { obtain } from './obtain.js';
+import { obtain, type Obtained } from './obtain.js';
 import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
 import { pairProblems, type CaPreflight } from './preflight.js';
 import { runPostCommitHooks } from './post-commit.js';
@@ -121,11 +122,14 @@ async function execute(item: PlanItem, target: Target, taken: Set<string>, deps:
     target.validateName(objectName);
     taken.add(objectName);
   }
-  const got = await obtain(item, { issuer, target, ledger: deps.ledger, log, objectName, profile: p });
+  // A device that can enroll itself at this CA (EST) does: the key never leaves the device.
+  const onDevice = !!(issuer.deviceEnrollment && target.enrollOnDevice) && item.action !== 'collect';
+  const got = onDevice ? await enrolledOnDevice(issuer, target, objectName, p) : await obtain(item, { issuer, target, ledger: deps.ledger, log, objectName, profile: p });
   if (got.state === 'pending') {
     return { result: resultOf(item, 'pending', { caId: got.caRef.id, error: got.detail ? `pending at the CA: ${got.detail}` : 'pending at the CA' }), changed: false };
   }
-  await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem });
+  if (onDevice) log.info(`${target.name} enrolled ${got.objectName} itself at ${issuer.name}; its key stays on the device`);
+  else await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem });
   const i = got.info;
   deps.ledger.recordInstalled({
     profile: p.name, device: target.name, objectName: got.objectName, ca: p.ca, caRef: got.caRef, serial: i.serial,
@@ -148,6 +152,14 @@ async function execute(item: PlanItem, target: Target, taken: Set<string>, deps:
     changed: true,
     ...(item.current && item.current.name !== got.objectName ? { replaced: item.current.name } : {}),
   };
+}
+
+async function enrolledOnDevice(issuer: Issuer, target: Target, objectName: string, p: Profile): Promise<Obtained> {
+  const enrollment = await issuer.deviceEnrollment!();
+  const r = await target.enrollOnDevice!(objectName, { subject: p.subject, sans: p.names, key: p.key }, enrollment);
+  const { leaf, chain } = orderChain([r.leafPem, ...r.chainPem]);
+  const info = parseCertificate(leaf);
+  return { state: 'issued', objectName, caRef: { ca: p.ca, id: info.serial, extra: { enrolledBy: 'device' } }, leafPem: leaf, chainPem: chain, info };
 }
 
 export async function runDevice(target: Target, profiles: Profile[], deps: DeviceRunDeps): Promise<DeviceResult> {
