@@ -8,6 +8,7 @@ import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import type { Binding, Target } from '../devices/target.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { orderChain, parseCertificate } from '../pki/index.js';
 import { keySpecLabel, sameKeySpec } from '../pki/types.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { commitScope } from './commit-scope.js';
@@ -17,6 +18,9 @@ import { makeLocalKey, startLocalKeys } from './keys-ahead.js';
 import { Limit } from './limit.js';
 import { keyOnDevice, obtain, type Obtained } from './obtain.js';
 import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
+import { pairProblems, type CaPreflight } from './preflight.js';
+import { runPostCommitHooks } from './post-commit.js';
+import type { HookEntry } from '../config/monitoring.js';
 import type { DeviceResult, ItemResult } from './report.js';
 
 export type Mode = 'run' | 'enroll' | 'renew';
@@ -31,6 +35,10 @@ export interface DeviceRunDeps {
   dryRun: boolean;
   /** Per CA: its orders in flight, shared by every device of the run (cas.<name>.max_in_flight). */
   caLimits?: Map<string, Limit>;
+  /** Checks before ordering (CA can issue it, device can use it); a pair that fails them is skipped. */
+  preflight?: CaPreflight;
+  /** hooks: post_commit: commands for after a successful commit. */
+  postCommit?: HookEntry[];
 }
 
 /** What one device's items share while they run concurrently. */
@@ -109,6 +117,8 @@ function resultOf(item: PlanItem, outcome: ItemResult['outcome'], extra: Partial
 async function execute(item: PlanItem, work: DeviceWork, log: Logger): Promise<{ result: ItemResult; changed: boolean }> {
   const { target, taken, deps, lock } = work;
   const p = item.profile;
+  const refusal = target.unsupportedBindings?.(item.action === 'rebind' ? item.missing : unionBindings(p.targets.find((t) => t.device === target.name)?.bindings ?? [], item.current?.bindings ?? []));
+  if (refusal) throw new Error(`${target.name}: ${refusal}`);
   if (item.action === 'rebind') {
     await lock.run(() => target.bind(item.current!.name, item.missing));
     deps.ledger.event('rebound', item.missing.map((b) => b.name ?? b.kind).join(', '), p.name, target.name);
@@ -129,19 +139,25 @@ async function execute(item: PlanItem, work: DeviceWork, log: Logger): Promise<{
     target.validateName(objectName);
     taken.add(objectName);
   }
-  const got = await obtain(item, {
-    issuer, target, ledger: deps.ledger, log, objectName, profile: p, inFlight: deps.caLimits?.get(p.ca), deviceLock: lock, localKey: keyOnDevice(p, target) ? undefined : (work.localKeys.get(p.name) ?? makeLocalKey(p.key)),
-  });
+  // A device that can enroll itself at this CA (EST) does: the key never leaves the device.
+  const onDevice = !!(issuer.deviceEnrollment && target.enrollOnDevice) && item.action !== 'collect';
+  const got = onDevice
+    ? await lock.run(() => enrolledOnDevice(issuer, target, objectName, p))
+    : await obtain(item, {
+        issuer, target, ledger: deps.ledger, log, objectName, profile: p, inFlight: deps.caLimits?.get(p.ca), deviceLock: lock,
+        localKey: keyOnDevice(p, target) ? undefined : (work.localKeys.get(p.name) ?? makeLocalKey(p.key)),
+      });
   if (got.state === 'pending') {
     return { result: resultOf(item, 'pending', { caId: got.caRef.id, error: got.detail ? `pending at the CA: ${got.detail}` : 'pending at the CA' }), changed: false };
   }
-  return lock.run(() => installAndBind(item, got, work, log));
+  return lock.run(() => installAndBind(item, got, work, log, onDevice));
 }
 
-async function installAndBind(item: PlanItem, got: Extract<Obtained, { state: 'issued' }>, work: DeviceWork, log: Logger): Promise<{ result: ItemResult; changed: boolean }> {
+async function installAndBind(item: PlanItem, got: Extract<Obtained, { state: 'issued' }>, work: DeviceWork, log: Logger, onDevice: boolean): Promise<{ result: ItemResult; changed: boolean }> {
   const { target, deps } = work;
   const p = item.profile;
-  await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem });
+  if (onDevice) log.info(`${target.name} enrolled ${got.objectName} itself at ${deps.issuers.get(p.ca)?.name ?? p.ca}; its key stays on the device`);
+  else await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem });
   const i = got.info;
   deps.ledger.recordInstalled({
     profile: p.name, device: target.name, objectName: got.objectName, ca: p.ca, caRef: got.caRef, serial: i.serial,
@@ -163,6 +179,14 @@ async function installAndBind(item: PlanItem, got: Extract<Obtained, { state: 'i
     result: resultOf(item, 'done', { objectName: got.objectName, serial: i.serial, notAfter: i.notAfter.toISOString(), caId: got.caRef.id }),
     changed: true,
   };
+}
+
+async function enrolledOnDevice(issuer: Issuer, target: Target, objectName: string, p: Profile): Promise<Obtained> {
+  const enrollment = await issuer.deviceEnrollment!();
+  const r = await target.enrollOnDevice!(objectName, { subject: p.subject, sans: p.names, key: p.key }, enrollment);
+  const { leaf, chain } = orderChain([r.leafPem, ...r.chainPem]);
+  const info = parseCertificate(leaf);
+  return { state: 'issued', objectName, caRef: { ca: p.ca, id: info.serial, extra: { enrolledBy: 'device' } }, leafPem: leaf, chainPem: chain, info };
 }
 
 export async function runDevice(target: Target, profiles: Profile[], deps: DeviceRunDeps): Promise<DeviceResult> {
@@ -209,6 +233,16 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         if (item.action === 'ok') return { result: resultOf(item, 'ok'), changed: false };
         if (!MODE_ACTIONS[deps.mode].includes(item.action)) return { result: resultOf(item, 'skipped'), changed: false };
         plog.info(`${item.action}: ${item.reason}`);
+        if (deps.preflight && item.action !== 'rebind' && item.action !== 'collect') {
+          const problems = await pairProblems(target, item.profile, deps.preflight);
+          if (problems.length) {
+            const error = `not ordered: ${problems.join('; ')}`;
+            plog.error(error);
+            deps.ledger.event('failed', `${item.action}: ${error}`, item.profile.name, target.name);
+            failedProfiles.add(item.profile.name);
+            return { result: resultOf(item, 'failed', { error }), changed: false };
+          }
+        }
         try {
           return await execute(item, work, plog);
         } catch (e) {
@@ -242,6 +276,10 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
       for (const id of [...removal.removed, ...removal.gone]) deps.ledger.markRemoved(id);
       deps.ledger.event('committed', `${note}${cr.jobId ? ` (job ${cr.jobId})` : ''}`, undefined, target.name);
       log.info(`committed${cr.jobId ? ` (job ${cr.jobId})` : ''}`);
+      if (deps.postCommit?.length && done.length) {
+        res.hooks = await runPostCommitHooks(deps.postCommit, target.name, done, log);
+        for (const h of res.hooks) if (h.error) res.warnings.push(`post-commit hook ${h.command} ${h.error}`);
+      }
     } catch (e) {
       // The candidate keeps the changes (and removals); the ledger still owes the commit.
       deps.ledger.setNeedsCommit(target.name, true);
