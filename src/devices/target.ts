@@ -42,6 +42,15 @@ export interface CommitScope {
   owns(objectName: string): boolean;
 }
 
+/** A device that receives a managed target's configuration (a firewall under a Panorama template). */
+export interface Receiver {
+  device: string;
+  /** The certificate it runs where the binding points, when it could be read. */
+  certPem?: string;
+  objectName?: string;
+  problem?: string;
+}
+
 export interface OpenInfo {
   model?: string;
   version?: string;
@@ -74,6 +83,9 @@ export interface Target {
    *  `scope` says which objects are fwcert's, for devices whose commit would also push others' changes. */
   commit(note: string, scope?: CommitScope): Promise<CommitResult>;
   close(): Promise<void>;
+  /** Targets that push to several devices (a Panorama template): what each of them runs for the
+   * certificate bound as `bindings` (status shows one row per receiving device). */
+  receivers?(cert: { objectName: string; bindings: Binding[] }): Promise<Receiver[]>;
 }
 
 export interface TargetContext {

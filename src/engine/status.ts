@@ -3,7 +3,9 @@
 import type { Config } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
+import type { Receiver, Target } from '../devices/target.js';
 import { Ledger } from '../ledger/ledger.js';
+import { parseCertificate } from '../pki/index.js';
 import { Targets } from './build.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { pickCurrent } from './plan.js';
@@ -40,6 +42,33 @@ export interface StatusReport {
   unreachable: { device: string; error: string }[];
 }
 
+/** One row per device that receives a managed target's certificate (firewalls under a Panorama
+ * template): what it actually runs, which may lag behind the template until a push succeeds. */
+async function receiverRows(target: Target, via: string, profile: string, cur: ParsedCert, warnDays: number, criticalDays: number, now: Date): Promise<StatusRow[]> {
+  let receivers: Receiver[];
+  try {
+    receivers = await target.receivers!({ objectName: cur.name, bindings: cur.bindings });
+  } catch (e) {
+    return [{ device: via, profile, level: 'missing', source: 'device', note: `cannot read what the receiving devices run: ${errorMessage(e)}` }];
+  }
+  return receivers.map((r): StatusRow => {
+    let info: ReturnType<typeof parseCertificate> | undefined;
+    try {
+      info = r.certPem ? parseCertificate(r.certPem) : undefined;
+    } catch {
+      info = undefined;
+    }
+    if (!info) return { device: r.device, profile, level: 'missing', source: 'device', objectName: r.objectName, note: `via ${via}: ${r.problem ?? 'no certificate'}` };
+    const d = daysLeft(info.notAfter, now);
+    const lagging = info.serial !== cur.info?.serial;
+    return {
+      device: r.device, profile, level: levelOf(d, warnDays, criticalDays), source: 'device', objectName: r.objectName, serial: info.serial,
+      notAfter: info.notAfter.toISOString(), daysLeft: d, issuer: info.issuerCn,
+      note: `via ${via}${lagging ? `: runs an older certificate than ${cur.name} (serial ${cur.info?.serial}); pushed by the next run` : ''}`,
+    };
+  });
+}
+
 export function levelOf(days: number, warnDays: number, criticalDays: number): Level {
   if (days < 0) return 'expired';
   if (days < criticalDays) return 'critical';
@@ -69,8 +98,6 @@ export async function fleetStatus(
           inventory = withInfo(await target.inventory());
         } catch (e) {
           unreachable.push({ device: dev.name, error: errorMessage(e) });
-        } finally {
-          await target.close().catch(() => undefined);
         }
       }
       for (const p of profiles) {
@@ -91,6 +118,7 @@ export async function fleetStatus(
             caId: record?.serial === cur.info.serial ? record.caRef?.id : undefined,
             bindings: cur.bindings.map((b) => (b.name ? `${b.kind}:${b.name}` : b.kind)),
           });
+          if (target.receivers) rows.push(...(await receiverRows(target, dev.name, p.name, cur, opts.warnDays, opts.criticalDays, now)));
         } else if (record) {
           const d = daysLeft(new Date(record.notAfter), now);
           rows.push({
@@ -114,6 +142,7 @@ export async function fleetStatus(
           });
         }
       }
+      await target.close().catch(() => undefined);
     });
   } finally {
     await targets.close();
