@@ -1,4 +1,4 @@
-// `npm run chaos -- --runs N --kills M --seed S [--fdm F] [--panos P]`: fault injection and crash
+// `npm run chaos -- --runs N --kills M --seed S [--fdm F] [--panos P] [--minutes T]`: fault injection and crash
 // campaign against a lab fleet (see bench/chaos/harness.ts). Prints the figures as a table and JSON;
 // exits 1 when an invariant was broken (the seed reproduces it).
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '1' },
     fdm: { type: 'string', default: '2' },
     panos: { type: 'string', default: '2' },
+    minutes: { type: 'string' },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -25,6 +26,7 @@ const num = (name: string, v: string | undefined) => {
 
 const fig = await runChaos({
   runs: num('runs', a.runs), kills: num('kills', a.kills), seed: num('seed', a.seed), fdm: num('fdm', a.fdm), panos: num('panos', a.panos),
+  maxMinutes: a.minutes === undefined ? undefined : num('minutes', a.minutes),
   log: a.quiet ? undefined : (l) => console.error(l),
 });
 const rows: [string, string | number][] = [

@@ -24,6 +24,8 @@ export interface ChaosOptions {
   panos: number;
   /** Clean runs allowed to converge after a round. */
   maxConvergeRuns?: number;
+  /** Stop after the round during which this many minutes have passed (a time-boxed campaign). */
+  maxMinutes?: number;
   log?: (line: string) => void;
 }
 
@@ -126,7 +128,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
     if (!(await converge(0))) fig.violations.push('the first enrollment of the fleet did not converge');
     let killsLeft = opts.kills;
     let runsLeft = opts.runs;
-    while (runsLeft > 0 && fig.violations.length === 0) {
+    const deadline = opts.maxMinutes ? started + opts.maxMinutes * 60_000 : Infinity;
+    while (runsLeft > 0 && fig.violations.length === 0 && Date.now() < deadline) {
       const round = ++fig.rounds;
       const inRound = Math.min(runsLeft, rng.int(1, 3));
       for (let i = 0; i < inRound; i++) {
@@ -157,6 +160,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
       }
       const bad = await checkInvariants(lab, ledger);
       for (const b of bad) fig.violations.push(`round ${round}: ${b}`);
+      log(`round ${round}: converged; invariants ${bad.length ? `BROKEN: ${bad.join(' | ')}` : 'hold'} (faulted runs ${fig.faultedRuns}, kills ${fig.killsSent})`);
     }
     fig.scmCertificates = (lab.scm.state() as { certificates: unknown[] }).certificates.length;
   } finally {

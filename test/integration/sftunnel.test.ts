@@ -87,6 +87,7 @@ describe('FMC internal CA (sftunnel) through the CLI', { timeout: 600_000 }, () 
       assert.match(r1.nodes[0]!.devices[0]!.error ?? '', /fmc1-ftd-2/);
 
       const st = await cli('sftunnel', 'status', '--json');
+      assert.equal(st.code, 1, 'a peer is not connected');
       const node = json<{ nodes: { fmc: string; level: string; ssh: { peers: { connected: boolean }[] }; progress: { phase: string } }[] }>(st).nodes[0]!;
       assert.equal(node.level, 'ok');
       assert.deepEqual(node.ssh.peers.map((p) => p.connected), [true, false, true]);
