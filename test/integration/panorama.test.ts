@@ -115,8 +115,8 @@ describe('Panorama template stack end to end through the CLI', () => {
   });
 
   it('renew --force rotates all three with one commit and one push, and the old object leaves template and firewalls', async () => {
-    const old = json<RunReport>(await cli('status', '--json')) as unknown as { rows: { objectName: string; serial: string }[] };
-    const oldName = old.rows[0]!.objectName;
+    const old = json<StatusRows>(await cli('status', '--json'));
+    const oldName = old.rows.find((x) => x.device === 'panorama-1-stack')!.objectName!;
     const r = await cli('renew', '--force', '--json');
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const report = json<RunReport>(r);
