@@ -1,6 +1,6 @@
 // `fwcert check`: validate the config and reach every device and CA without changing anything.
 import type { Command } from 'commander';
-import { errorMessage } from '../core/errors.js';
+import { ConfigError, errorMessage } from '../core/errors.js';
 import { buildIssuer, Targets } from '../engine/build.js';
 import { Ledger } from '../ledger/ledger.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
@@ -15,6 +15,8 @@ export function registerCheck(program: Command): void {
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
         const rows: string[][] = [];
         let bad = 0;
+        // Names the configuration gives that a manager does not know (an FTD, a domain): exit 2 like other config errors.
+        let badConfig = 0;
         const targets = new Targets(cfg, log);
         const devices = await targets.forEach([...cfg.devices.keys()], cfg.concurrency, async (t, name) => {
           const d = cfg.devices.get(name)!;
@@ -24,6 +26,7 @@ export function registerCheck(program: Command): void {
             return [d.name, d.type.type, 'ok', [info.model, info.version, info.haRole, `${inv.length} certificate object(s)`].filter(Boolean).join(', ')];
           } catch (e) {
             bad++;
+            if (e instanceof ConfigError) badConfig++;
             return [d.name, d.type.type, 'FAILED', errorMessage(e)];
           } finally {
             await t.close().catch(() => undefined);
@@ -50,7 +53,7 @@ export function registerCheck(program: Command): void {
         }
         process.stdout.write(`${table(['NAME', 'TYPE', 'RESULT', 'DETAIL'], rows)}\n`);
         process.stdout.write(`${cfg.profiles.length} profile(s) valid in ${cfg.file}\n`);
-        return bad ? EXIT.failed : EXIT.ok;
+        return badConfig ? EXIT.usage : bad ? EXIT.failed : EXIT.ok;
       }),
     );
 }
