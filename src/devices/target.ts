@@ -74,6 +74,12 @@ export interface Target {
   /** Login, HA role check: throws a DeviceError on an HA standby/passive unit. */
   open(): Promise<OpenInfo>;
   inventory(): Promise<DeviceCert[]>;
+  /** Everything the device holds, CA and trust-store certificates included (isCa), for `status --all`;
+   *  drivers whose inventory() already lists them need not implement it. */
+  inventoryAll?(): Promise<DeviceCert[]>;
+  /** What the device lacks for these bindings (e.g. a named decryption rule that does not exist), as
+   *  messages; reads only. Bindings the driver creates when absent are not problems. */
+  checkBindings?(bindings: Binding[]): Promise<string[]>;
   /** Throws a DeviceError when `name` breaks the device's naming rules (called before any write). */
   validateName(name: string): void;
   generateCsr?(name: string, spec: CsrSpec): Promise<string>;

@@ -14,6 +14,9 @@ import { removeLeftovers } from './leftovers.js';
 import { newObjectName } from './naming.js';
 import { obtain, type Obtained } from './obtain.js';
 import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
+import { pairProblems, type CaPreflight } from './preflight.js';
+import { runPostCommitHooks } from './post-commit.js';
+import type { HookEntry } from '../config/monitoring.js';
 import type { DeviceResult, ItemResult } from './report.js';
 
 export type Mode = 'run' | 'enroll' | 'renew';
@@ -26,6 +29,10 @@ export interface DeviceRunDeps {
   mode: Mode;
   force: boolean;
   dryRun: boolean;
+  /** Checks before ordering (CA can issue it, device can use it); a pair that fails them is skipped. */
+  preflight?: CaPreflight;
+  /** hooks: post_commit: commands for after a successful commit. */
+  postCommit?: HookEntry[];
 }
 
 const MODE_ACTIONS: Record<Mode, Action[]> = {
@@ -201,6 +208,16 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         continue;
       }
       plog.info(`${item.action}: ${item.reason}`);
+      if (deps.preflight && item.action !== 'rebind' && item.action !== 'collect') {
+        const problems = await pairProblems(target, item.profile, deps.preflight);
+        if (problems.length) {
+          const error = `not ordered: ${problems.join('; ')}`;
+          plog.error(error);
+          deps.ledger.event('failed', `${item.action}: ${error}`, item.profile.name, target.name);
+          res.items.push(resultOf(item, 'failed', { error }));
+          continue;
+        }
+      }
       try {
         const r = await execute(item, target, taken, deps, plog);
         res.items.push(r.result);
@@ -225,6 +242,10 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         deps.ledger.markCommitted(target.name);
         deps.ledger.event('committed', `${note}${cr.jobId ? ` (job ${cr.jobId})` : ''}`, undefined, target.name);
         log.info(`committed${cr.jobId ? ` (job ${cr.jobId})` : ''}`);
+        if (deps.postCommit?.length && done.length) {
+          res.hooks = await runPostCommitHooks(deps.postCommit, target.name, done, log);
+          for (const h of res.hooks) if (h.error) res.warnings.push(`post-commit hook ${h.command} ${h.error}`);
+        }
       } catch (e) {
         res.error = `commit failed: ${errorMessage(e)}`;
         res.detail = failureDetail(e);

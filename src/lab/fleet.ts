@@ -109,6 +109,14 @@ function labProfiles(devices: LabDevice[], perDevice: number): Record<string, un
   return out;
 }
 
+/** The data-plane ports that serve a lab profile's certificate: FTD RA VPN (vpn-portal), PAN-OS GlobalProtect portal (gp-portal). */
+function labProbes(d: LabDevice): Record<string, unknown>[] {
+  const [service, profile, host] = d.type === 'cisco-fdm' ? ['ravpn', 'vpn-portal', 'vpn.lab.example'] : ['gp-portal', 'gp-portal', 'gp.lab.example'];
+  const address = d.services[service];
+  if (!address) return [];
+  return [{ name: `${d.name} ${service}`, address, sni: host, names: [host], ca_file: 'trust/lab-ca.pem', device: d.name, profile }];
+}
+
 export async function startLab(opts: LabOptions): Promise<Lab> {
   const dir = opts.dir;
   for (const d of ['credentials', 'trust', 'profiles', 'state', 'logs']) mkdirSync(join(dir, d), { recursive: true });
@@ -190,6 +198,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         ...Object.entries(pano.devices),
       ]),
       profiles_dir: 'profiles',
+      // What a client of each managed data-plane port gets, checked by `fwcert status`.
+      probes: devices.flatMap((d) => labProbes(d)),
     };
     const configPath = join(dir, 'fwcert.yaml');
     // The schema files named here are written by `fwcert lab up` (fwcert schema); editors use them.
