@@ -11,6 +11,7 @@ import type { TlsTrust } from '../http/client.js';
 import type { KeySpec } from '../pki/types.js';
 import { applyCredentialsEnv, readCredentialsFile } from './credentials.js';
 import { describeIssues } from './issues.js';
+import { resolveMonitoring } from './monitoring.js';
 import type { CaEntry, Config, DeviceEntry, ManagerEntry, Profile, RenewalPolicy } from './model.js';
 import {
   caCommonSchema, commonCaKeys, commonDeviceKeys, commonManagerKeys, configSchema, deviceCommonSchema, managerCommonSchema,
@@ -157,7 +158,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const cas = new Map<string, CaEntry>(
     (await loadEntries('cas', cfg.cas, commonCaKeys, caCommonSchema, issuerTypes, 'CA')).map((e) => [
       e.name,
-      { name: e.name, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls, timeoutMs: e.common.timeout_s * 1000 },
+      { name: e.name, dir, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls, timeoutMs: e.common.timeout_s * 1000 },
     ]),
   );
   const managers = new Map<string, ManagerEntry>(
@@ -250,6 +251,13 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
         }
         return;
       }
+      const limits = dev.type.profileLimits;
+      if (limits?.noDeviceKeys && p.key.generate === 'device') {
+        problems.add(`${psrc.where([...path, 'key'], 'generate')}: key.generate: device is not possible for ${t.device} (${dev.type.type}): ${limits.noDeviceKeys}`);
+      }
+      if (limits?.nameMax && p.name.length > limits.nameMax.length) {
+        problems.add(`${psrc.where(path, 'name')}: profile name "${p.name}" has ${p.name.length} characters, ${t.device} (${dev.type.type}) allows at most ${limits.nameMax.length}: ${limits.nameMax.why}`);
+      }
       const bindings = problems.zod(psrc, [...tpath, 'bind'], dev.type.bindSchema, t.bind);
       if (bindings) targets.push({ device: t.device, bindings });
     });
@@ -272,6 +280,17 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
       targets,
     });
   }
+  const monitoring = await resolveMonitoring(cfg, {
+    rel, where: (path, key) => src.where(path, key), env, problem: (m) => problems.add(m), devices: new Set(devices.keys()),
+    readCredentials: async (path, where) => {
+      try {
+        return (await readCredentialsFile(path, where, passphrase)).values;
+      } catch (e) {
+        problems.add((e as Error).message);
+        return undefined;
+      }
+    },
+  });
   problems.throwIfAny();
 
   return {
@@ -288,5 +307,6 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     devices,
     profiles,
     warnings,
+    monitoring,
   };
 }

@@ -2,6 +2,7 @@
 // by each driver's own schemas (see load.ts); these cover what is common.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { alertsSchema, hooksSchema, probesSchema } from './monitoring.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -79,6 +80,9 @@ export const configSchema = z.strictObject({
     .default({}),
   profiles: z.array(z.record(z.string(), z.unknown())).optional(),
   profiles_dir: z.string().min(1).optional(),
+  probes: probesSchema.optional(),
+  alerts: alertsSchema.optional(),
+  hooks: hooksSchema.optional(),
 });
 
 const RSA_SIZES = [2048, 3072, 4096];

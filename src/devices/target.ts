@@ -28,6 +28,17 @@ export interface DeviceCert {
   detail?: string;
 }
 
+/** What a device needs to enroll itself at a CA (EST, RFC 7030), so that its key never leaves it. */
+export interface DeviceEnrollment {
+  protocol: 'est';
+  /** EST base URL, e.g. https://ca.example.com/.well-known/est */
+  url: string;
+  username: string;
+  password: string;
+  /** SHA-256 fingerprint (hex) of the CA certificate the device must see at /cacerts. */
+  caFingerprint: string;
+}
+
 export interface CommitResult {
   /** false when the device said there was nothing to commit. */
   committed: boolean;
@@ -56,13 +67,24 @@ export interface Target {
     maxNameLength: number;
     /** `status` lists every certificate the device holds, also those no profile manages (FMC trustpoints). */
     listsEveryCertificate?: boolean;
+    /** Delete the objects a renewal replaced in the same change, before commit() (a manager's
+     * one commit + push per run cannot be followed by a second one just for the clean-up). */
+    removeInSameCommit?: boolean;
   };
   /** Login, HA role check: throws a DeviceError on an HA standby/passive unit. */
   open(): Promise<OpenInfo>;
   inventory(): Promise<DeviceCert[]>;
+  /** Everything the device holds, CA and trust-store certificates included (isCa), for `status --all`;
+   *  drivers whose inventory() already lists them need not implement it. */
+  inventoryAll?(): Promise<DeviceCert[]>;
+  /** What the device lacks for these bindings (e.g. a named decryption rule that does not exist), as
+   *  messages; reads only. Bindings the driver creates when absent are not problems. */
+  checkBindings?(bindings: Binding[]): Promise<string[]>;
   /** Throws a DeviceError when `name` breaks the device's naming rules (called before any write). */
   validateName(name: string): void;
   generateCsr?(name: string, spec: CsrSpec): Promise<string>;
+  /** The device enrolls `name` itself at the CA (EST): key, request and certificate stay on the device. */
+  enrollOnDevice?(name: string, spec: CsrSpec, enrollment: DeviceEnrollment): Promise<{ leafPem: string; chainPem: string[] }>;
   install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void>;
   /** Points every binding at `name`; returns the certificate names they pointed at before. */
   bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]>;
@@ -70,6 +92,9 @@ export interface Target {
   /** Commit/deploy this connector's changes and wait for the job; throws a DeviceError when it fails.
    *  `scope` says which objects are fwcert's, for devices whose commit would also push others' changes. */
   commit(note: string, scope?: CommitScope): Promise<CommitResult>;
+  /** After open(): why these bindings cannot be made on this device (e.g. too old a release), or undefined.
+   *  Asked before anything is ordered, so a pair that cannot work costs no certificate. */
+  unsupportedBindings?(bindings: Binding[]): string | undefined;
   close(): Promise<void>;
 }
 
@@ -88,6 +113,13 @@ export interface TargetType<Options = unknown, Credentials = unknown> {
   credentialsSchema: z.ZodType<Credentials>;
   /** The profile's `targets[].bind` object for this device type -> Binding[]. */
   bindSchema: z.ZodType<Binding[]>;
+  /** Checked at load for every profile that targets a device of this type (file:line, exit 2). */
+  profileLimits?: {
+    /** Longest profile name the device can carry as an object name, and why. */
+    nameMax?: { length: number; why: string };
+    /** Set when keys cannot be made on the device: why (key.generate: device is refused). */
+    noDeviceKeys?: string;
+  };
   create(
     ctx: TargetContext,
     settings: {

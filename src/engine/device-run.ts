@@ -6,13 +6,17 @@ import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import type { Binding, Target } from '../devices/target.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { orderChain, parseCertificate } from '../pki/index.js';
 import { keySpecLabel, sameKeySpec } from '../pki/types.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { commitScope } from './commit-scope.js';
 import { removeLeftovers } from './leftovers.js';
 import { newObjectName } from './naming.js';
-import { obtain } from './obtain.js';
+import { obtain, type Obtained } from './obtain.js';
 import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
+import { pairProblems, type CaPreflight } from './preflight.js';
+import { runPostCommitHooks } from './post-commit.js';
+import type { HookEntry } from '../config/monitoring.js';
 import type { DeviceResult, ItemResult } from './report.js';
 
 export type Mode = 'run' | 'enroll' | 'renew';
@@ -25,6 +29,10 @@ export interface DeviceRunDeps {
   mode: Mode;
   force: boolean;
   dryRun: boolean;
+  /** Checks before ordering (CA can issue it, device can use it); a pair that fails them is skipped. */
+  preflight?: CaPreflight;
+  /** hooks: post_commit: commands for after a successful commit. */
+  postCommit?: HookEntry[];
 }
 
 const MODE_ACTIONS: Record<Mode, Action[]> = {
@@ -90,8 +98,10 @@ function resultOf(item: PlanItem, outcome: ItemResult['outcome'], extra: Partial
   };
 }
 
-async function execute(item: PlanItem, target: Target, taken: Set<string>, deps: DeviceRunDeps, log: Logger): Promise<{ result: ItemResult; changed: boolean }> {
+async function execute(item: PlanItem, target: Target, taken: Set<string>, deps: DeviceRunDeps, log: Logger): Promise<{ result: ItemResult; changed: boolean; replaced?: string }> {
   const p = item.profile;
+  const refusal = target.unsupportedBindings?.(item.action === 'rebind' ? item.missing : unionBindings(p.targets.find((t) => t.device === target.name)?.bindings ?? [], item.current?.bindings ?? []));
+  if (refusal) throw new Error(`${target.name}: ${refusal}`);
   if (item.action === 'rebind') {
     await target.bind(item.current!.name, item.missing);
     deps.ledger.event('rebound', item.missing.map((b) => b.name ?? b.kind).join(', '), p.name, target.name);
@@ -112,11 +122,14 @@ async function execute(item: PlanItem, target: Target, taken: Set<string>, deps:
     target.validateName(objectName);
     taken.add(objectName);
   }
-  const got = await obtain(item, { issuer, target, ledger: deps.ledger, log, objectName, profile: p });
+  // A device that can enroll itself at this CA (EST) does: the key never leaves the device.
+  const onDevice = !!(issuer.deviceEnrollment && target.enrollOnDevice) && item.action !== 'collect';
+  const got = onDevice ? await enrolledOnDevice(issuer, target, objectName, p) : await obtain(item, { issuer, target, ledger: deps.ledger, log, objectName, profile: p });
   if (got.state === 'pending') {
     return { result: resultOf(item, 'pending', { caId: got.caRef.id, error: got.detail ? `pending at the CA: ${got.detail}` : 'pending at the CA' }), changed: false };
   }
-  await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem });
+  if (onDevice) log.info(`${target.name} enrolled ${got.objectName} itself at ${issuer.name}; its key stays on the device`);
+  else await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem });
   const i = got.info;
   deps.ledger.recordInstalled({
     profile: p.name, device: target.name, objectName: got.objectName, ca: p.ca, caRef: got.caRef, serial: i.serial,
@@ -137,7 +150,16 @@ async function execute(item: PlanItem, target: Target, taken: Set<string>, deps:
   return {
     result: resultOf(item, 'done', { objectName: got.objectName, serial: i.serial, notAfter: i.notAfter.toISOString(), caId: got.caRef.id }),
     changed: true,
+    ...(item.current && item.current.name !== got.objectName ? { replaced: item.current.name } : {}),
   };
+}
+
+async function enrolledOnDevice(issuer: Issuer, target: Target, objectName: string, p: Profile): Promise<Obtained> {
+  const enrollment = await issuer.deviceEnrollment!();
+  const r = await target.enrollOnDevice!(objectName, { subject: p.subject, sans: p.names, key: p.key }, enrollment);
+  const { leaf, chain } = orderChain([r.leafPem, ...r.chainPem]);
+  const info = parseCertificate(leaf);
+  return { state: 'issued', objectName, caRef: { ca: p.ca, id: info.serial, extra: { enrolledBy: 'device' } }, leafPem: leaf, chainPem: chain, info };
 }
 
 export async function runDevice(target: Target, profiles: Profile[], deps: DeviceRunDeps): Promise<DeviceResult> {
@@ -174,6 +196,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
     }
     const taken = new Set(inventory.map((c) => c.name));
     let changed = false;
+    const replaced: { profile: string; name: string }[] = [];
     for (const item of items) {
       const plog = log.child({ profile: item.profile.name });
       if (item.action === 'ok') {
@@ -185,16 +208,28 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         continue;
       }
       plog.info(`${item.action}: ${item.reason}`);
+      if (deps.preflight && item.action !== 'rebind' && item.action !== 'collect') {
+        const problems = await pairProblems(target, item.profile, deps.preflight);
+        if (problems.length) {
+          const error = `not ordered: ${problems.join('; ')}`;
+          plog.error(error);
+          deps.ledger.event('failed', `${item.action}: ${error}`, item.profile.name, target.name);
+          res.items.push(resultOf(item, 'failed', { error }));
+          continue;
+        }
+      }
       try {
         const r = await execute(item, target, taken, deps, plog);
         res.items.push(r.result);
         changed ||= r.changed;
+        if (r.replaced) replaced.push({ profile: item.profile.name, name: r.replaced });
       } catch (e) {
         plog.error({ err: e }, `${item.action} failed: ${errorMessage(e)}`);
         deps.ledger.event('failed', `${item.action}: ${errorMessage(e)}`, item.profile.name, target.name);
         res.items.push(resultOf(item, 'failed', { error: errorMessage(e), detail: failureDetail(e) }));
       }
     }
+    const removedEarly = target.capabilities.removeInSameCommit ? await removeBeforeCommit(target, replaced, deps, res, log) : new Set<string>();
     if (changed || deps.ledger.needsCommit(target.name)) {
       const done = res.items.filter((i) => i.outcome === 'done');
       const note = `fwcert: ${done.map((i) => `${i.action} ${i.profile}`).join(', ') || 'complete earlier changes'}`;
@@ -207,6 +242,10 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         deps.ledger.markCommitted(target.name);
         deps.ledger.event('committed', `${note}${cr.jobId ? ` (job ${cr.jobId})` : ''}`, undefined, target.name);
         log.info(`committed${cr.jobId ? ` (job ${cr.jobId})` : ''}`);
+        if (deps.postCommit?.length && done.length) {
+          res.hooks = await runPostCommitHooks(deps.postCommit, target.name, done, log);
+          for (const h of res.hooks) if (h.error) res.warnings.push(`post-commit hook ${h.command} ${h.error}`);
+        }
       } catch (e) {
         res.error = `commit failed: ${errorMessage(e)}`;
         res.detail = failureDetail(e);
@@ -219,18 +258,37 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         return res;
       }
     }
-    await removeReplaced(target, inventory, deps, res, log, profiles);
+    await removeReplaced(target, inventory, deps, res, log, profiles, removedEarly);
     return res;
   } finally {
     await target.close().catch(() => undefined);
   }
 }
 
+/** Targets with removeInSameCommit: the replaced objects go in the same change as their successors
+ * (after the bindings moved, before the one commit). One that cannot go yet is left for later. */
+async function removeBeforeCommit(target: Target, replaced: { profile: string; name: string }[], deps: DeviceRunDeps, res: DeviceResult, log: Logger): Promise<Set<string>> {
+  const done = new Set<string>();
+  for (const r of replaced) {
+    try {
+      await target.remove(r.name);
+      done.add(r.name);
+      res.removed.push(r.name);
+      deps.ledger.event('removed', `${r.name} (in the same commit as its successor)`, r.profile, target.name);
+      log.info(`removed the replaced object ${r.name} in the same change`);
+    } catch (e) {
+      log.warn(`could not remove ${r.name} before the commit: ${errorMessage(e)} (removed after it)`);
+    }
+  }
+  return done;
+}
+
 /** Deletes objects that a successful commit stopped using, then commits that deletion. */
-async function removeReplaced(target: Target, inventory: ParsedCert[], deps: DeviceRunDeps, res: DeviceResult, log: Logger, profiles: Profile[]): Promise<void> {
+async function removeReplaced(target: Target, inventory: ParsedCert[], deps: DeviceRunDeps, res: DeviceResult, log: Logger, profiles: Profile[], removedEarly = new Set<string>()): Promise<void> {
   const present = new Set(inventory.map((c) => c.name));
+  const before = res.removed.length;
   for (const r of deps.ledger.pendingRemovals(target.name)) {
-    if (!present.has(r.objectName)) {
+    if (!present.has(r.objectName) || removedEarly.has(r.objectName)) {
       deps.ledger.markRemoved(r.id);
       continue;
     }
@@ -245,9 +303,9 @@ async function removeReplaced(target: Target, inventory: ParsedCert[], deps: Dev
       log.warn(`could not remove ${r.objectName}: ${errorMessage(e)}`);
     }
   }
-  if (!res.removed.length) return;
+  if (res.removed.length === before) return;
   try {
-    await target.commit(`fwcert: remove replaced ${res.removed.join(', ')}`, commitScope(target, profiles, deps.ledger));
+    await target.commit(`fwcert: remove replaced ${res.removed.slice(before).join(', ')}`, commitScope(target, profiles, deps.ledger));
   } catch (e) {
     deps.ledger.setNeedsCommit(target.name, true);
     res.warnings.push(`the commit removing ${res.removed.join(', ')} failed: ${errorMessage(e)} (retried next run)`);

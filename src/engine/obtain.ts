@@ -69,7 +69,7 @@ async function recoverLostRequest(order: PendingOrder, deps: ObtainDeps): Promis
   const requestId = order.caRef.extra?.requestId ?? randomUUID();
   const profile = deps.profile;
   const previous = renewedRef(order, ledger);
-  const lost = { previous, csrPem: order.csrPem, sentAt: new Date(order.createdAt) };
+  const lost = { previous, csrPem: order.csrPem, sentAt: new Date(order.createdAt), knownIds: ledger.caIds(order.ca) };
   const found = issuer.find ? await issuer.find(requestId, issueProfile(profile), lost) : undefined;
   let ref: CaRef;
   if (found) {

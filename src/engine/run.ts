@@ -6,6 +6,8 @@ import { UsageError } from '../core/errors.js';
 import { Ledger } from '../ledger/ledger.js';
 import { buildIssuer, Targets } from './build.js';
 import { runDevice, type Mode } from './device-run.js';
+import { CaPreflight } from './preflight.js';
+import { removeRetired } from './retire.js';
 import { RunLock } from './lock.js';
 import { RunDeadline } from './run-deadline.js';
 import type { RunReport } from './report.js';
@@ -16,6 +18,8 @@ export interface RunOptions {
   devices?: string[];
   dryRun?: boolean;
   force?: boolean;
+  /** Also delete certificates of pairs the config no longer has (status: "no longer managed"). */
+  removeRetired?: boolean;
   concurrency?: number;
   now?: Date;
   log: Logger;
@@ -46,14 +50,17 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
     const byDevice = new Map<string, Profile[]>();
     for (const p of selected) for (const t of p.targets) byDevice.set(t.device, [...(byDevice.get(t.device) ?? []), p]);
     const jobs = [...byDevice.entries()];
+    const preflight = new CaPreflight(issuers);
     opts.log.info(`${opts.dryRun ? 'planning' : opts.command} ${selected.length} profile(s) on ${jobs.length} device(s)`);
     const devices = await targets.forEach(jobs.map(([name]) => name), opts.concurrency ?? cfg.concurrency, (target, name) =>
       deadline.race(name, byDevice.get(name)!, () =>
         runDevice(target, byDevice.get(name)!, {
-          ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun,
+          ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun, preflight,
+          postCommit: cfg.monitoring.hooks.postCommit,
         }),
       ),
     );
+    if (opts.removeRetired && !opts.dryRun) devices.push(...(await removeRetired(cfg, ledger, targets, opts.log, opts.devices)));
     return { command: opts.command, dryRun: !!opts.dryRun, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), devices };
   } finally {
     // After max_run_s, work left behind may hold connections open: do not wait for them to close.

@@ -8,8 +8,10 @@ import { certFingerprintSha256 } from '../pki/index.js';
 import { createLabCa, type LabCa } from './ca.js';
 import type { EmulatorHandle } from './emulator.js';
 import { startFdmEmulator } from './fdm/index.js';
+import type { EstHandle } from './est/server.js';
 import { startFmcLab, type FmcLab, type FmcLabManager } from './fmc-fleet.js';
 import { startPanosEmulator } from './panos/index.js';
+import { panoramaConfig, panoramaLabJson, panoramaProfile, startLabPanoramas, type LabPanorama } from './panorama-fleet.js';
 import { startScmEmulator } from './scm/index.js';
 import { attachSftunnelLabs, type SftunnelFleet } from './sftunnel/fleet-entry.js';
 import type { SftunnelKnobs } from './sftunnel/index.js';
@@ -24,11 +26,16 @@ export interface LabOptions {
   fmc?: number;
   fmcFtds?: number;
   fmcHa?: boolean;
+  /** The last FTD of each FMC enrolls over EST (key on the FTD) instead of PKCS12. */
+  fmcEst?: boolean;
   /** Each FMC's InternalCA (sftunnel) expires in this many days (default 3000); `fmcSecondary` adds an HA secondary FMC. */
   sftunnelCaDays?: number;
   fmcSecondary?: boolean;
+  /** Emulated Panoramas, each managing `panoramaFws` emulated firewalls through a template stack. */
+  panorama?: number;
+  panoramaFws?: number;
   /** Emulator knobs per kind, e.g. { fdm: { deployDurationMs: 300 } }. */
-  knobs?: { scm?: object; fdm?: object; panos?: object; fmc?: object; sftunnel?: Partial<SftunnelKnobs> };
+  knobs?: { scm?: object; fdm?: object; panos?: object; fmc?: object; sftunnel?: Partial<SftunnelKnobs>; panorama?: object };
   /** Lab profiles: how many certificates each device gets (bench uses more). */
   certsPerDevice?: number;
   logLevel?: string;
@@ -50,10 +57,13 @@ export interface Lab {
   dir: string;
   configPath: string;
   labJsonPath: string;
+  panoramas: LabPanorama[];
   ca: LabCa;
   scm: LabHandle & { baseUrl: string };
   devices: LabDevice[];
   managers: FmcLabManager[];
+  /** The EST server FMC-managed FTDs enroll at (started with --fmc). */
+  est?: EstHandle;
   /** Per FMC: its sftunnel port and the SSH servers of the FMC (and secondary) and its FTDs. */
   sftunnel: SftunnelFleet;
   close(): Promise<void>;
@@ -99,6 +109,14 @@ function labProfiles(devices: LabDevice[], perDevice: number): Record<string, un
   return out;
 }
 
+/** The data-plane ports that serve a lab profile's certificate: FTD RA VPN (vpn-portal), PAN-OS GlobalProtect portal (gp-portal). */
+function labProbes(d: LabDevice): Record<string, unknown>[] {
+  const [service, profile, host] = d.type === 'cisco-fdm' ? ['ravpn', 'vpn-portal', 'vpn.lab.example'] : ['gp-portal', 'gp-portal', 'gp.lab.example'];
+  const address = d.services[service];
+  if (!address) return [];
+  return [{ name: `${d.name} ${service}`, address, sni: host, names: [host], ca_file: 'trust/lab-ca.pem', device: d.name, profile }];
+}
+
 export async function startLab(opts: LabOptions): Promise<Lab> {
   const dir = opts.dir;
   for (const d of ['credentials', 'trust', 'profiles', 'state', 'logs']) mkdirSync(join(dir, d), { recursive: true });
@@ -130,7 +148,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       write(join(dir, 'credentials', `pa-${i}.yaml`), stringify(user), 0o600);
     }
     const fmc: FmcLab = await startFmcLab({
-      dir, fmc: opts.fmc ?? 0, ftdsPerFmc: opts.fmcFtds ?? 3, haPair: opts.fmcHa, knobs: opts.knobs?.fmc, caName: 'lab-sectigo', certTypeId: CERT_TYPE_ID,
+      dir, fmc: opts.fmc ?? 0, ftdsPerFmc: opts.fmcFtds ?? 3, haPair: opts.fmcHa, est: opts.fmcEst, ca, knobs: opts.knobs?.fmc, caName: 'lab-sectigo', certTypeId: CERT_TYPE_ID,
     });
     started.push({ close: () => fmc.close() } as LabHandle);
     devices.push(...fmc.devices);
@@ -139,12 +157,17 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       { caDays: opts.sftunnelCaDays ?? 3000, secondary: opts.fmcSecondary, knobs: opts.knobs?.sftunnel },
     );
     started.push({ close: () => sftunnel.close() } as LabHandle);
+    const panoramas = await startLabPanoramas(dir, opts.panorama ?? 0, opts.panoramaFws ?? 3, { panorama: opts.knobs?.panorama, firewall: opts.knobs?.panos }, started);
+    const pano = panoramaConfig(panoramas);
     write(join(dir, 'credentials', 'scm.yaml'), stringify(scmUser), 0o600);
     write(join(dir, 'trust', 'scm.pem'), scm.certPem);
     write(join(dir, 'trust', 'lab-ca.pem'), ca.bundlePem);
     // lab.json's caBundle verifies every lab endpoint: the lab CA (what the devices serve once fwcert
     // has installed a certificate), the SCM's certificate and each device's and manager's own certificate.
-    const endpoints = [scm.certPem, ...devices.map((d) => d.handle.certPem), ...fmc.managers.map((m) => m.handle.certPem)];
+    const endpoints = [
+      scm.certPem, ...devices.map((d) => d.handle.certPem), ...fmc.managers.map((m) => m.handle.certPem),
+      ...panoramas.flatMap((p) => [p.handle.certPem, ...p.firewalls.map((f) => f.handle.certPem)]),
+    ];
     const bundle = [ca.bundlePem, ...new Set(endpoints)].map((p) => p.trim()).join('\n');
     write(join(dir, 'trust', 'lab-bundle.pem'), `${bundle}\n`);
 
@@ -158,8 +181,9 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
           credentials: 'credentials/scm.yaml', tls: { ca_file: 'trust/scm.pem' },
           collect: { interval_s: 0.2, max_wait_s: 20 },
         },
+        ...fmc.configCas,
       },
-      ...(fmc.managers.length ? { managers: fmc.configManagers } : {}),
+      ...(fmc.managers.length || panoramas.length ? { managers: { ...fmc.configManagers, ...pano.managers } } : {}),
       devices: Object.fromEntries<unknown>([
         ...devices.filter((d) => !d.manager).map((d): [string, unknown] => [
           d.name,
@@ -171,13 +195,17 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
               },
         ]),
         ...Object.entries(fmc.configDevices),
+        ...Object.entries(pano.devices),
       ]),
       profiles_dir: 'profiles',
+      // What a client of each managed data-plane port gets, checked by `fwcert status`.
+      probes: devices.flatMap((d) => labProbes(d)),
     };
     const configPath = join(dir, 'fwcert.yaml');
     // The schema files named here are written by `fwcert lab up` (fwcert schema); editors use them.
     write(configPath, `# yaml-language-server: $schema=fwcert.schema.json\n# Written by \`fwcert lab up\`: the lab's CA and firewalls on 127.0.0.1.\n${stringify(config)}`);
-    for (const p of [...labProfiles(devices, opts.certsPerDevice ?? 1), ...fmc.profiles]) {
+    const profiles = [...labProfiles(devices, opts.certsPerDevice ?? 1), ...fmc.profiles, ...(panoramas.length ? [panoramaProfile(panoramas, 'lab-sectigo', CERT_TYPE_ID)] : [])];
+    for (const p of profiles) {
       write(join(dir, 'profiles', `${p.name as string}.yaml`), `# yaml-language-server: $schema=../profile.schema.json\n${stringify(p)}`);
     }
     const labJsonPath = join(dir, 'lab.json');
@@ -186,10 +214,13 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       `${JSON.stringify(
         {
           scm: { url: scm.baseUrl },
-          ...(fmc.managers.length ? { managers: fmc.labJsonManagers } : {}),
-          devices: devices.map((d) => ({
-            name: d.name, type: d.type, url: d.url, ...(d.manager ? { manager: d.manager } : {}), services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}),
-          })),
+          ...(fmc.managers.length || panoramas.length ? { managers: [...fmc.labJsonManagers, ...panoramaLabJson(panoramas).managers] } : {}),
+          devices: [
+            ...devices.map((d) => ({
+              name: d.name, type: d.type, url: d.url, ...(d.manager ? { manager: d.manager } : {}), services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}),
+            })),
+            ...panoramaLabJson(panoramas).devices,
+          ],
           caBundle: join(dir, 'trust', 'lab-bundle.pem'),
         },
         null,
@@ -197,7 +228,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       )}\n`,
     );
     return {
-      dir, configPath, labJsonPath, ca, scm, devices, managers: fmc.managers, sftunnel,
+      dir, configPath, labJsonPath, ca, scm, devices, managers: fmc.managers, est: fmc.est, sftunnel, panoramas,
       close: async () => {
         await Promise.all(started.map((h) => h.close().catch(() => undefined)));
       },

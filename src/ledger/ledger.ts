@@ -180,6 +180,12 @@ export class Ledger {
     return (this.db.prepare(`SELECT * FROM certificates WHERE device = ? AND state = 'superseded' ORDER BY id`).all(device) as Row[]).map(toRecord);
   }
 
+  /** Every CA id the ledger holds for CA account `ca`: issued certificates and pending orders. */
+  caIds(ca: string): string[] {
+    const rows = this.db.prepare('SELECT ca_ref FROM certificates WHERE ca = ? AND ca_ref IS NOT NULL UNION SELECT ca_ref FROM orders WHERE ca = ?').all(ca, ca) as { ca_ref: string }[];
+    return [...new Set(rows.map((r) => (JSON.parse(r.ca_ref) as CaRef).id).filter(Boolean))];
+  }
+
   /** Every object name fwcert recorded on `device`: certificates in any state and pending orders. */
   objectNames(device: string): string[] {
     const rows = this.db

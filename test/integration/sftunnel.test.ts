@@ -28,7 +28,7 @@ function editFmc(l: Lab, edit: (entry: Record<string, any>) => void): void {
   writeFileSync(l.configPath, stringify(cfg));
 }
 
-const sftRows = (r: StatusReport) => r.rows.filter((x) => x.profile.startsWith('sftunnel:'));
+const sftRows = (r: StatusReport) => r.rows.filter((x) => x.profile?.startsWith('sftunnel:'));
 
 describe('FMC internal CA (sftunnel) through the CLI', { timeout: 600_000 }, () => {
   it('status: InternalCA 20 days from now is CRITICAL (exit 3) with no SSH credentials; 60 days is WARN', async () => {
@@ -58,7 +58,10 @@ describe('FMC internal CA (sftunnel) through the CLI', { timeout: 600_000 }, () 
       const r = await runCli(['--config', w.configPath, 'status', '--json']);
       const ca = sftRows(json<StatusReport>(r)).find((x) => x.profile === 'sftunnel:InternalCA')!;
       assert.equal(ca.level, 'warn');
-      assert.notEqual(r.code, 3);
+      // A configured target without a certificate is critical too (the lab's FTDs are not enrolled yet):
+      // only those may be critical here, the InternalCA at 60 days is not.
+      const critical = json<StatusReport>(r).rows.filter((x) => x.level === 'critical');
+      assert.ok(critical.every((x) => x.kind === 'managed' && x.state === 'missing'), JSON.stringify(critical));
     } finally {
       await w.close();
     }
@@ -87,6 +90,7 @@ describe('FMC internal CA (sftunnel) through the CLI', { timeout: 600_000 }, () 
       assert.match(r1.nodes[0]!.devices[0]!.error ?? '', /fmc1-ftd-2/);
 
       const st = await cli('sftunnel', 'status', '--json');
+      assert.equal(st.code, 1, 'a peer is not connected');
       const node = json<{ nodes: { fmc: string; level: string; ssh: { peers: { connected: boolean }[] }; progress: { phase: string } }[] }>(st).nodes[0]!;
       assert.equal(node.level, 'ok');
       assert.deepEqual(node.ssh.peers.map((p) => p.connected), [true, false, true]);

@@ -8,13 +8,14 @@ import { FdmBindings } from './bindings.js';
 import { FdmCertificates, isPem } from './certificates.js';
 import { FdmDeployer } from './deploy.js';
 import { checkHaSync } from './ha-sync.js';
+import { readFeatures, unsupportedBinding, type FdmFeatures } from './features.js';
 import { FdmApiError, standbyError } from './errors.js';
 import { assertValidName, MAX_NAME_LENGTH } from './names.js';
 import { FdmObjects, filterStyleFor } from './objects.js';
 import { pendingChangesOf } from './pending-changes.js';
 import type { FdmCredentials, FdmOptions } from './schemas.js';
 import { FdmSession } from './session.js';
-import { toRef, type FdmRef, type HaStatus, type InternalCertificate, type SystemInfo } from './types.js';
+import { OBJECT_PATHS, toRef, type ExternalCaCertificate, type FdmRef, type HaStatus, type InternalCertificate, type SystemInfo } from './types.js';
 
 /**
  * The reference sets no key restriction for uploaded internal certificates; these are the sizes and curves
@@ -65,6 +66,8 @@ export class FdmTarget implements Target {
   private readonly options: FdmOptions;
   /** From open(): an active unit of an HA pair gets its config sync checked after each deploy. */
   private haRole: OpenInfo['haRole'];
+  /** From open(): what this FDM's API has (learnt from its own specification). */
+  private features?: FdmFeatures;
 
   constructor(readonly name: string, private readonly log: Logger, settings: FdmTargetSettings) {
     this.options = settings.options;
@@ -96,6 +99,7 @@ export class FdmTarget implements Target {
     const haRole = await this.readHaRole();
     if (haRole === 'standby') throw standbyError(this.name);
     this.haRole = haRole;
+    this.features = await readFeatures(this.session, this.log);
     const model = typeof info.platformModel === 'string' ? info.platformModel : info.modelNumber;
     const version = info.softwareVersion ?? buildVersion;
     this.log.debug(`${this.name}: FDM ${version ?? '?'} (API ${this.session.apiVersion}), HA role ${haRole ?? 'unknown'}`);
@@ -132,6 +136,32 @@ export class FdmTarget implements Target {
     }));
   }
 
+  /** inventory() plus the CA objects: FDM's own internal CAs (SSL decryption re-signing) and the external CAs (trust store, chains). */
+  async inventoryAll(): Promise<DeviceCert[]> {
+    const [mine, internalCas, externalCas] = await Promise.all([
+      this.inventory(),
+      this.objects.listAll<ExternalCaCertificate>(OBJECT_PATHS.internalCaCertificates),
+      this.objects.listAll<ExternalCaCertificate>(OBJECT_PATHS.externalCaCertificates),
+    ]);
+    const ca = (c: ExternalCaCertificate, key: boolean): DeviceCert => ({
+      name: c.name, certPem: isPem(c.cert) ? c.cert : undefined, hasKey: key, bindings: [], isCa: true,
+    });
+    return [...mine, ...internalCas.map((c) => ca(c, true)), ...externalCas.map((c) => ca(c, false))];
+  }
+
+  /** What the device lacks for `bindings` (no RA VPN, no SSL policy, no web UI setting); reads only. */
+  async checkBindings(bindings: Binding[]): Promise<string[]> {
+    if (!bindings.length) return [];
+    const c = await this.bindings.readConsumers();
+    const out: string[] = [];
+    for (const b of bindings) {
+      if (b.kind === 'ravpn' && !c.raVpns.length) out.push('no RA VPN is configured (GET /ravpns is empty); set up remote access VPN in FDM first, or drop "ravpn: true"');
+      if (b.kind === 'ssl_decryption' && !c.sslPolicies.length) out.push('no SSL decryption policy exists (GET /policy/sslpolicies is empty); enable SSL decryption in FDM first, or drop "ssl_decryption: true"');
+      if (b.kind === 'webui' && !c.webUi) out.push('this FDM has no web UI certificate setting (devicesettings/default/webuicertificates, FTD 6.4+)');
+    }
+    return out;
+  }
+
   validateName(name: string): void {
     assertValidName(this.name, name);
   }
@@ -144,8 +174,16 @@ export class FdmTarget implements Target {
     await this.certs.install(name, cert.leafPem, cert.chainPem, cert.keyPem);
   }
 
+  unsupportedBindings(bindings: Binding[]): string | undefined {
+    if (!this.features) return undefined;
+    const why = bindings.map((b) => unsupportedBinding(b.kind, this.features!, this.session.apiVersion)).filter(Boolean);
+    return why.length ? why.join('; ') : undefined;
+  }
+
   async bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]> {
     this.validateName(name);
+    const refusal = this.unsupportedBindings(bindings);
+    if (refusal) throw new DeviceError(`${this.name}: ${refusal}`);
     const cert = await this.certs.require(name);
     const ref = toRef(cert);
     const out: { binding: Binding; previous?: string }[] = [];
@@ -156,7 +194,7 @@ export class FdmTarget implements Target {
           previous = await this.bindings.bindRaVpn(ref);
           break;
         case 'webui':
-          previous = await this.bindings.bindWebUi(ref, await this.certs.chainRefsFor(cert));
+          previous = await this.bindings.bindWebUi(ref, await this.certs.chainRefsFor(cert), this.features?.webuiTrustChain);
           break;
         case 'ssl_decryption':
           // Known-key decryption takes a list: the new certificate is added; the old one leaves with remove().
