@@ -3,7 +3,7 @@
 // the key and has every binding the profile names, hook commands exist. Exit 2 for a configuration
 // mistake found this way, 1 for a device or CA that cannot be reached, 0 when all is well.
 import type { Command } from 'commander';
-import { CaError, errorMessage } from '../core/errors.js';
+import { CaError, ConfigError, errorMessage } from '../core/errors.js';
 import { commandProblem } from '../core/command.js';
 import { buildIssuer, Targets } from '../engine/build.js';
 import { checkProfileOf, devicePairProblems } from '../engine/preflight.js';
@@ -42,7 +42,8 @@ export function registerCheck(program: Command): void {
                 rows.push({ kind: 'pair', name: `${p.name} on ${name}`, result: problems.length ? 'problem' : 'ok', detail: problems.join('; ') || 'key type supported, bindings present' });
               }
             } catch (e) {
-              rows.push({ kind: 'device', name, type: d.type.type, result: 'failed', detail: errorMessage(e) });
+              // A name the configuration gives that a manager does not know (an FTD, a domain) is a configuration mistake.
+              rows.push({ kind: 'device', name, type: d.type.type, result: e instanceof ConfigError ? 'problem' : 'failed', detail: errorMessage(e) });
             } finally {
               await t.close().catch(() => undefined);
             }

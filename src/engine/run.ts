@@ -2,7 +2,7 @@
 import type { Issuer } from '../ca/issuer.js';
 import type { Config, Profile } from '../config/model.js';
 import type { Logger } from '../core/log.js';
-import { ConfigError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { Ledger } from '../ledger/ledger.js';
 import { buildIssuer, Targets } from './build.js';
 import { runDevice, type Mode } from './device-run.js';
@@ -29,9 +29,9 @@ export interface RunOptions {
 /** Checks --profile/--device names against the config (exit 2 on a typo, before anything happens). */
 export function selectProfiles(cfg: Config, profiles?: string[], devices?: string[]): Profile[] {
   const unknownP = (profiles ?? []).filter((n) => !cfg.profiles.some((p) => p.name === n));
-  if (unknownP.length) throw new ConfigError(`unknown profile ${unknownP.join(', ')} (defined: ${cfg.profiles.map((p) => p.name).join(', ') || 'none'})`);
+  if (unknownP.length) throw new UsageError(`unknown profile ${unknownP.join(', ')} (defined: ${cfg.profiles.map((p) => p.name).join(', ') || 'none'})`);
   const unknownD = (devices ?? []).filter((n) => !cfg.devices.has(n));
-  if (unknownD.length) throw new ConfigError(`unknown device ${unknownD.join(', ')} (defined: ${[...cfg.devices.keys()].join(', ') || 'none'})`);
+  if (unknownD.length) throw new UsageError(`unknown device ${unknownD.join(', ')} (defined: ${[...cfg.devices.keys()].join(', ') || 'none'})`);
   return cfg.profiles
     .filter((p) => !profiles?.length || profiles.includes(p.name))
     .map((p) => ({ ...p, targets: p.targets.filter((t) => !devices?.length || devices.includes(t.device)) }))

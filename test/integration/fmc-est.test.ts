@@ -1,10 +1,11 @@
 // Issue 10, EST enrollment: an FMC-managed FTD enrolls at the lab EST server itself (RFC 7030), so the
 // certificate it serves on its RA VPN port has a key that fwcert never had.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parse, stringify } from 'yaml';
 import type { RunReport } from '../../src/engine/report.js';
 import { startLab, type Lab } from '../../src/lab/fleet.js';
 import { handshake } from '../../src/lab/handshake.js';
@@ -65,5 +66,16 @@ describe('EST enrollment on an FMC-managed FTD, through the CLI', () => {
     assert.equal(item.outcome, 'done', item.error);
     assert.equal(lab.est!.state().issued.length, before + 1);
     assert.equal(strip((await served('fmc1-ftd-2')).serial), strip(item.serial!));
+  });
+
+  it('check exits 2 and names the entry when an FTD name is unknown to the FMC', async () => {
+    const cfg = parse(readFileSync(lab.configPath, 'utf8')) as { devices: Record<string, unknown> };
+    cfg.devices.ghost = { type: 'cisco-fmc-ftd', manager: 'fmc-1', fmc_name: 'no-such-ftd' };
+    const bad = join(dir, 'fwcert-ghost.yaml');
+    writeFileSync(bad, stringify(cfg));
+    const r = await runCli(['--config', bad, 'check']);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stdout, /devices\.ghost\.fmc_name: fmc-1 manages no FTD or HA pair named "no-such-ftd"/);
+    assert.match(r.stdout, /fmc1-ftd-1\s+cisco-fmc-ftd\s+ok/);
   });
 });

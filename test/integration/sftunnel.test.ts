@@ -40,8 +40,13 @@ describe('FMC internal CA (sftunnel) through the CLI', { timeout: 600_000 }, () 
       editFmc(l, (e) => {
         delete e.ssh;
       });
-      const r = await runCli(['--config', l.configPath, 'status', '--json']);
+      const prom = join(l.dir, 'fwcert.prom');
+      const r = await runCli(['--config', l.configPath, 'status', '--json', '--prometheus', prom]);
       assert.equal(r.code, 3, r.stdout + r.stderr);
+      // The node_exporter textfile carries the InternalCA like every other certificate (3 = critical).
+      const metrics = readFileSync(prom, 'utf8');
+      assert.match(metrics, /^fwcert_certificate_state\{kind="probe",device="fmc-1",profile="sftunnel:InternalCA",object="\/etc\/sf\/ca_root\/cacert\.pem"[^}]*state="expiring"\} 3$/m);
+      assert.match(metrics, /^fwcert_certificate_not_after_seconds\{[^}]*profile="sftunnel:InternalCA"[^}]*\} \d+$/m);
       const rows = sftRows(json<StatusReport>(r));
       const ca = rows.find((x) => x.profile === 'sftunnel:InternalCA')!;
       assert.equal(ca.device, 'fmc-1');

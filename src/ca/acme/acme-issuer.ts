@@ -93,7 +93,7 @@ export class AcmeIssuer implements Issuer {
     timeoutMs?: number,
   ) {
     this.name = ctx.name;
-    this.log = ctx.log.child({ ca: ctx.name });
+    this.log = ctx.log; // already bound to { ca: name } by the engine
     this.transport = new AcmeTransport(ctx.name, tls, this.log, timeoutMs);
     const ch = opts.challenge;
     if (ch.type === 'dns-01' && ch.provider === 'rfc2136') {
