@@ -23,6 +23,10 @@ export interface RunOptions {
 
 /** Checks --profile/--device names against the config (exit 2 on a typo, before anything happens). */
 export function selectProfiles(cfg: Config, profiles?: string[], devices?: string[]): Profile[] {
+  // An empty or profile-less config would "succeed" every night while renewing nothing.
+  if (cfg.profiles.length === 0) {
+    throw new ConfigError(`${cfg.file}: this configuration manages nothing: it defines no certificate profile (add profiles: or profiles_dir: with at least one profile)`);
+  }
   const unknownP = (profiles ?? []).filter((n) => !cfg.profiles.some((p) => p.name === n));
   if (unknownP.length) throw new ConfigError(`unknown profile ${unknownP.join(', ')} (defined: ${cfg.profiles.map((p) => p.name).join(', ') || 'none'})`);
   const unknownD = (devices ?? []).filter((n) => !cfg.devices.has(n));
