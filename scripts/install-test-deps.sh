@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs for real: gpg (OpenPGP interop), openssl (CSR and
-# chain checks), pebble (ACME server) and bind9 (DNS-01 with RFC 2136 + TSIG). Idempotent.
+# chain checks), pebble (ACME server), bind9 (DNS-01 with RFC 2136 + TSIG), zsh (completion syntax) and
+# systemd (systemd-analyze verify of the shipped units). Idempotent.
 set -euo pipefail
-pkgs=(gnupg openssl pebble bind9 bind9-dnsutils)
+pkgs=(gnupg openssl pebble bind9 bind9-dnsutils zsh systemd)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -9,7 +9,9 @@ import { wholeNumber } from './parse.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-export function printRunReport(r: RunReport): void {
+/** The run's table and summary; `quiet` (cron): nothing unless something failed, and then only the failures. */
+export function printRunReport(r: RunReport, opts: { quiet?: boolean } = {}): void {
+  if (opts.quiet) return printFailures(r);
   const rows: (string | undefined)[][] = [];
   for (const d of r.devices) {
     for (const i of d.items) {
@@ -32,6 +34,15 @@ export function printRunReport(r: RunReport): void {
   );
 }
 
+function printFailures(r: RunReport): void {
+  const rows = r.devices.flatMap((d) => d.items.filter((i) => i.outcome === 'failed'))
+    .map((i) => [i.device, i.profile, i.action, i.error ?? i.reason]);
+  const deviceErrors = r.devices.filter((d) => d.error && !d.items.some((i) => i.outcome === 'failed' && i.error === d.error));
+  if (!rows.length && !deviceErrors.length) return;
+  if (rows.length) process.stdout.write(`${table(['DEVICE', 'PROFILE', 'ACTION', 'ERROR'], rows)}\n`);
+  for (const d of deviceErrors) process.stdout.write(`${d.device}: ${d.error}\n${(d.detail ?? []).map((l) => `  ${l}\n`).join('')}`);
+}
+
 export function registerRun(program: Command, name: Mode, description: string): void {
   const cmd = program
     .command(name)
@@ -49,7 +60,7 @@ export function registerRun(program: Command, name: Mode, description: string): 
         command: name, profiles: o.profile, devices: o.device, dryRun: o.dryRun, force: o.force, concurrency: o.concurrency, log,
       });
       if (o.json) printJson(report);
-      else printRunReport(report);
+      else printRunReport(report, { quiet: program.opts<GlobalOptions>().quiet });
       return runFailed(report) ? EXIT.failed : EXIT.ok;
     }),
   );

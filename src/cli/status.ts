@@ -28,7 +28,8 @@ export function registerStatus(program: Command): void {
           process.stdout.write(`${table(['STATE', 'DEVICE', 'PROFILE', 'OBJECT', 'DAYS', 'NOT AFTER', 'SERIAL', 'ISSUER', 'NOTE'], rows)}\n`);
           for (const u of r.unreachable) process.stdout.write(`${u.device}: unreachable: ${u.error}\n`);
         }
-        if (r.rows.some((x) => x.level === 'critical' || x.level === 'expired')) return EXIT.critical;
+        // Certificates fwcert does not manage are shown, but only managed ones decide the exit code.
+        if (r.rows.some((x) => !x.unmanaged && (x.level === 'critical' || x.level === 'expired'))) return EXIT.critical;
         return r.unreachable.length ? EXIT.failed : EXIT.ok;
       }),
     );

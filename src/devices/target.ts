@@ -24,6 +24,8 @@ export interface DeviceCert {
   /** Where the (candidate) configuration uses this certificate. */
   bindings: Binding[];
   isCa?: boolean;
+  /** What else the device says about it, for `status` (e.g. FMC: enrollment type and state). */
+  detail?: string;
 }
 
 export interface CommitResult {
@@ -31,6 +33,8 @@ export interface CommitResult {
   committed: boolean;
   jobId?: string;
   messages?: string[];
+  /** Something the report should show although the commit succeeded (e.g. an HA peer not in sync). */
+  warnings?: string[];
 }
 
 /** Which configuration objects are fwcert's on this device (its certificate objects, by name). */
@@ -50,6 +54,8 @@ export interface Target {
     onDeviceKeygen: boolean;
     keyTypes: KeySpec[];
     maxNameLength: number;
+    /** `status` lists every certificate the device holds, also those no profile manages (FMC trustpoints). */
+    listsEveryCertificate?: boolean;
   };
   /** Login, HA role check: throws a DeviceError on an HA standby/passive unit. */
   open(): Promise<OpenInfo>;

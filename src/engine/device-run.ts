@@ -193,6 +193,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         const cr = await target.commit(note, commitScope(target, profiles, deps.ledger));
         res.committed = cr.committed;
         res.commitJob = cr.jobId;
+        res.warnings.push(...(cr.warnings ?? []));
         deps.ledger.setNeedsCommit(target.name, false);
         deps.ledger.markCommitted(target.name);
         deps.ledger.event('committed', `${note}${cr.jobId ? ` (job ${cr.jobId})` : ''}`, undefined, target.name);

@@ -8,6 +8,8 @@ import { Targets } from './build.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { pickCurrent } from './plan.js';
 import { daysLeft } from './policy.js';
+import { fmcManagers } from '../sftunnel/options.js';
+import { sftunnelStatusRows } from '../sftunnel/status-rows.js';
 
 export type Level = 'ok' | 'warn' | 'critical' | 'expired' | 'missing';
 
@@ -26,6 +28,8 @@ export interface StatusRow {
   bindings?: string[];
   pendingOrder?: string;
   note?: string;
+  /** A certificate on the device that no profile manages (listed for devices that list everything). */
+  unmanaged?: true;
 }
 
 export interface StatusReport {
@@ -97,10 +101,29 @@ export async function fleetStatus(
           rows.push({ ...base, level: 'missing', source: 'ledger', note: opts.ledgerOnly ? 'not in the ledger' : 'device unreachable; not in the ledger' });
         }
       }
+      if (inventory && target.capabilities.listsEveryCertificate) {
+        const claimed = new Set(profiles.flatMap((p) => profileCerts(inventory!, p.name, maxLen, ledger.current(p.name, dev.name)).map((c) => c.name)));
+        for (const c of inventory.filter((x) => !claimed.has(x.name))) {
+          const d = c.info ? daysLeft(c.info.notAfter, now) : undefined;
+          rows.push({
+            device: dev.name, profile: '-', unmanaged: true, source: 'device', objectName: c.name,
+            level: d === undefined ? 'missing' : levelOf(d, opts.warnDays, opts.criticalDays),
+            serial: c.info?.serial, notAfter: c.info?.notAfter.toISOString(), daysLeft: d, issuer: c.info?.issuerCn,
+            bindings: c.bindings.map((b) => (b.name ? `${b.kind}:${b.name}` : b.kind)),
+            note: [c.isCa ? 'CA certificate' : '', c.detail ?? '', 'not managed by fwcert'].filter(Boolean).join('; '),
+          });
+        }
+      }
     });
   } finally {
     await targets.close();
     ledger.close();
+  }
+  if (!opts.ledgerOnly) {
+    // FMC internal CA (sftunnel): read from the sftunnel handshake, no credentials (src/sftunnel/).
+    const s = await sftunnelStatusRows(fmcManagers(cfg), { warnDays: opts.warnDays, criticalDays: opts.criticalDays, now });
+    rows.push(...s.rows);
+    unreachable.push(...s.unreachable);
   }
   rows.sort((a, b) => (a.daysLeft ?? -1e9) - (b.daysLeft ?? -1e9) || a.device.localeCompare(b.device) || a.profile.localeCompare(b.profile));
   return { at: now.toISOString(), warnDays: opts.warnDays, criticalDays: opts.criticalDays, rows, unreachable };

@@ -11,6 +11,8 @@ import { startFdmEmulator } from './fdm/index.js';
 import { startFmcLab, type FmcLab, type FmcLabManager } from './fmc-fleet.js';
 import { startPanosEmulator } from './panos/index.js';
 import { startScmEmulator } from './scm/index.js';
+import { attachSftunnelLabs, type SftunnelFleet } from './sftunnel/fleet-entry.js';
+import type { SftunnelKnobs } from './sftunnel/index.js';
 
 export type LabHandle = EmulatorHandle;
 
@@ -22,8 +24,11 @@ export interface LabOptions {
   fmc?: number;
   fmcFtds?: number;
   fmcHa?: boolean;
+  /** Each FMC's InternalCA (sftunnel) expires in this many days (default 3000); `fmcSecondary` adds an HA secondary FMC. */
+  sftunnelCaDays?: number;
+  fmcSecondary?: boolean;
   /** Emulator knobs per kind, e.g. { fdm: { deployDurationMs: 300 } }. */
-  knobs?: { scm?: object; fdm?: object; panos?: object; fmc?: object };
+  knobs?: { scm?: object; fdm?: object; panos?: object; fmc?: object; sftunnel?: Partial<SftunnelKnobs> };
   /** Lab profiles: how many certificates each device gets (bench uses more). */
   certsPerDevice?: number;
   logLevel?: string;
@@ -49,6 +54,8 @@ export interface Lab {
   scm: LabHandle & { baseUrl: string };
   devices: LabDevice[];
   managers: FmcLabManager[];
+  /** Per FMC: its sftunnel port and the SSH servers of the FMC (and secondary) and its FTDs. */
+  sftunnel: SftunnelFleet;
   close(): Promise<void>;
 }
 
@@ -127,12 +134,18 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     });
     started.push({ close: () => fmc.close() } as LabHandle);
     devices.push(...fmc.devices);
+    const sftunnel = await attachSftunnelLabs(
+      dir, fmc.managers, (m) => fmc.devices.filter((d) => d.manager === m).map((d) => d.fmcName), fmc.configManagers, fmc.labJsonManagers,
+      { caDays: opts.sftunnelCaDays ?? 3000, secondary: opts.fmcSecondary, knobs: opts.knobs?.sftunnel },
+    );
+    started.push({ close: () => sftunnel.close() } as LabHandle);
     write(join(dir, 'credentials', 'scm.yaml'), stringify(scmUser), 0o600);
     write(join(dir, 'trust', 'scm.pem'), scm.certPem);
     write(join(dir, 'trust', 'lab-ca.pem'), ca.bundlePem);
     // lab.json's caBundle verifies every lab endpoint: the lab CA (what the devices serve once fwcert
-    // has installed a certificate), the SCM's certificate and each device's own management certificate.
-    const bundle = [ca.bundlePem, scm.certPem, ...devices.map((d) => d.handle.certPem)].map((p) => p.trim()).join('\n');
+    // has installed a certificate), the SCM's certificate and each device's and manager's own certificate.
+    const endpoints = [scm.certPem, ...devices.map((d) => d.handle.certPem), ...fmc.managers.map((m) => m.handle.certPem)];
+    const bundle = [ca.bundlePem, ...new Set(endpoints)].map((p) => p.trim()).join('\n');
     write(join(dir, 'trust', 'lab-bundle.pem'), `${bundle}\n`);
 
     const config = {
@@ -162,8 +175,11 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       profiles_dir: 'profiles',
     };
     const configPath = join(dir, 'fwcert.yaml');
-    write(configPath, `# Written by \`fwcert lab up\`: the lab's CA and firewalls on 127.0.0.1.\n${stringify(config)}`);
-    for (const p of [...labProfiles(devices, opts.certsPerDevice ?? 1), ...fmc.profiles]) write(join(dir, 'profiles', `${p.name as string}.yaml`), stringify(p));
+    // The schema files named here are written by `fwcert lab up` (fwcert schema); editors use them.
+    write(configPath, `# yaml-language-server: $schema=fwcert.schema.json\n# Written by \`fwcert lab up\`: the lab's CA and firewalls on 127.0.0.1.\n${stringify(config)}`);
+    for (const p of [...labProfiles(devices, opts.certsPerDevice ?? 1), ...fmc.profiles]) {
+      write(join(dir, 'profiles', `${p.name as string}.yaml`), `# yaml-language-server: $schema=../profile.schema.json\n${stringify(p)}`);
+    }
     const labJsonPath = join(dir, 'lab.json');
     write(
       labJsonPath,
@@ -181,7 +197,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       )}\n`,
     );
     return {
-      dir, configPath, labJsonPath, ca, scm, devices, managers: fmc.managers,
+      dir, configPath, labJsonPath, ca, scm, devices, managers: fmc.managers, sftunnel,
       close: async () => {
         await Promise.all(started.map((h) => h.close().catch(() => undefined)));
       },

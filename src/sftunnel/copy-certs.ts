@@ -33,8 +33,10 @@ export async function copyToDevice(
   try {
     for (const e of entries) {
       const body = contents.get(e.source)!;
+      const b64 = Buffer.from(body).toString('base64');
+      if (/key/i.test(e.source)) registerSecret(b64); // an error quoting the command line must not carry the key
       await sh.run(`cp ${e.destination} ${e.destination}.backup`); // a first registration may have no file yet
-      await sh.check(`echo ${Buffer.from(body).toString('base64')} | base64 -d > ${e.destination}`, `writing ${e.destination}`);
+      await sh.check(`echo ${b64} | base64 -d > ${e.destination}`, `writing ${e.destination}`);
       const back = await sh.run(`cat ${e.destination}`, { secretOutput: /key/i.test(e.destination) });
       if (back.rc !== 0 || back.output.trim() !== body.trim()) throw new Error(`${device}: ${e.destination} does not read back as written`);
       steps.push(`copied ${e.source} -> ${e.destination} (backup ${e.destination}.backup)`);

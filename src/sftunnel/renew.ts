@@ -93,7 +93,13 @@ async function renewNode(site: SftunnelSite, node: FmcNode, store: ProgressStore
     return rep;
   }
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const sh = await ExpertShell.open({ name: node.name, ...node.ssh }, timeoutMs);
+  let sh: ExpertShell;
+  try {
+    sh = await ExpertShell.open({ name: node.name, ...node.ssh }, timeoutMs);
+  } catch (e) {
+    rep.stopped = errorMessage(e);
+    return rep;
+  }
   try {
     const ca = await readInternalCa(sh);
     rep.caBefore = ca;

@@ -27,4 +27,6 @@ export interface SftunnelSite {
   secondary?: FmcNode;
   /** Devices by their name on the FMC, for copying certificates the FMC could not push. */
   devices: Map<string, SshEndpoint>;
+  /** SSH answer timeout. */
+  timeoutMs?: number;
 }

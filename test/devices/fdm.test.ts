@@ -217,6 +217,9 @@ test('a failed deploy is a DeviceError carrying the job messages; a timed-out on
     assert.ok(e instanceof DeviceError);
     assert.match(e.message, /DEPLOY_FAILED/);
     assert.ok(e.detail.length > 0, 'the job lines are kept');
+    // GET /operational/deploymenterrors/{id}: what the device refused, in the message and the detail.
+    assert.match(e.message, /device says: ERROR: Failed to apply the certificate configuration/);
+    assert.ok(e.detail.some((l) => /refused CLI: crypto ca trustpoint fwcert-lab/.test(l)), e.detail.join('|'));
     assert.equal(e.retryable, false);
     return true;
   });
@@ -234,6 +237,25 @@ test('an HA standby unit is refused at open(), and writes that reach it fail wit
 
   const active = await startLab({ haMode: 'active' });
   assert.equal((await active.target.open()).haRole, 'active');
+});
+
+test('HA pair: after a deploy the config sync is checked; a standby that did not take the change is a warning in the result', async () => {
+  const { emu, target, state } = await startLab({ haMode: 'active', knobs: { haSyncMs: 60 } });
+  assert.equal((await target.open()).haRole, 'active');
+  await target.install('ha-a', await issue('ha.example.com'));
+  await target.bind('ha-a', [{ kind: 'ravpn' }]);
+  const synced = await target.commit('in sync');
+  assert.equal(synced.committed, true);
+  assert.deepEqual(synced.warnings ?? [], []);
+  assert.ok((state().counters.ha_status ?? 0) >= 2, 'HA status read again after the deploy');
+
+  emu.setKnobs({ haSyncOutcome: 'OUT_OF_SYNC' });
+  await target.install('ha-b', await issue('ha.example.com'));
+  await target.bind('ha-b', [{ kind: 'ravpn' }]);
+  const out = await target.commit('standby behind');
+  assert.equal(out.committed, true);
+  assert.equal(out.warnings?.length, 1);
+  assert.match(out.warnings![0]!, /standby unit has not taken the change: HA configuration status OUT_OF_SYNC, HA health UNHEALTHY/);
 });
 
 test('renewal: rebind to a new object, deploy, then remove the old one (also out of the SSL policy)', async () => {
@@ -361,9 +383,12 @@ test('wrong password: a clear login error that does not contain the password', a
   });
 });
 
-test('close() revokes the tokens', async () => {
+test('close() revokes the session once, and FDM accepts it (no 400)', async () => {
   const { target, state } = await startLab();
   await target.open();
+  const before400 = state().counters.status_400 ?? 0;
   await target.close();
-  assert.equal(state().counters.token_revoke_token, 2);
+  assert.equal(state().counters.token_revoke_token, 1);
+  assert.equal(state().counters.status_400 ?? 0, before400, 'no revoke answered 400');
+  assert.equal((state() as unknown as { sessions: number }).sessions, 0, 'the session is gone');
 });

@@ -24,6 +24,21 @@ test('envelope: status and code, with odd attribute quoting', () => {
   assert.equal(failureMessage('import', err), "import failed (code 17 Invalid command): upload -> certificate -> certificate-name '*.mydomain.com' is invalid");
 });
 
+test('envelope: an unknown op command (pan-python #24, ansible-pan #58 shape) is a code 17 failure with its line', () => {
+  const r = parseReply(`<response status="error" code="17"><msg><line><![CDATA[ set -> deviceconfig  is unexpected]]></line></msg></response>`);
+  assert.equal(isFailure(r), true);
+  assert.equal(failureMessage('op', r), 'op failed (code 17 Invalid command): set -> deviceconfig  is unexpected');
+});
+
+test('envelope: both plausible answers to deleting something missing read as "not present" (emulator shape unverified)', () => {
+  for (const body of [
+    `<response status="success" code="7"><msg>Object doesn't exist</msg></response>`,
+    `<response status="error" code="7"><msg><line>No such node</line></msg></response>`,
+  ]) {
+    assert.equal(isNotPresent(parseReply(body)), true, body);
+  }
+});
+
 test('envelope: code 7 on a get is success with nothing in it; other codes are failures', () => {
   const missing = parseReply(`<response status="success" code="7"><result/></response>`);
   assert.equal(isFailure(missing), false);

@@ -130,7 +130,8 @@ test('generate command: ECDSA curves map to nbits and P-384/P-521 to sha384; the
 
 test('commit command is admin-scoped with an escaped description', () => {
   const cmd = buildCommitCmd('fwcert-api', `renew <vpn> & "gp"`);
-  assert.equal(cmd, '<commit><partial><admin><member>fwcert-api</member></admin></partial><description>renew &lt;vpn&gt; &amp; &quot;gp&quot;</description></commit>');
+  // pan-os-python FirewallCommit.element(): <description> first, then <partial>.
+  assert.equal(cmd, '<commit><description>renew &lt;vpn&gt; &amp; &quot;gp&quot;</description><partial><admin><member>fwcert-api</member></admin></partial></commit>');
   assert.deepEqual(strict.parse(cmd), { commit: { partial: { admin: { member: 'fwcert-api' } }, description: `renew <vpn> & "gp"` } });
 });
 

@@ -195,6 +195,24 @@ test('on-box CSR -> CA -> install -> bind gp-portal-profile -> commit: the porta
   }
 });
 
+test("every answer in the keygen's quoting (status = 'success'): the driver's whole cycle still works", async () => {
+  const lab = await startLab({ knobs: { responseQuoting: 'single-spaced' } });
+  try {
+    assert.equal((await lab.target.open()).haRole, 'standalone');
+    const csrPem = await lab.target.generateCsr('gp-quoted', spec('quoted.example.com'));
+    const leafPem = await sign(csrPem);
+    await lab.target.install('gp-quoted', { leafPem, chainPem: [issuing.certPem, root.certPem] });
+    await lab.target.bind('gp-quoted', [{ kind: 'ssl_tls_service_profile', name: 'gp-portal-profile' }]);
+    assert.equal((await lab.target.commit('quoted')).committed, true);
+    assert.equal((await handshake(lab.emu.services['gp-portal']!)).fingerprint, certFingerprintSha256(leafPem));
+    assert.equal((await lab.target.commit('again')).committed, false);
+    await lab.target.remove('gp-portal-default');
+    assert.equal((await lab.target.inventory()).some((c) => c.name === 'gp-portal-default'), false);
+  } finally {
+    await lab.close();
+  }
+});
+
 test('keygen sends the password in a POST body; the key then travels only in the X-PAN-KEY header', async () => {
   // A recording stand-in for the device: what would a web-server or proxy log of the firewall show?
   const tlsPair = await createSelfSigned({ cn: '127.0.0.1', sans: ['127.0.0.1'], days: 1, key: { type: 'ecdsa', curve: 'P-256' } });
@@ -301,21 +319,31 @@ test('a certificate that does not match the on-box key is refused before any imp
   }
 });
 
-test('a locally generated key is imported as one PKCS#12 key pair with a one-shot passphrase', async () => {
+test('a locally generated key is imported the documented PEM way: certificate, then encrypted key with a one-shot passphrase', async () => {
   const lab = await startLab();
   try {
     await lab.target.open();
     const key = await generateKeyPair({ type: 'rsa', size: 2048 });
     const leafPem = await sign(await createCsr(spec('local.example.com', { key: { type: 'rsa', size: 2048 } }), key.privateKeyPem));
     await lab.target.install('local-key', { leafPem, chainPem: [issuing.certPem], keyPem: key.privateKeyPem });
-    assert.equal(lab.counters()['import.keypair'], 1);
-    assert.equal(lab.counters()['import.private-key'] ?? 0, 0);
+    // Chain CA + leaf as `certificate`, the key as `private-key` (format=pem, passphrase); no PKCS#12.
+    assert.equal(lab.counters()['import.certificate'], 2);
+    assert.equal(lab.counters()['import.private-key'], 1);
+    assert.equal(lab.counters()['import.keypair'] ?? 0, 0);
     const entry = lab.state().certificates.find((c) => c.name === 'local-key')!;
     assert.equal(entry.hasPrivateKey, true);
     assert.equal(entry.fingerprint, certFingerprintSha256(leafPem));
     await lab.target.bind('local-key', [{ kind: 'ssl_tls_service_profile', name: 'gp-portal-profile' }]);
     await lab.target.commit('local key');
     assert.equal((await handshake(lab.emu.services['gp-portal']!)).fingerprint, certFingerprintSha256(leafPem));
+
+    // A refused key import leaves no certificate without its key behind.
+    lab.emu.setKnobs({ failNext: { 'import.private-key': { code: 17, message: 'Import of local-2 failed. Failed to decrypt private key' } } });
+    const key2 = await generateKeyPair({ type: 'rsa', size: 2048 });
+    const leaf2 = await sign(await createCsr(spec('local2.example.com', { key: { type: 'rsa', size: 2048 } }), key2.privateKeyPem));
+    const e = await rejection(lab.target.install('local-2', { leafPem: leaf2, chainPem: [issuing.certPem], keyPem: key2.privateKeyPem }));
+    assert.match(e.message, /Failed to decrypt private key/);
+    assert.equal(lab.state().certificates.some((c) => c.name === 'local-2'), false);
   } finally {
     await lab.close();
   }

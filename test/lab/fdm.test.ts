@@ -1,7 +1,7 @@
 // The FDM emulator over real HTTPS (TLS verified against the emulator's own certificate) and real
 // TLS handshakes on its data-plane ports.
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, randomUUID } from 'node:crypto';
 import https from 'node:https';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
@@ -410,6 +410,15 @@ describe('FDM emulator: bind, pending changes, deploy, data plane', () => {
     assert.ok(done.deploymentStatusMessages.length > 0);
     assert.equal((await handshake(h.services.ravpn!))[0]!.fingerprint256, before);
     assert.ok((await call(h, 'GET', `${BASE}/operational/pendingchanges`, { token })).json.paging.count > 0);
+    // getCliDeploymentError of the FDM Swagger specification, keyed by the deployment id (inferred).
+    const cliErr = await call(h, 'GET', `${BASE}/operational/deploymenterrors/${job.id}`, { token });
+    assert.equal(cliErr.status, 200);
+    assert.equal(cliErr.json.type, 'CliDeploymentError');
+    assert.equal(cliErr.json.deploymentStatusUuid, job.id);
+    assert.match(cliErr.json.cliErrorMessage, /^ERROR: /);
+    assert.ok(['FDM_CLI_DEFAULT', 'FDM_CLI', 'SMART_CLI', 'FLEX_CLI'].includes(cliErr.json.blockType));
+    assert.ok(Array.isArray(cliErr.json.cliLines) && cliErr.json.cliLines.length > 0);
+    assert.equal((await call(h, 'GET', `${BASE}/operational/deploymenterrors/${randomUUID()}`, { token })).status, 404);
 
     h.setKnobs({ deployTimeout: true });
     const timedOut = await waitForDeploy(h, token, (await call(h, 'POST', `${BASE}/operational/deploy`, { token })).json.id);
@@ -455,6 +464,12 @@ describe('FDM emulator: HA standby', () => {
     const { access_token: token } = await login(h);
     const ha = await call(h, 'GET', `${BASE}/devices/default/operational/ha/status/default`, { token });
     assert.equal(ha.json.nodeState, 'HA_STANDBY_NODE');
+    // The FDM Swagger HAStatus model and its enums (getHAStatus).
+    assert.equal(ha.json.type, 'HAStatus');
+    assert.equal(ha.json.nodeRole, 'HA_SECONDARY');
+    assert.ok(['HEALTHY', 'PROCESSING', 'UNHEALTHY', 'CRITICAL'].includes(ha.json.haHealthStatus), ha.json.haHealthStatus);
+    assert.ok(['IN_SYNC', 'PRIMARY_IMPORTING_CONFIG', 'SECONDARY_IMPORTING_CONFIG', 'OUT_OF_SYNC', 'UNKNOWN'].includes(ha.json.configStatus));
+    assert.deepEqual(Object.keys(ha.json).sort(), ['configStatus', 'haHealthStatus', 'id', 'links', 'nodeRole', 'nodeState', 'peerNodeState', 'type']);
     assert.equal((await call(h, 'GET', `${BASE}/object/internalcertificates`, { token })).status, 200);
     const c = await createSelfSigned({ cn: 'standby.example.com', sans: [], days: 5 });
     const post = await call(h, 'POST', `${BASE}/object/internalcertificates`, { token, body: certBody('standby-cert', c) });
@@ -480,5 +495,27 @@ describe('FDM emulator: HA standby', () => {
     assert.ok(state.json.objects.internalcertificates.some((o: { name: string }) => o.name === 'active-cert'));
     assert.equal(state.json.pendingChanges, 1);
     assert.equal((await call(h, 'POST', '/__lab/knobs', { body: { noSuchKnob: 1 } })).status, 400);
+  });
+
+  it('an active unit imports each deploy on the standby: configStatus SECONDARY_IMPORTING_CONFIG, then IN_SYNC or OUT_OF_SYNC', async () => {
+    await call(h, 'POST', '/__lab/knobs', { body: { haMode: 'active', haSyncMs: 300, deployDurationMs: 20 } });
+    const { access_token: token } = await login(h);
+    const haNow = async () => (await call(h, 'GET', `${BASE}/devices/default/operational/ha/status/default`, { token })).json;
+    for (const [outcome, health] of [['IN_SYNC', 'HEALTHY'], ['OUT_OF_SYNC', 'UNHEALTHY']] as const) {
+      await call(h, 'POST', '/__lab/knobs', { body: { haSyncOutcome: outcome } });
+      const c = await createSelfSigned({ cn: `${outcome}.example.com`, sans: [], days: 5 });
+      assert.equal((await call(h, 'POST', `${BASE}/object/internalcertificates`, { token, body: certBody(`sync-${outcome.toLowerCase().replace(/_/g, "-")}`, c) })).status, 200);
+      const job = (await call(h, 'POST', `${BASE}/operational/deploy`, { token })).json;
+      let seenImporting = false;
+      let ha = await haNow();
+      for (let i = 0; i < 400 && ha.configStatus !== outcome; i++) {
+        const state = (await call(h, 'GET', `${BASE}/operational/deploy/${job.id}`, { token })).json.state;
+        if (state === 'DEPLOYED' && ha.configStatus === 'SECONDARY_IMPORTING_CONFIG') seenImporting = true;
+        await new Promise((r) => setTimeout(r, 10));
+        ha = await haNow();
+      }
+      assert.equal(seenImporting, true, 'the standby imports after the deploy');
+      assert.deepEqual([ha.configStatus, ha.haHealthStatus], [outcome, health]);
+    }
   });
 });

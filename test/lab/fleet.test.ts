@@ -13,7 +13,7 @@ describe('lab.json', () => {
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fwcert-labjson-'));
-    lab = await startLab({ dir, fdm: 1, panos: 1 });
+    lab = await startLab({ dir, fdm: 1, panos: 1, fmc: 1, fmcFtds: 1 });
   });
   after(async () => {
     await lab.close();
@@ -21,10 +21,15 @@ describe('lab.json', () => {
   });
 
   it('caBundle verifies the SCM and every device with TLS verification on', async () => {
-    const info = JSON.parse(readFileSync(lab.labJsonPath, 'utf8')) as { scm: { url: string }; devices: { name: string; url: string }[]; caBundle: string };
+    const info = JSON.parse(readFileSync(lab.labJsonPath, 'utf8')) as {
+      scm: { url: string };
+      devices: { name: string; url: string }[];
+      managers?: { name: string; url: string }[];
+      caBundle: string;
+    };
     const agent = new Agent({ connect: { ca: readFileSync(info.caBundle, 'utf8'), rejectUnauthorized: true } });
     try {
-      for (const url of [info.scm.url, ...info.devices.map((d) => d.url)]) {
+      for (const url of [info.scm.url, ...info.devices.map((d) => d.url), ...(info.managers ?? []).map((m) => m.url)]) {
         // Any HTTP answer proves the TLS handshake verified; a trust failure throws.
         const r = await request(url, { dispatcher: agent });
         await r.body.dump();
@@ -33,6 +38,7 @@ describe('lab.json', () => {
     } finally {
       await agent.close();
     }
-    assert.equal(info.devices.length, 2);
+    assert.equal(info.devices.length, 3);
+    assert.equal(info.managers?.length, 1);
   });
 });

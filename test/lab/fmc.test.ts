@@ -146,8 +146,9 @@ describe('FMC emulator', () => {
     const task = await waitTask(h, token, domain, install.json.metadata.task.id);
     assert.equal(task.status, 'SUCCESS', JSON.stringify(task));
     const tps = await call(h, 'GET', `${base}/devices/certificates?filter=deviceId:${dev.id}&expanded=true`, { token });
-    assert.equal(tps.json.items[0].name, 'vpn-cert');
-    assert.equal(tps.json.items[0].identityCertificate.status, 'AVAILABLE');
+    const tp = tps.json.items.find((t: any) => t.name === 'vpn-cert');
+    assert.equal(tp.identityCertificate.status, 'AVAILABLE');
+    assert.ok(tps.json.items.some((t: any) => t.name === 'Lab-SelfSigned' && t.enrollmentType === 'SELF_SIGNED_CERTFICATE'), 'the seeded trustpoint');
 
     const assigned = (await call(h, 'GET', `${base}/assignment/policyassignments?expanded=true`, { token })).json.items.find((a: any) => a.targets.some((t: any) => t.id === dev.id));
     const policy = (await call(h, 'GET', `${base}/policy/ravpns/${assigned.policy.id}`, { token })).json;

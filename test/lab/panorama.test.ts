@@ -111,6 +111,12 @@ describe('Panorama emulator', () => {
     for (let i = 0; i < 3; i++) assert.equal((await served(em, i)).subjectCn, 'fw-stack-gp-portal');
   });
 
+  it("answers keygen in the real quoting, <response status = 'success'>", async () => {
+    const em = await start();
+    const res = await fetch(new URL('/api/', em.url), { method: 'POST', body: new URLSearchParams({ type: 'keygen', user: 'fwcert', password: 'fwcert-secret' }), dispatcher: agent });
+    assert.match(await res.text(), /^<response status = 'success'><result><key>/);
+  });
+
   it('imports into a template stack, commits for one admin, pushes, and every firewall serves the new certificate', async () => {
     const em = await start();
     const key = await login(em);

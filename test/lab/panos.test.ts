@@ -54,7 +54,7 @@ interface CallOptions {
   method?: 'GET' | 'POST';
   query?: Record<string, string>;
   form?: Record<string, string>;
-  multipart?: { fields: Record<string, string>; file?: { filename: string; data: Buffer | string }; boundary?: string; quoteBoundary?: boolean };
+  multipart?: { fields: Record<string, string>; file?: { filename: string; data: Buffer | string }; boundary?: string; quoteBoundary?: boolean; epilogue?: string };
   headers?: Record<string, string>;
 }
 
@@ -78,7 +78,7 @@ function call(em: EmulatorHandle, o: CallOptions): Promise<Reply> {
       parts.push(Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data));
       parts.push(Buffer.from('\r\n'));
     }
-    parts.push(Buffer.from(`--${b}--\r\n`));
+    parts.push(Buffer.from(`--${b}--\r\n${o.multipart.epilogue ?? ''}`));
     body = Buffer.concat(parts);
     // Unquoted boundary: Keyfactor notes PAN-OS "does not like double quotes around boundary".
     headers['content-type'] = `multipart/form-data; boundary=${o.multipart.quoteBoundary ? `"${b}"` : b}`;
@@ -225,6 +225,18 @@ describe('PAN-OS emulator: authentication', () => {
     assert.equal(basic.xml.response.result.model, 'PA-VM');
   });
 
+  it("answers keygen the way real firewalls do: <response status = 'success'><result><key>", async () => {
+    const em = await start();
+    const r = await call(em, { query: { type: 'keygen' }, form: { user: ADMINS[0]!.username, password: ADMINS[0]!.password } });
+    // The exact prefix public tools strip from a real firewall's answer.
+    assert.match(r.text, /^<response status = 'success'><result><key>LUFRPT1[^<]+<\/key><\/result><\/response>$/);
+    const info = await op(em, r.xml.response.result.key, '<show><system><info/></system></show>');
+    assert.match(info.text, /^<response status="success"><result><system>/);
+    em.setKnobs({ responseQuoting: 'single-spaced' });
+    const single = await op(em, r.xml.response.result.key, '<show><jobs><id>999</id></jobs></show>');
+    assert.match(single.text, /^<response status = 'error'( code = '\d+')?>/);
+  });
+
   it('keyExpired makes the cached key fail with 403 until the client generates a new one', async () => {
     const em = await start();
     const k = await keygen(em);
@@ -233,6 +245,19 @@ describe('PAN-OS emulator: authentication', () => {
     const k2 = await keygen(em);
     assert.notEqual(k2, k);
     assert.equal((await op(em, k2, '<check><pending-changes/></check>')).xml.response.result, 'no');
+  });
+});
+
+describe('PAN-OS emulator: unknown commands', () => {
+  it('answers code 17 with the real " a -> b  is unexpected" line for an unknown op command', async () => {
+    const em = await start();
+    const key = await keygen(em);
+    const r = await op(em, key, '<show><bogus-thing/></show>');
+    assert.equal(r.status, 200);
+    assert.match(r.text, /^<response status="error" code="17"><msg><line><!\[CDATA\[ show -> bogus-thing  is unexpected\]\]><\/line><\/msg><\/response>$/);
+    const top = await op(em, key, '<frobnicate/>');
+    assert.equal(top.xml.response['@_code'], '17');
+    assert.match(top.text, /<!\[CDATA\[ frobnicate  is unexpected\]\]>/);
   });
 });
 
@@ -357,6 +382,20 @@ describe('PAN-OS emulator: on-box CSR, export and import', () => {
     const quoted = await call(em, { query: { type: 'import' }, multipart: { fields: { key, category: 'certificate', 'certificate-name': 'q', format: 'pem' }, file: { filename: 'c.pem', data: leaf }, quoteBoundary: true } });
     assert.equal(quoted.xml.response['@_status'], 'error', 'quoted multipart boundary refused (knob rejectQuotedMultipartBoundary)');
   });
+
+  it('accepts a multipart body with bytes after the closing boundary (RFC 2046 epilogue)', async () => {
+    const em = await start();
+    const key = await keygen(em);
+    const ca = await createCa({ subject: { cn: 'Epilogue Root' }, key: { type: 'ecdsa', curve: 'P-256' }, days: 30 });
+    for (const [i, epilogue] of ['\r\n', '\n\r\n', 'trailing junk\r\n'].entries()) {
+      const r = await call(em, {
+        query: { type: 'import' },
+        multipart: { fields: { key, category: 'certificate', 'certificate-name': `epi-${i}`, format: 'pem' }, file: { filename: 'ca.pem', data: ca.certPem }, epilogue },
+      });
+      assert.equal(r.xml.response['@_status'], 'success', `${JSON.stringify(epilogue)}: ${r.text}`);
+    }
+    assert.ok((await lab(em)).certificates.some((c) => c.name === 'epi-2'));
+  });
 });
 
 describe('PAN-OS emulator: config xpath', () => {
@@ -455,6 +494,26 @@ describe('PAN-OS emulator: commits and jobs', () => {
     assert.equal(none.xml.response.msg, 'There are no changes to commit.');
     assert.equal(none.xml.response.result, undefined, 'no job');
     assert.equal((await lab(em)).counters.commit, 4, 'four commit requests, two of them jobs');
+  });
+
+  it('accepts the documented commit forms: description first or absent, in <partial> (pan-chainguard), action=partial', async () => {
+    const em = await start();
+    const key = await keygen(em, 0);
+    const forms: [string, Record<string, string>, string][] = [
+      // pan-os-python FirewallCommit.element(): <description> before <partial>; acme.sh/Keyfactor add action=partial.
+      ['<commit><description>renewal one</description><partial><admin><member>fwcert-api</member></admin></partial></commit>', { action: 'partial' }, 'renewal one'],
+      ['<commit><partial><admin><member>fwcert-api</member></admin></partial></commit>', { action: 'partial' }, ''],
+      ['<commit><partial><description>renewal three</description><admin><member>fwcert-api</member></admin></partial></commit>', {}, 'renewal three'],
+      ['<commit><description>full four</description></commit>', {}, 'full four'],
+    ];
+    for (const [i, [cmd, extra, description]] of forms.entries()) {
+      await config(em, key, 'set', GP_PROFILE, `<certificate>${i % 2 ? 'gp-portal-default' : 'inbound-web-default'}</certificate>`);
+      const r = await call(em, { form: { type: 'commit', cmd, key, ...extra } });
+      assert.equal(r.xml.response['@_code'], '19', `${cmd}: ${r.text}`);
+      const { job } = await waitJob(em, key, String(r.xml.response.result.job));
+      assert.equal(job.result, 'OK', cmd);
+      assert.equal(job.description ?? '', description, cmd);
+    }
   });
 
   it('reports job states ACT/PEND -> FIN with progress and details; a second commit meanwhile is busy', async () => {

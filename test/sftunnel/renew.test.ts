@@ -96,7 +96,9 @@ describe('sftunnel renewal against the lab', { timeout: 240_000 }, () => {
     const lab = await startSftunnelLab({ fmcName: 'fmc-1', ftdNames: ['ftd-1'], caDays: 20 });
     const l = ledger();
     try {
-      await assert.rejects(renewSftunnel(site(lab, 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU'), l, opts), /not the pinned SHA256:47DEQ.*stopped before logging in/);
+      const r = await renewSftunnel(site(lab, 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU'), l, opts);
+      assert.equal(r.ok, false);
+      assert.match(r.nodes[0]!.stopped ?? '', /not the pinned SHA256:47DEQ.*stopped before logging in/);
       assert.deepEqual(lab.world.passwordsOffered, {});
       assert.equal(lab.world.generationLog.length, 0);
     } finally {
@@ -114,7 +116,7 @@ describe('sftunnel renewal against the lab', { timeout: 240_000 }, () => {
       const s = site(lab);
       s.primary.ssh!.pin = { knownHostsFile: kh };
       writeFileSync(kh, `[127.0.0.1]:1 ${f.ssh.hostKeyPublic}\n`);
-      await assert.rejects(renewSftunnel(s, l, { ...opts, dryRun: true }), /is not in .*known_hosts/);
+      assert.match((await renewSftunnel(s, l, { ...opts, dryRun: true })).nodes[0]!.stopped ?? '', /is not in .*known_hosts/);
       assert.deepEqual(lab.world.passwordsOffered, {});
       writeFileSync(kh, `[127.0.0.1]:${f.ssh.address.split(':')[1]} ${f.ssh.hostKeyPublic}\n`);
       const r = await renewSftunnel(s, l, { ...opts, dryRun: true });

@@ -9,7 +9,7 @@ import type { Logger } from '../../core/log.js';
 import type { CommitResult } from '../target.js';
 import { FdmApiError } from './errors.js';
 import type { FdmSession } from './session.js';
-import type { DeploymentStatus, FdmList } from './types.js';
+import type { CliDeploymentError, DeploymentStatus, FdmList } from './types.js';
 
 export interface DeployTiming {
   pollIntervalMs: number;
@@ -61,14 +61,32 @@ export class FdmDeployer {
     const job = await this.waitFor(await this.start(deadline), deadline);
     const messages = jobMessages(job);
     if (job.state !== 'DEPLOYED') {
+      const cli = job.state === 'DEPLOY_FAILED' ? await this.cliErrors(job.id) : [];
       throw new DeviceError(
-        `${this.device}: deployment ${job.id} ended in ${job.state}${job.statusMessage ? `: ${job.statusMessage}` : ''}`,
-        messages,
+        `${this.device}: deployment ${job.id} ended in ${job.state}${job.statusMessage ? `: ${job.statusMessage}` : ''}${cli.length ? ` — device says: ${cli[0]}` : ''}`,
+        [...new Set([...cli, ...messages])],
         job.state === 'DEPLOY_TIMEOUT',
       );
     }
     this.log.info(`${this.device}: deployment ${job.id} finished: ${job.statusMessage ?? 'DEPLOYED'}`);
     return { committed: true, jobId: job.id, messages };
+  }
+
+  /**
+   * What the device refused in a failed deployment: GET /operational/deploymenterrors/{id}
+   * (getCliDeploymentError of the FDM Swagger specification: `cliErrorMessage` and the refused
+   * `cliLines`). The path id being the deployment's id is inferred. Best effort: [] when unavailable.
+   */
+  private async cliErrors(deploymentId: string): Promise<string[]> {
+    try {
+      const err = await this.session.call<CliDeploymentError>('GET', `operational/deploymenterrors/${encodeURIComponent(deploymentId)}`);
+      const lines = (err?.cliErrorMessage ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+      const cli = (err?.cliLines ?? []).filter((l): l is string => typeof l === 'string' && l.trim() !== '');
+      return [...lines, ...(cli.length ? [`refused CLI: ${cli.map((l) => l.trim()).join(' / ')}`] : [])];
+    } catch (e) {
+      this.log.debug(`${this.device}: no deployment error details for ${deploymentId}: ${(e as Error).message}`);
+      return [];
+    }
   }
 
   /** Number of pending changes (the list's total `count` when given, else the first page's length). */

@@ -244,18 +244,20 @@ export class FdmSession {
 
   // ----------------------------------------------------------------- close
 
-  /** Best effort, no retries: revoke the refresh token, then the access token (revoke_token grant), then close the pool. */
+  /**
+   * Best effort, no retries: ONE revoke_token grant for the refresh token, then close the pool. Revoking
+   * the refresh token ends the session; a second revoke would be authorised by the access token of
+   * that ended session and answer 400 (seen on the device), so the access token is not revoked apart.
+   */
   async close(): Promise<void> {
     const t = this.tokens;
     this.tokens = undefined;
     if (t) {
-      for (const victim of [t.refresh, t.access]) {
-        try {
-          const res = await this.tokenRequest({ grant_type: 'revoke_token', access_token: t.access, token_to_revoke: victim }, { retry: false, timeoutMs: 10_000 });
-          if (res.status !== 200) this.opts.log.debug(`${this.device}: token revocation answered HTTP ${res.status}`);
-        } catch (e) {
-          this.opts.log.debug(`${this.device}: token revocation failed: ${(e as Error).message}`);
-        }
+      try {
+        const res = await this.tokenRequest({ grant_type: 'revoke_token', access_token: t.access, token_to_revoke: t.refresh }, { retry: false, timeoutMs: 10_000 });
+        if (res.status !== 200) this.opts.log.debug(`${this.device}: token revocation answered HTTP ${res.status}`);
+      } catch (e) {
+        this.opts.log.debug(`${this.device}: token revocation failed: ${(e as Error).message}`);
       }
     }
     await this.http.close();

@@ -7,6 +7,7 @@ import type { Binding, CommitResult, CommitScope, DeviceCert, OpenInfo, Target }
 import { FdmBindings } from './bindings.js';
 import { FdmCertificates, isPem } from './certificates.js';
 import { FdmDeployer } from './deploy.js';
+import { checkHaSync } from './ha-sync.js';
 import { FdmApiError, standbyError } from './errors.js';
 import { assertValidName, MAX_NAME_LENGTH } from './names.js';
 import { FdmObjects, filterStyleFor } from './objects.js';
@@ -62,6 +63,8 @@ export class FdmTarget implements Target {
   private readonly deployer: FdmDeployer;
 
   private readonly options: FdmOptions;
+  /** From open(): an active unit of an HA pair gets its config sync checked after each deploy. */
+  private haRole: OpenInfo['haRole'];
 
   constructor(readonly name: string, private readonly log: Logger, settings: FdmTargetSettings) {
     this.options = settings.options;
@@ -92,6 +95,7 @@ export class FdmTarget implements Target {
     this.objects.filterStyle = filterStyleFor(buildVersion);
     const haRole = await this.readHaRole();
     if (haRole === 'standby') throw standbyError(this.name);
+    this.haRole = haRole;
     const model = typeof info.platformModel === 'string' ? info.platformModel : info.modelNumber;
     const version = info.softwareVersion ?? buildVersion;
     this.log.debug(`${this.name}: FDM ${version ?? '?'} (API ${this.session.apiVersion}), HA role ${haRole ?? 'unknown'}`);
@@ -99,8 +103,9 @@ export class FdmTarget implements Target {
   }
 
   /**
-   * GET /devices/default/operational/ha/status/default (DevNet "Configure and join an HA pair"; not in the
-   * API reference we follow, so a 404 or any refusal just means "unknown" and a standby is caught on write).
+   * GET /devices/default/operational/ha/status/default: getHAStatus of the FDM Swagger specification
+   * (HAStatus.nodeState, `HANodeState` enum). A build that refuses it is treated as "unknown", and a
+   * standby is then still caught on its first write.
    */
   private async readHaRole(): Promise<OpenInfo['haRole']> {
     try {
@@ -211,7 +216,18 @@ export class FdmTarget implements Target {
       }
       if (foreign.length) this.log.warn(`${this.name}: deploying ${foreign.length} pending change(s) that are not fwcert's (deploy_foreign_changes: true): ${foreign.join('; ')}`);
     }
-    return this.deployer.deploy(note);
+    const result = await this.deployer.deploy(note);
+    if (result.committed && this.haRole === 'active') {
+      const warning = await checkHaSync(this.session, this.name, this.log, {
+        pollIntervalMs: this.options.poll_interval_s * 1000,
+        timeoutMs: this.options.deploy_timeout_s * 1000,
+      });
+      if (warning) {
+        this.log.warn(`${this.name}: ${warning}`);
+        return { ...result, warnings: [...(result.warnings ?? []), warning] };
+      }
+    }
+    return result;
   }
 
   close(): Promise<void> {

@@ -86,10 +86,23 @@ export interface SystemInfo {
   [field: string]: unknown;
 }
 
+/** FDM Swagger `CliDeploymentError` (GET /operational/deploymenterrors/{objId}). */
+export interface CliDeploymentError {
+  deploymentStatusUuid?: string;
+  cliErrorMessage?: string | null;
+  cliLines?: unknown[];
+  errorLineId?: number;
+}
+
+/** FDM Swagger `HAStatus` (getHAStatus, /devices/default/operational/ha/status/default). */
 export interface HaStatus {
   nodeRole?: string | null;
   nodeState?: string;
   peerNodeState?: string;
+  /** `HAConfigStatus`: IN_SYNC | PRIMARY_IMPORTING_CONFIG | SECONDARY_IMPORTING_CONFIG | OUT_OF_SYNC | UNKNOWN. */
+  configStatus?: string | null;
+  /** `HAHealthStatus`: HEALTHY | PROCESSING | UNHEALTHY | CRITICAL. */
+  haHealthStatus?: string | null;
 }
 
 /** Token endpoint answer (password and refresh grants). */

@@ -14,8 +14,32 @@ export const INSTALL_API_VERSION = 7.7;
 
 export type CertAction = 'ENROLL' | 'REENROLL' | 'REFRESH' | 'DELETE';
 
-export async function findEnrollment(api: FmcApi, name: string): Promise<CertEnrollment | undefined> {
-  return (await api.all<CertEnrollment>('object/certenrollments')).find((e) => e.name === name);
+/**
+ * Enrollment objects by name, read once per run and FMC (one GET for all FTDs instead of one per step,
+ * which matters under 120 requests a minute), kept current as this run creates and deletes them.
+ */
+export class EnrollmentIndex {
+  private loading?: Promise<Map<string, CertEnrollment>>;
+
+  constructor(private readonly api: () => FmcApi) {}
+
+  private load(): Promise<Map<string, CertEnrollment>> {
+    this.loading ??= this.api().all<CertEnrollment>('object/certenrollments').then((list) => new Map(list.map((e) => [e.name, e])));
+    this.loading.catch(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  async get(name: string): Promise<CertEnrollment | undefined> {
+    return (await this.load()).get(name);
+  }
+
+  async set(obj: CertEnrollment): Promise<void> {
+    (await this.load()).set(obj.name, obj);
+  }
+
+  async delete(name: string): Promise<void> {
+    (await this.load()).delete(name);
+  }
 }
 
 /** PKCS#12 for an enrollment object: base64 of the .p12 file, not PEM (pitfall 12); a fresh passphrase each time. */
@@ -31,19 +55,24 @@ export function pkcs12Enrollment(fmcName: string, cert: { leafPem: string; chain
 }
 
 /** Creates the object, or replaces the one of the same name (PUT needs its id). */
-export async function upsertEnrollment(api: FmcApi, obj: CertEnrollment): Promise<CertEnrollment> {
-  const existing = await findEnrollment(api, obj.name);
+export async function upsertEnrollment(api: FmcApi, index: EnrollmentIndex, obj: CertEnrollment): Promise<CertEnrollment> {
+  const existing = await index.get(obj.name);
+  let out: CertEnrollment;
   if (existing?.id) {
     const put = await api.call<CertEnrollment>('PUT', `object/certenrollments/${encodeURIComponent(existing.id)}`, { json: { ...obj, id: existing.id } });
-    return put?.id ? put : { ...obj, id: existing.id };
+    out = put?.id ? put : { ...obj, id: existing.id };
+  } else {
+    const created = await api.call<CertEnrollment>('POST', 'object/certenrollments', { json: obj });
+    if (!created?.id) throw new DeviceError(`${api.fmc}: creating the enrollment object ${obj.name} returned no id`);
+    out = created;
   }
-  const created = await api.call<CertEnrollment>('POST', 'object/certenrollments', { json: obj });
-  if (!created?.id) throw new DeviceError(`${api.fmc}: creating the enrollment object ${obj.name} returned no id`);
-  return created;
+  await index.set({ name: out.name ?? obj.name, id: out.id, type: 'CertEnrollment', enrollmentType: obj.enrollmentType });
+  return out;
 }
 
-export async function deleteEnrollment(api: FmcApi, id: string): Promise<void> {
-  await api.call('DELETE', `object/certenrollments/${encodeURIComponent(id)}`);
+export async function deleteEnrollment(api: FmcApi, index: EnrollmentIndex, obj: CertEnrollment): Promise<void> {
+  await api.call('DELETE', `object/certenrollments/${encodeURIComponent(obj.id!)}`);
+  await index.delete(obj.name);
 }
 
 /** Trustpoints of a device (terraform device_certificate: GET devices/certificates?filter=deviceId:<uuid>). */

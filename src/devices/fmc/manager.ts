@@ -9,9 +9,11 @@ import type { Manager } from '../manager.js';
 import type { CommitResult } from '../target.js';
 import { FmcApi } from './api.js';
 import { deployDevices, type DeployTarget } from './deploy.js';
+import { EnrollmentIndex } from './enrollments.js';
+import { readAssignments } from './ravpn.js';
 import type { FmcCredentials, FmcManagerOptions } from './schemas.js';
 import { FmcSession } from './session.js';
-import type { DeviceRecord, FmcRef, HaPair } from './types.js';
+import type { DeviceRecord, FmcRef, HaPair, PolicyAssignment } from './types.js';
 
 export interface FmcManagerSettings {
   url: string;
@@ -39,6 +41,9 @@ export class FmcManager implements Manager {
   // One deployment for the run: each device commits or leaves, then flush() runs once.
   private readonly batch = new CommitBatch<CommitResult>((items) => this.flush(items));
   private readonly deployTargets = new Map<string, DeployTarget>();
+  /** Read once per run, shared by the FTDs. */
+  readonly enrollments = new EnrollmentIndex(() => this.api);
+  private assignmentList?: Promise<PolicyAssignment[]>;
 
   constructor(readonly name: string, private readonly log: Logger, readonly settings: FmcManagerSettings) {
     const o = settings.options;
@@ -86,6 +91,12 @@ export class FmcManager implements Manager {
       this.apiRef.all<HaPair>('devicehapairs/ftddevicehapairs'),
     ]);
     this.log.info(`${this.name}: FMC ${this.versionText || '(version unknown)'}, domain ${domain.name}, ${this.records.length} device(s), ${this.pairs.length} HA pair(s)`);
+  }
+
+  assignments(): Promise<PolicyAssignment[]> {
+    this.assignmentList ??= readAssignments(this.api);
+    this.assignmentList.catch(() => (this.assignmentList = undefined));
+    return this.assignmentList;
   }
 
   /** An FTD by its FMC name; HA pairs by the pair name (certificates are enrolled on the pair). */

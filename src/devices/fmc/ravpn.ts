@@ -6,8 +6,13 @@ import { DeviceError } from '../../core/errors.js';
 import type { FmcApi } from './api.js';
 import type { FmcRef, PolicyAssignment, RaVpn } from './types.js';
 
-export async function raVpnPolicyOf(api: FmcApi, deviceId: string, device: string): Promise<RaVpn | undefined> {
-  const assigned = (await api.all<PolicyAssignment>('assignment/policyassignments')).filter(
+/** Policy assignments: read once per run and FMC, shared by its FTDs. */
+export function readAssignments(api: FmcApi): Promise<PolicyAssignment[]> {
+  return api.all<PolicyAssignment>('assignment/policyassignments');
+}
+
+export async function raVpnPolicyOf(api: FmcApi, assignments: PolicyAssignment[], deviceId: string, device: string): Promise<RaVpn | undefined> {
+  const assigned = assignments.filter(
     (a) => a.policy?.type === 'RAVpn' && (a.targets ?? []).some((t) => t.id === deviceId),
   );
   if (!assigned.length) return undefined;
@@ -22,12 +27,11 @@ export async function raVpnPolicyOf(api: FmcApi, deviceId: string, device: strin
   return api.call<RaVpn>('GET', `policy/ravpns/${encodeURIComponent(a.policy!.id)}`);
 }
 
-/** Points the policy's SSL identity certificate at `enrollment`; returns the enrollment it used before. */
-export async function bindRaVpn(api: FmcApi, policy: RaVpn, enrollment: FmcRef): Promise<FmcRef | undefined> {
-  const previous = policy.accessInterfaceSettings?.sslIdCertificate;
-  if (previous?.id === enrollment.id) return previous;
+/** Points the policy's SSL identity certificate at `enrollment`; returns the policy as it is now. */
+export async function bindRaVpn(api: FmcApi, policy: RaVpn, enrollment: FmcRef): Promise<RaVpn> {
+  if (policy.accessInterfaceSettings?.sslIdCertificate?.id === enrollment.id) return policy;
   const { links: _links, metadata: _metadata, ...body } = policy as RaVpn & { links?: unknown; metadata?: unknown };
   body.accessInterfaceSettings = { ...(policy.accessInterfaceSettings ?? {}), sslIdCertificate: { id: enrollment.id, name: enrollment.name, type: 'CertEnrollment' } };
   await api.call('PUT', `policy/ravpns/${encodeURIComponent(policy.id)}`, { json: body });
-  return previous;
+  return body;
 }

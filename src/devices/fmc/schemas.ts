@@ -1,6 +1,7 @@
 // Configuration shapes: the `managers.<name>` entry of type cisco-fmc, the `devices.<name>` entry of type
 // cisco-fmc-ftd, their credentials files, and a profile's `bind:` for FMC-managed FTDs.
 import { z } from 'zod';
+import { sftunnelOptionKeys } from '../../sftunnel/options.js';
 import type { Binding } from '../target.js';
 
 export const fmcManagerOptionsSchema = z.strictObject({
@@ -15,6 +16,8 @@ export const fmcManagerOptionsSchema = z.strictObject({
   /** terraform-provider-fmc waits 15 minutes for a task. */
   task_timeout_s: z.number().positive().max(86_400).default(900),
   deploy_timeout_s: z.number().positive().max(86_400).default(1800),
+  /** The FMC internal CA (sftunnel) keys: sftunnel:, ssh:, secondary: (used by `fwcert status` and `fwcert sftunnel`). */
+  ...sftunnelOptionKeys,
 });
 export type FmcManagerOptions = z.output<typeof fmcManagerOptionsSchema>;
 

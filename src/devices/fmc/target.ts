@@ -6,7 +6,7 @@ import { ALL_KEY_SPECS, type KeySpec } from '../../pki/types.js';
 import type { Binding, CommitResult, DeviceCert, OpenInfo, Target } from '../target.js';
 import type { DeployTarget } from './deploy.js';
 import {
-  deleteEnrollment, deviceCertificates, findEnrollment, INSTALL_API_VERSION, manageCertificate, pkcs12Enrollment, upsertEnrollment,
+  deleteEnrollment, deviceCertificates, INSTALL_API_VERSION, manageCertificate, pkcs12Enrollment, upsertEnrollment,
 } from './enrollments.js';
 import type { FmcDevice, FmcManager } from './manager.js';
 import { ObjectNames } from './names.js';
@@ -21,17 +21,28 @@ function isPem(s: unknown): s is string {
   return typeof s === 'string' && s.includes('-----BEGIN CERTIFICATE-----');
 }
 
+/** Seed 003's Devices > Certificates columns: enrollment type, state, and the CA certificate's expiry. */
+function trustpointDetail(t: DeviceCertificate): string {
+  const caUntil = (t.caCertificates ?? []).map((c) => c.validTo).filter((v): v is string => !!v).sort()[0];
+  return [
+    `trustpoint ${t.name}`, t.enrollmentType ? `enrollment ${t.enrollmentType}` : '', t.status ? `state ${t.status}` : '',
+    caUntil ? `CA certificate until ${caUntil.slice(0, 10)}` : '', t.statusMessage ?? '',
+  ].filter(Boolean).join(', ');
+}
+
 export class FmcFtdTarget implements Target {
   readonly capabilities: Target['capabilities'];
   private readonly names: ObjectNames;
   private device?: FmcDevice;
   private trustpoints: DeviceCertificate[] = [];
   private committed = false;
+  /** This FTD's RA VPN policy as last read or written (null: none assigned). */
+  private policyCache?: RaVpn | null;
   private dirty = false;
 
   constructor(readonly name: string, private readonly log: Logger, private readonly manager: FmcManager, private readonly options: FmcFtdOptions) {
     this.names = new ObjectNames(name);
-    this.capabilities = { onDeviceKeygen: false, keyTypes: FMC_KEY_TYPES, maxNameLength: this.names.maxLength };
+    this.capabilities = { onDeviceKeygen: false, keyTypes: FMC_KEY_TYPES, maxNameLength: this.names.maxLength, listsEveryCertificate: true };
   }
 
   private get fmcName(): string {
@@ -82,6 +93,7 @@ export class FmcFtdTarget implements Target {
         pendingCsr: t.status === 'IN_PROGRESS',
         isCa,
         bindings: ravpnId && t.certificate?.id === ravpnId ? [{ kind: 'ravpn' }] : [],
+        detail: trustpointDetail(t),
       };
     });
   }
@@ -90,8 +102,11 @@ export class FmcFtdTarget implements Target {
     this.names.validate(name);
   }
 
-  private policy(): Promise<RaVpn | undefined> {
-    return raVpnPolicyOf(this.manager.api, this.dev.id, this.name);
+  private async policy(): Promise<RaVpn | undefined> {
+    if (this.policyCache === undefined) {
+      this.policyCache = (await raVpnPolicyOf(this.manager.api, await this.manager.assignments(), this.dev.id, this.name)) ?? null;
+    }
+    return this.policyCache ?? undefined;
   }
 
   /**
@@ -104,7 +119,7 @@ export class FmcFtdTarget implements Target {
     if (!cert.keyPem) throw new DeviceError(`${this.name}: a PKCS12 enrollment needs the private key of "${name}"`);
     const fmcName = this.names.toFmc(name);
     const api = this.manager.api;
-    const obj = await upsertEnrollment(api, pkcs12Enrollment(fmcName, { ...cert, keyPem: cert.keyPem }, `fwcert: ${name} for ${this.dev.name}`));
+    const obj = await upsertEnrollment(api, this.manager.enrollments, pkcs12Enrollment(fmcName, { ...cert, keyPem: cert.keyPem }, `fwcert: ${name} for ${this.dev.name}`));
     if (this.manager.version < INSTALL_API_VERSION) {
       throw new DeviceError(
         `${this.name}: FMC ${this.manager.versionText} has no API to install certificates on devices (devices/operational/managecertificates needs FMC 7.7). ` +
@@ -123,11 +138,12 @@ export class FmcFtdTarget implements Target {
     const out: { binding: Binding; previous?: string }[] = [];
     for (const binding of bindings) {
       if (binding.kind !== 'ravpn') throw new DeviceError(`${this.name}: FMC-managed FTDs have no binding kind "${binding.kind}" (known: ravpn)`);
-      const enrollment = await findEnrollment(this.manager.api, fmcName);
+      const enrollment = await this.manager.enrollments.get(fmcName);
       if (!enrollment?.id) throw new DeviceError(`${this.name}: no enrollment object ${fmcName} on ${this.manager.name}`);
       const policy = await this.policy();
       if (!policy) throw new DeviceError(`${this.name}: no RA VPN policy is assigned to ${this.label} on ${this.manager.name}`);
-      const prev = await bindRaVpn(this.manager.api, policy, { id: enrollment.id, name: fmcName });
+      const prev = policy.accessInterfaceSettings?.sslIdCertificate;
+      this.policyCache = await bindRaVpn(this.manager.api, policy, { id: enrollment.id, name: fmcName });
       if (prev?.id !== enrollment.id) this.dirty = true;
       const previous = prev?.name && prev.id !== enrollment.id ? (this.names.fromFmc(prev.name) ?? prev.name) : undefined;
       out.push(previous ? { binding, previous } : { binding });
@@ -141,16 +157,16 @@ export class FmcFtdTarget implements Target {
     const fmcName = this.names.toFmc(name);
     const api = this.manager.api;
     const policy = await this.policy().catch(() => undefined);
-    const enrollment = await findEnrollment(api, fmcName);
+    const enrollment = await this.manager.enrollments.get(fmcName);
     if (enrollment?.id && policy?.accessInterfaceSettings?.sslIdCertificate?.id === enrollment.id) {
       throw new DeviceError(`${this.name}: cannot remove ${fmcName}: it is still the RA VPN identity certificate of ${policy.name}`);
     }
-    const tps = await this.readTrustpoints();
-    if (enrollment?.id && tps.some((t) => t.name === fmcName)) {
+    // The trustpoints read by this run's inventory (the replaced one was there).
+    if (enrollment?.id && this.trustpoints.some((t) => t.name === fmcName)) {
       if (this.manager.version < INSTALL_API_VERSION) throw new DeviceError(`${this.name}: FMC ${this.manager.versionText} cannot delete ${fmcName} from ${this.label} over the API; delete it in Devices > Certificates`);
       await manageCertificate(api, 'DELETE', this.dev.id, enrollment.id, this.taskOpts(`deleting ${fmcName} from ${this.label}`));
     }
-    if (enrollment?.id) await deleteEnrollment(api, enrollment.id);
+    if (enrollment?.id) await deleteEnrollment(api, this.manager.enrollments, enrollment);
     this.log.info(`${this.name}: removed ${fmcName}`);
   }
 

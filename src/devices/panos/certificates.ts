@@ -136,12 +136,16 @@ export async function importCertificatePem(s: PanosSession, loc: PanosLocation, 
   await s.importFile(importParams(loc, name, 'pem', 'certificate'), { filename: `${name}.pem`, content: pem }, `import certificate ${name}`);
 }
 
-/** Certificate + key in one PKCS#12: one call, so a key can never land without its certificate. */
-export async function importKeypairPkcs12(s: PanosSession, loc: PanosLocation, name: string, p12: Buffer, passphrase: string): Promise<void> {
+/**
+ * The private key of the certificate already imported under `name`: `category=private-key`,
+ * `format=pem`, the key PEM encrypted with `passphrase` (reference section 4: PEM cert then PEM key
+ * with the same name [ACME, PANGO ImportPem, CT]; the passphrase is required even for a plain key).
+ */
+export async function importPrivateKeyPem(s: PanosSession, loc: PanosLocation, name: string, encryptedKeyPem: string, passphrase: string): Promise<void> {
   await s.importFile(
-    { ...importParams(loc, name, 'pkcs12', 'keypair'), passphrase },
-    { filename: `${name}.p12`, content: p12 },
-    `import key pair ${name}`,
+    { ...importParams(loc, name, 'pem', 'private-key'), passphrase },
+    { filename: `${name}.key`, content: encryptedKeyPem },
+    `import private key ${name}`,
   );
 }
 

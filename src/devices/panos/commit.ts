@@ -7,9 +7,12 @@ import type { PanosSession } from './api.js';
 import { PanosApiError, type PanosReply } from './envelope.js';
 import { allText, child, el, textEl, textOf } from './xml.js';
 
-/** `<commit><partial><admin><member>ADMIN</member></admin></partial><description>NOTE</description></commit>` */
+/**
+ * `<commit><description>NOTE</description><partial><admin><member>ADMIN</member></admin></partial></commit>`:
+ * the description first, where pan-os-python's FirewallCommit.element() puts it (before `<partial>`).
+ */
 export function buildCommitCmd(admin: string, description: string): string {
-  return el('commit', el('partial', el('admin', textEl('member', admin))), textEl('description', description));
+  return el('commit', textEl('description', description), el('partial', el('admin', textEl('member', admin))));
 }
 
 export interface JobState {

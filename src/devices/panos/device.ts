@@ -8,11 +8,11 @@ import { registerSecret } from '../../core/redact.js';
 import type { Logger } from '../../core/log.js';
 import {
   certFingerprintSha256,
+  encryptPrivateKey,
   keyMatchesCertificate,
   parseCertificate,
   parseCsr,
   publicKeyOfCsrMatchesCertificate,
-  toPkcs12,
 } from '../../pki/index.js';
 import { ALL_KEY_SPECS, keySpecLabel, sameKeySpec, type CsrSpec, type KeySpec } from '../../pki/types.js';
 import type { TlsTrust } from '../../http/client.js';
@@ -25,7 +25,7 @@ import {
   generateOnDevice,
   importCertificatePem,
   importChain,
-  importKeypairPkcs12,
+  importPrivateKeyPem,
   readCertificate,
   readCertificates,
   type CertEntry,
@@ -161,12 +161,18 @@ export class PanosTarget implements Target {
     const chainNames = await importChain(this.session, this.loc, chain, certs, this.capabilities.maxNameLength, (m) =>
       this.log.info({ device: this.name }, `${this.name}: ${m}`),
     );
+    await importCertificatePem(this.session, this.loc, name, cert.leafPem);
     if (cert.keyPem && passphrase) {
-      // Leaf only in the PKCS#12: bundles that led with another certificate fail on 10.x/11.x.
-      const p12 = toPkcs12({ keyPem: cert.keyPem, certPem: cert.leafPem, passphrase });
-      await importKeypairPkcs12(this.session, this.loc, name, p12, passphrase);
-    } else {
-      await importCertificatePem(this.session, this.loc, name, cert.leafPem);
+      // The documented PEM pair import that pan-python, pango's ImportPem and acme.sh use: the
+      // certificate, then its key (encrypted PKCS#8) under the same name with the passphrase. It works
+      // on every PAN-OS release, where a PKCS#12 with AES-256/SHA-256 may be refused by older ones.
+      try {
+        await importPrivateKeyPem(this.session, this.loc, name, encryptPrivateKey(cert.keyPem, passphrase), passphrase);
+      } catch (e) {
+        // No certificate without its key left behind in the candidate configuration.
+        await deleteCertificate(this.session, this.loc, name).catch(() => undefined);
+        throw e;
+      }
     }
     await this.verifyInstalled(name, leaf.fingerprintSha256);
     this.csrs.delete(name);

@@ -31,6 +31,24 @@ export interface DeployJob {
   deploymentStatusMessages: StatusMessage[];
 }
 
+/**
+ * FDM Swagger `CliDeploymentError` (getCliDeploymentError, GET /operational/deploymenterrors/{objId}):
+ * the CLI block the device refused during a deployment.
+ */
+export interface CliDeploymentError {
+  deploymentStatusUuid: string;
+  cliErrorMessage: string;
+  blockType: 'FDM_CLI_DEFAULT' | 'FDM_CLI' | 'SMART_CLI' | 'FLEX_CLI';
+  blockUuid: string;
+  errorLineId: number;
+  negateLine: boolean;
+  blockStartLineId: number;
+  blockEndLineId: number;
+  cliLines: string[];
+  id: string;
+  type: 'CliDeploymentError';
+}
+
 export interface DeployEnv {
   durationMs(): number;
   /** Decides (and consumes the knob for) how the job that starts now will end. */
@@ -48,6 +66,7 @@ function task(taskName: string, message: string, taskState: StatusMessage['taskS
 
 export class DeployService {
   private readonly jobs: DeployJob[] = [];
+  private readonly errors = new Map<string, CliDeploymentError>();
   private running: DeployJob | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
@@ -77,6 +96,14 @@ export class DeployService {
 
   get(id: string): DeployJob | undefined {
     return this.jobs.find((j) => j.id === id);
+  }
+
+  /**
+   * The CLI error of a failed deployment. The spec names the path parameter only `objId`; that it is the
+   * deployment's id (the error's `deploymentStatusUuid`) is inferred, so the error's own id works too.
+   */
+  cliError(id: string): CliDeploymentError | undefined {
+    return this.errors.get(id) ?? [...this.errors.values()].find((e) => e.id === id);
   }
 
   /** Oldest first, as in the recorded history. */
@@ -163,6 +190,20 @@ export class DeployService {
       job.statusMessage = msg;
       job.statusMessages = [msg];
       job.cliErrorMessage = 'ERROR: configuration could not be applied (lab fault injection)';
+      // Lines in the spec example's style ("WARNING: ...", "ERROR: ..."); the wording is the lab's.
+      this.errors.set(job.id, {
+        deploymentStatusUuid: job.id,
+        cliErrorMessage: 'ERROR: Failed to apply the certificate configuration\nERROR: crypto ca trustpoint: the certificate could not be imported (lab: failNextDeploy)',
+        blockType: 'FDM_CLI',
+        blockUuid: randomUUID(),
+        errorLineId: 2,
+        negateLine: false,
+        blockStartLineId: 1,
+        blockEndLineId: 3,
+        cliLines: ['crypto ca trustpoint fwcert-lab', ' enrollment terminal', ' keypair fwcert-lab'],
+        id: randomUUID(),
+        type: 'CliDeploymentError',
+      });
     } else {
       const msg = 'Deployment timed out (lab: deployTimeout)';
       job.deploymentStatusMessages.push(task('', msg, null, {}));

@@ -1,5 +1,5 @@
 // Read-only device information: GET /operational/systeminfo/default (shape of the firepyer sample
-// quoted in the reference §1) and the HA status (not documented in the reference: inferred).
+// quoted in the reference §1) and the HA status (the FDM Swagger specification's HAStatus).
 import type { HaMode } from './types.js';
 
 export function systemInfo(opts: {
@@ -41,24 +41,32 @@ export function systemInfo(opts: {
   };
 }
 
+/** FDM Swagger `HAConfigStatus` enum. */
+export type HaConfigStatus = 'IN_SYNC' | 'PRIMARY_IMPORTING_CONFIG' | 'SECONDARY_IMPORTING_CONFIG' | 'OUT_OF_SYNC' | 'UNKNOWN';
+/** FDM Swagger `HAHealthStatus` enum. */
+export type HaHealthStatus = 'HEALTHY' | 'PROCESSING' | 'UNHEALTHY' | 'CRITICAL';
+
 /**
- * INFERRED: the reference documents no HA endpoint. This mirrors the FDM "HAStatus" model as
- * commonly seen (nodeState/peerNodeState/configStatus/haHealthStatus), served at
- * /devices/default/operational/ha/status/default (and without the trailing /default).
+ * GET /devices/default/operational/ha/status/{objId} (objId "default"), operation getHAStatus of the
+ * FDM Swagger specification (FTDAnsible's ngfw_with_ex.json, API v2): model `HAStatus` = nodeRole
+ * (HA_PRIMARY | HA_SECONDARY), nodeState / peerNodeState (`HANodeState`: SINGLE_NODE, HA_ACTIVE_NODE,
+ * HA_STANDBY_NODE, ...), configStatus (`HAConfigStatus`), haHealthStatus (`HAHealthStatus`), id,
+ * type (default "HAStatus"). A single unit's nodeRole and haHealthStatus are null *(inferred: the
+ * enums have no value for "no HA")*.
  */
-export function haStatus(mode: HaMode, selfUrl: string) {
-  const states: Record<HaMode, { nodeRole: string | null; nodeState: string; peerNodeState: string; configStatus: string }> = {
-    standalone: { nodeRole: null, nodeState: 'SINGLE_NODE', peerNodeState: 'HA_UNKNOWN_NODE', configStatus: 'UNKNOWN' },
-    active: { nodeRole: 'HA_PRIMARY', nodeState: 'HA_ACTIVE_NODE', peerNodeState: 'HA_STANDBY_NODE', configStatus: 'IN_SYNC' },
-    standby: { nodeRole: 'HA_SECONDARY', nodeState: 'HA_STANDBY_NODE', peerNodeState: 'HA_ACTIVE_NODE', configStatus: 'IN_SYNC' },
+export function haStatus(mode: HaMode, selfUrl: string, sync: { configStatus: HaConfigStatus; haHealthStatus: HaHealthStatus }) {
+  const states: Record<HaMode, { nodeRole: string | null; nodeState: string; peerNodeState: string }> = {
+    standalone: { nodeRole: null, nodeState: 'SINGLE_NODE', peerNodeState: 'HA_UNKNOWN_NODE' },
+    active: { nodeRole: 'HA_PRIMARY', nodeState: 'HA_ACTIVE_NODE', peerNodeState: 'HA_STANDBY_NODE' },
+    standby: { nodeRole: 'HA_SECONDARY', nodeState: 'HA_STANDBY_NODE', peerNodeState: 'HA_ACTIVE_NODE' },
   };
+  const single = mode === 'standalone';
   return {
     ...states[mode],
-    haHealthStatus: mode === 'standalone' ? 'UNKNOWN' : 'HEALTHY',
-    disabledReason: '',
-    disabledTimestamp: null,
+    configStatus: single ? 'UNKNOWN' : sync.configStatus,
+    haHealthStatus: single ? null : sync.haHealthStatus,
     id: 'default',
-    type: 'hastatus',
+    type: 'HAStatus',
     links: { self: selfUrl },
   };
 }

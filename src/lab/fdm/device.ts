@@ -3,6 +3,7 @@
 import { X509Certificate, randomUUID } from 'node:crypto';
 import { type Presented, type ServiceName, presentedBy } from './dataplane.js';
 import { DeployService } from './deploy.js';
+import type { HaConfigStatus, HaHealthStatus } from './device-info.js';
 import { mergeKnobs, takeOneShot } from './knobs.js';
 import { pendingChanges } from './pending.js';
 import { REF_FIELDS, refIds } from './references.js';
@@ -25,6 +26,9 @@ export class FdmDevice {
   readonly bootTime = Date.now();
   deployed: ConfigStore;
   private restartUntil = 0;
+  /** HA config sync of the last deploy: until `syncUntil` the standby imports, then `syncResult`. */
+  private syncUntil = 0;
+  private syncResult: 'IN_SYNC' | 'OUT_OF_SYNC' = 'IN_SYNC';
   private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -107,7 +111,18 @@ export class FdmDevice {
     return presentedBy(store, this.fallback);
   }
 
+  /** configStatus / haHealthStatus of an HA pair right now (the standby imports after each deploy). */
+  haSync(): { configStatus: HaConfigStatus; haHealthStatus: HaHealthStatus } {
+    if (Date.now() < this.syncUntil) return { configStatus: 'SECONDARY_IMPORTING_CONFIG', haHealthStatus: 'PROCESSING' };
+    return this.syncResult === 'IN_SYNC' ? { configStatus: 'IN_SYNC', haHealthStatus: 'HEALTHY' } : { configStatus: 'OUT_OF_SYNC', haHealthStatus: 'UNHEALTHY' };
+  }
+
   private applyDeployed(snapshot: ConfigStore): void {
+    if (this.knobs.haMode === 'active') {
+      this.syncUntil = Date.now() + this.knobs.haSyncMs;
+      this.syncResult = this.knobs.haSyncOutcome;
+      this.count('ha_config_sync');
+    }
     const before = this.presented();
     this.deployed = snapshot;
     const after = this.presented();

@@ -18,6 +18,8 @@ export function defaultKnobs(): FdmKnobs {
     maxSessions: null,
     failNext: {},
     haMode: 'standalone',
+    haSyncMs: 200,
+    haSyncOutcome: 'IN_SYNC',
     // The current DevNet reference still documents /api/fdm/v6 (FTD 7.0).
     supportedVersions: ['v6'],
     latestAlias: true,

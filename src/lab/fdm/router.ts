@@ -194,6 +194,15 @@ async function resource(device: FdmDevice, call: Call): Promise<void> {
     throw methodNotAllowed(method);
   }
 
+  const errorId = /^\/operational\/deploymenterrors\/([^/]+)$/.exec(sub)?.[1];
+  if (errorId) {
+    if (method !== 'GET') throw methodNotAllowed(method);
+    device.count('deploymenterrors_get');
+    const found = device.deploys.cliError(errorId);
+    if (!found) throw objectNotFound(errorId);
+    return ok(device, res, 200, { ...structuredClone(found), links: { self: abs(sub) } });
+  }
+
   if (sub === '/operational/systeminfo/default') {
     if (method !== 'GET') throw methodNotAllowed(method);
     device.count('systeminfo');
@@ -206,11 +215,11 @@ async function resource(device: FdmDevice, call: Call): Promise<void> {
     }));
   }
 
-  // Inferred endpoint (the reference documents none): see device-info.ts.
-  if (sub === '/devices/default/operational/ha/status' || sub === '/devices/default/operational/ha/status/default') {
+  // getHAStatus of the FDM Swagger specification: /devices/default/operational/ha/status/{objId}.
+  if (sub === '/devices/default/operational/ha/status/default') {
     if (method !== 'GET') throw methodNotAllowed(method);
     device.count('ha_status');
-    return ok(device, res, 200, haStatus(device.knobs.haMode, abs('/devices/default/operational/ha/status/default')));
+    return ok(device, res, 200, haStatus(device.knobs.haMode, abs(sub), device.haSync()));
   }
 
   throw pathNotFound();

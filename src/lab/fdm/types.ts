@@ -46,6 +46,12 @@ export interface FdmKnobs {
   /** Fault injection, keyed "<METHOD> <path-prefix>" (path after /api/fdm/<ver>, or "*" method). */
   failNext: Record<string, FaultSpec>;
   haMode: HaMode;
+  /** HA pair (haMode active): how long the standby imports a deployed change (configStatus
+   * SECONDARY_IMPORTING_CONFIG, haHealthStatus PROCESSING) before the sync ends. */
+  haSyncMs: number;
+  /** How the next HA config sync after a deploy ends: IN_SYNC, or OUT_OF_SYNC (the standby did not
+   * take the change; haHealthStatus UNHEALTHY). Sticky until changed. */
+  haSyncOutcome: 'IN_SYNC' | 'OUT_OF_SYNC';
   /** Versions GET /api/versions reports and the server accepts besides "latest". */
   supportedVersions: string[];
   /** Whether the "latest" alias is accepted (FTD >= 6.4). */

@@ -26,6 +26,7 @@ export async function startFmcEmulator(opts: StartFmcOptions): Promise<FmcHandle
   ]);
   let dataPlane: FmcDataPlane | undefined;
   const model = new FmcModel(opts, knobs, (m) => dataPlane?.apply(m));
+  await model.seed();
   dataPlane = new FmcDataPlane(model, fallback);
   await dataPlane.start();
   const dp = dataPlane;

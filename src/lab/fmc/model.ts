@@ -65,6 +65,13 @@ export class FmcModel {
     }
   }
 
+  /** Every FTD starts with a self-signed trustpoint fwcert does not manage (one object installed on all, as FMC allows). */
+  async seed(): Promise<void> {
+    const e = { obj: { id: randomUUID(), name: 'Lab-SelfSigned', type: 'CertEnrollment', enrollmentType: 'SELF_SIGNED_CERTFICATE', certificateParameters: { commonName: 'ftd.lab.example' } }, secrets: {} };
+    this.enrollments.set(e.obj.id, e);
+    for (const m of this.managed.values()) await this.applyCertAction('ENROLL', m, e);
+  }
+
   count(name: string, n = 1): void {
     this.counters[name] = (this.counters[name] ?? 0) + n;
   }

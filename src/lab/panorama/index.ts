@@ -14,7 +14,7 @@ import { validateForCommit } from '../panos/commit-validation.js';
 import { CommitJobs } from '../panos/commit-jobs.js';
 import { ConfigStore } from '../panos/config-store.js';
 import type { Device } from '../panos/device.js';
-import { ApiError, errorResponse } from '../panos/envelope.js';
+import { ApiError, errorResponse, withQuoting } from '../panos/envelope.js';
 import { startPanosEmulator } from '../panos/index.js';
 import { mergeKnobs, type HaState } from '../panos/knobs.js';
 import { labState } from '../panos/lab-state.js';
@@ -175,9 +175,11 @@ export async function startPanoramaEmulator(opts: PanoramaEmulatorOptions): Prom
       return res.end();
     }
     let outcome;
+    let requestType = u.searchParams.get('type') ?? '';
     try {
       const body = await readBody(req, MAX_BODY, () => new Error('request body too large'));
       const params = await mergeParams(u, req.headers['content-type'], body, { rejectQuotedBoundary: knobs.rejectQuotedMultipartBoundary });
+      requestType = params.get('type') ?? '';
       outcome = await routePanorama(panorama, { params, headers: req.headers });
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(400, ['Bad request']);
@@ -189,7 +191,8 @@ export async function startPanoramaEmulator(opts: PanoramaEmulatorOptions): Prom
       res.writeHead(outcome.status, { 'content-type': 'text/html' });
       return res.end(`<html><body>${outcome.status}</body></html>`);
     }
-    const r = outcome.response;
+    // Same quoting as a firewall's answers (keygen: `status = 'success'`), see withQuoting.
+    const r = withQuoting(outcome.response, requestType, knobs.responseQuoting);
     res.writeHead(r.httpStatus, { 'content-type': r.contentType, ...(r.headers ?? {}) });
     res.end(r.body);
   };

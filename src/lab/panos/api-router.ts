@@ -6,7 +6,7 @@ import { configAction } from './config-actions.js';
 import { assertWritable, type Device } from './device.js';
 import { ApiError, Code, errorResponse, successResult, xmlResponse, type ApiResponse } from './envelope.js';
 import type { FailSpec } from './knobs.js';
-import { opPath, runOp } from './op-commands.js';
+import { opPath, runOp, unknownCommand } from './op-commands.js';
 import type { ApiParams } from './params.js';
 import { child, escapeText, leaf, memberValues, parseElement, serialize, textOf, XmlSyntaxError, type XNode } from './xml-tree.js';
 
@@ -72,7 +72,7 @@ function descendant(n: XNode, tag: string): XNode | undefined {
  * The exclusion flags (device-and-network, shared-object, ...) are accepted but not modelled. */
 function handleCommit(d: Device, admin: string, p: ApiParams): ApiResponse {
   const cmd = parseCmd(p.get('cmd') ?? '<commit></commit>', 'cmd');
-  if (cmd.tag !== 'commit') throw new ApiError(Code.UNKNOWN_COMMAND, [` ${cmd.tag} is unexpected`]);
+  if (cmd.tag !== 'commit') throw unknownCommand([cmd.tag]);
   assertWritable(d, admin);
   if (child(cmd, 'validate')) {
     const job = d.jobs.validate(admin);

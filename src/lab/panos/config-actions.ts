@@ -87,7 +87,11 @@ export function configAction(d: Device, admin: string, params: ApiParams): ApiRe
     case 'delete': {
       const steps = xpathOf(params);
       assertWritable(d, admin);
-      // Deleting what is not there: success + code 7 (the code CG saw on deletes) *(text inferred)*.
+      // UNVERIFIED SHAPE. Deleting what is not there: success + code 7. Code 7 is what pan-chainguard
+      // saw on deletes and pan-python's tests show on a get of a deleted node; the status on a delete and
+      // the message text are inferred. Confirmed by: a capture of `type=config&action=delete` on an
+      // xpath that names nothing, from a real firewall (PAN-OS 10.x/11.x). Drivers must accept code 7
+      // with status success or error (see the driver's isNotPresent tests).
       if (!d.store.delete(admin, steps)) return successMsg("Object doesn't exist", Code.OBJECT_NOT_PRESENT);
       return successMsg('command succeeded', Code.SUCCESS_WRITE);
     }

@@ -90,6 +90,30 @@ export function invalidCredential(): ApiError {
   return new ApiError(Code.FORBIDDEN, ['Invalid Credential'], true);
 }
 
+/**
+ * How the root `<response>` tag's attributes are quoted. `real`: a keygen answers
+ * `<response status = 'success'>` (spaces around `=`, single quotes), as captured from real firewalls
+ * (o5edaxi/paloversion #7, PaloAltoNetworks/AWS-GWLB-VMSeries #20, and public tools that strip that
+ * exact prefix); other answers keep `status="success" code="N"`, as recorded from real devices in
+ * puppetlabs-panos' job fixtures, pan-python's tests and pan-os-python #282 (a curl capture)
+ * *(that no other answer uses the keygen form is inferred)*. `single-spaced` puts every answer in
+ * the keygen form, `double` none: drivers must parse all of them.
+ */
+export type EnvelopeQuoting = 'real' | 'double' | 'single-spaced';
+
+const ROOT_TAG = /^<response((?:\s+[A-Za-z-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/;
+const ATTR = /([A-Za-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+
+/** The answer with its root tag quoted as `style` says for a request of this `type`. */
+export function withQuoting(r: ApiResponse, type: string, style: EnvelopeQuoting): ApiResponse {
+  if (typeof r.body !== 'string' || !r.contentType.startsWith('application/xml')) return r;
+  const single = style === 'single-spaced' || (style === 'real' && type === 'keygen');
+  const m = ROOT_TAG.exec(r.body);
+  if (!m) return r;
+  const attrs = [...m[1]!.matchAll(ATTR)].map(([, k, dq, sq]) => (single ? ` ${k} = '${dq ?? sq}'` : ` ${k}="${dq ?? sq}"`)).join('');
+  return { ...r, body: `<response${attrs}${m[2]}>${r.body.slice(m[0].length)}` };
+}
+
 /** A file download (exports): octet-stream + unquoted `filename=` [PY export handling]. */
 export function fileResponse(filename: string, body: string | Buffer): ApiResponse {
   return {

@@ -15,7 +15,7 @@ import { CommitJobs } from './commit-jobs.js';
 import { ConfigStore } from './config-store.js';
 import { DataPlaneService } from './data-plane.js';
 import type { Device } from './device.js';
-import { ApiError, errorResponse, type ApiResponse } from './envelope.js';
+import { ApiError, errorResponse, withQuoting, type ApiResponse } from './envelope.js';
 import { defaultKnobs, mergeKnobs, type HaState, type PanosKnobs } from './knobs.js';
 import { labState } from './lab-state.js';
 import { mergeParams } from './params.js';
@@ -131,9 +131,11 @@ export async function startPanosEmulator(opts: PanosEmulatorOptions): Promise<Em
       return res.end();
     }
     let outcome;
+    let requestType = u.searchParams.get('type') ?? '';
     try {
       const body = await readRequest(req);
       const params = await mergeParams(u, req.headers['content-type'], body, { rejectQuotedBoundary: knobs.rejectQuotedMultipartBoundary });
+      requestType = params.get('type') ?? '';
       outcome = await routeApi(device, { params, headers: req.headers });
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(400, ['Bad request']);
@@ -145,7 +147,7 @@ export async function startPanosEmulator(opts: PanosEmulatorOptions): Promise<Em
       res.writeHead(outcome.status, { 'content-type': 'text/html' });
       return res.end(`<html><body>${outcome.status}</body></html>`);
     }
-    send(res, outcome.response);
+    send(res, withQuoting(outcome.response, requestType, knobs.responseQuoting));
   };
 
   const server: Server = createServer({ cert: apiTls.certPem, key: apiTls.keyPem }, (req, res) => {

@@ -1,6 +1,8 @@
 // Tunable behaviour of the PAN-OS emulator. Defaults follow the reference; where the reference is
 // uncertain the alternative behaviour is a knob, so drivers can be tested against both.
 
+import type { EnvelopeQuoting } from './envelope.js';
+
 export type HaState = 'standalone' | 'active' | 'passive';
 
 export interface FailSpec {
@@ -54,6 +56,9 @@ export interface PanosKnobs {
   maxNameLength: number;
   /** `<algorithm>` text for EC keys; the reference only documents `RSA` for RSA keys. */
   ecAlgorithmLabel: string;
+  /** Quoting of the `<response>` tag: `real` (keygen single-quoted with spaces, the rest double),
+   * `single-spaced` (every answer in the keygen form) or `double` (none). See envelope.ts. */
+  responseQuoting: EnvelopeQuoting;
   /** Mark changed candidate nodes with admin/dirtyId/time attributes in `get` output [KF models]. */
   dirtyAttributes: boolean;
 }
@@ -78,6 +83,7 @@ export function defaultKnobs(haState: HaState = 'standalone'): PanosKnobs {
     maxNameLength: 63,
     ecAlgorithmLabel: 'EC',
     dirtyAttributes: true,
+    responseQuoting: 'real',
   };
 }
 

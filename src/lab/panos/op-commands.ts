@@ -18,9 +18,18 @@ export function opPath(cmd: XNode): string {
   return tags.join('.');
 }
 
+/**
+ * An op command the firewall does not know: code 17 with one `<msg><line>` reading
+ * `" show -> foo  is unexpected"` (leading space, two spaces before "is"): pan-python issue #24
+ * (`op: error [code="17"]: "  is unexpected"`, msg/line) and ansible-pan issue #58
+ * (`" set -> deviceconfig  is unexpected"`). Not code 1, although the table calls 1 "Unknown command".
+ */
+export function unknownCommand(path: string[]): ApiError {
+  return new ApiError(Code.INVALID_COMMAND, [` ${path.join(' -> ')}  is unexpected`]);
+}
+
 function unknown(cmd: XNode, at: XNode | undefined): ApiError {
-  // Table code 1 "Unknown command"; the "-> x is unexpected" wording is PAN-OS's CLI-path style *(inferred)*.
-  return new ApiError(Code.UNKNOWN_COMMAND, [` ${cmd.tag}${at ? ` -> ${at.tag}` : ''} is unexpected`]);
+  return unknownCommand(at ? [cmd.tag, at.tag] : [cmd.tag]);
 }
 
 function systemInfo(d: Device): string {
@@ -70,6 +79,9 @@ export async function runOp(d: Device, admin: string, cmd: XNode, vsys: string |
         const id = textOf(first, 'id');
         if (id !== undefined) {
           const job = /^\d+$/.test(id) ? d.jobs.get(Number(id)) : undefined;
+          // UNVERIFIED SHAPE: no source shows the answer for a job id the device does not have; status
+          // error without a code and this text are inferred. Confirmed by: a capture of
+          // `<show><jobs><id>999999</id></jobs></show>` from a real firewall.
           if (!job) throw new ApiError(undefined, [`job ${id} not found`]);
           return successResult(d.jobs.jobXml(job));
         }

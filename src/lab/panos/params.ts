@@ -40,6 +40,21 @@ class MergedParams implements ApiParams {
   }
 }
 
+/**
+ * The body up to and including its closing boundary line. RFC 2046 §5.1.1: text after the close
+ * delimiter is an epilogue that receivers ignore; firewalls accept such bodies (a stray CR/LF or
+ * more after `--boundary--`), while the parser used here would reject them.
+ */
+function withoutEpilogue(body: Buffer, contentType: string): Buffer {
+  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundary = m?.[1] ?? m?.[2];
+  if (!boundary) return body;
+  const close = Buffer.from(`--${boundary}--`);
+  const at = body.lastIndexOf(close);
+  if (at < 0) return body;
+  return Buffer.concat([body.subarray(0, at + close.length), Buffer.from('\r\n')]);
+}
+
 export async function mergeParams(
   url: URL,
   contentType: string | undefined,
@@ -61,7 +76,7 @@ export async function mergeParams(
       form = await new Request('http://panos.invalid/', {
         method: 'POST',
         headers: { 'content-type': contentType! },
-        body,
+        body: withoutEpilogue(body, contentType!),
       }).formData();
     } catch {
       throw new ApiError(Code.BAD_REQUEST, ['Malformed multipart request']);

@@ -75,7 +75,14 @@ async function newFmc(name: string, ip: string, role: 'primary' | 'secondary', c
   return fmc;
 }
 
+const KNOBS = ['unreachable', 'refuseSsh', 'missingHotfix', 'criticalOperation'];
+
+function checkKnobs(k: object | undefined): void {
+  for (const key of Object.keys(k ?? {})) if (!KNOBS.includes(key)) throw new Error(`unknown sftunnel lab knob "${key}" (knobs: ${KNOBS.join(', ')})`);
+}
+
 export async function startSftunnelLab(opts: SftunnelLabOptions): Promise<SftunnelLab> {
+  checkKnobs(opts.knobs);
   const w: SftunnelWorld = {
     fmcs: [], ftds: [], generationLog: [], passwordsOffered: {},
     knobs: { unreachable: [], refuseSsh: [], missingHotfix: [], criticalOperation: {}, ...opts.knobs },
@@ -117,7 +124,10 @@ export async function startSftunnelLab(opts: SftunnelLabOptions): Promise<Sftunn
     }
     return {
       fmcs, ftds, world: w,
-      setKnobs: (k) => Object.assign(w.knobs, k),
+      setKnobs: (k) => {
+        checkKnobs(k);
+        Object.assign(w.knobs, k);
+      },
       state: () => ({
         knobs: w.knobs,
         generationLog: w.generationLog,
