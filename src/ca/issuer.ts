@@ -48,6 +48,8 @@ export interface LostRequest {
   csrPem: string;
   /** When the request was recorded, just before it was sent. */
   sentAt: Date;
+  /** CA ids the ledger already holds for other needs: never the lost request's order. */
+  knownIds?: string[];
 }
 
 export type CollectResult =

@@ -22,22 +22,26 @@ export function registerLab(program: Command): void {
     .option('--sftunnel-ca-days <n>', "days until each FMC's internal CA (sftunnel) expires", wholeNumber(1, 3650), 3000)
     .option('--fmc-secondary', 'give each FMC an HA secondary FMC (sftunnel renewal: primary first, then secondary)')
     .option('--sftunnel-knobs <json>', 'sftunnel lab knobs, e.g. \'{"unreachable":["fmc1-ftd-2"],"refuseSsh":[],"missingHotfix":["fmc-1"],"criticalOperation":{"fmc-1":"Backup/Restore task in progress"}}\'', (v: string) => JSON.parse(v) as object)
+    .option('--panorama <n>', 'emulated Panoramas (template stack pushed to --panorama-fws firewalls each)', wholeNumber(0, 10), 0)
+    .option('--panorama-fws <n>', 'emulated firewalls managed by each Panorama', wholeNumber(1, 100), 3)
     .option('--deploy-ms <ms>', 'FDM deploy / PAN-OS commit job duration', wholeNumber(0), 300)
     .option('--scm-pending <n>', 'collect polls that answer "pending" before SCM issues', wholeNumber(0), 1)
     .option('--latency-ms <ms>', 'delay before every emulated API answer', wholeNumber(0), 0)
     .option('--certs-per-device <n>', 'certificate profiles per device in the written config', wholeNumber(1, 100), 1)
-    .action((o: { dir: string; fdm: number; panos: number; fmc: number; fmcFtds: number; fmcHa?: boolean; fmcVersion: string; sftunnelCaDays: number; fmcSecondary?: boolean; sftunnelKnobs?: object; deployMs: number; scmPending: number; latencyMs: number; certsPerDevice: number }) =>
+    .action((o: { dir: string; fdm: number; panos: number; fmc: number; fmcFtds: number; fmcHa?: boolean; fmcVersion: string; sftunnelCaDays: number; fmcSecondary?: boolean; sftunnelKnobs?: object; panorama: number; panoramaFws: number; deployMs: number; scmPending: number; latencyMs: number; certsPerDevice: number }) =>
       guarded(async () => {
         // lab.json appears when the lab is ready (`fwcert lab wait`): never leave an old one behind.
         rmSync(join(resolve(o.dir), 'lab.json'), { force: true });
         const l = await startLab({
-          dir: resolve(o.dir), fdm: o.fdm, panos: o.panos, fmc: o.fmc, fmcFtds: o.fmcFtds, fmcHa: o.fmcHa, sftunnelCaDays: o.sftunnelCaDays, fmcSecondary: o.fmcSecondary, certsPerDevice: o.certsPerDevice,
+          dir: resolve(o.dir), fdm: o.fdm, panos: o.panos, fmc: o.fmc, fmcFtds: o.fmcFtds, fmcHa: o.fmcHa, sftunnelCaDays: o.sftunnelCaDays, fmcSecondary: o.fmcSecondary,
+          panorama: o.panorama, panoramaFws: o.panoramaFws, certsPerDevice: o.certsPerDevice,
           knobs: {
             scm: { pendingPolls: o.scmPending, latencyMs: o.latencyMs },
             fdm: { deployDurationMs: o.deployMs, latencyMs: o.latencyMs },
             panos: { commitDurationMs: o.deployMs, latencyMs: o.latencyMs },
             fmc: { taskDurationMs: o.deployMs, latencyMs: o.latencyMs, version: o.fmcVersion },
             sftunnel: o.sftunnelKnobs,
+            panorama: { commitDurationMs: o.deployMs, pushDurationMs: o.deployMs, latencyMs: o.latencyMs },
           },
         });
         writeFileSync(join(l.dir, 'fwcert.schema.json'), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
@@ -46,6 +50,10 @@ export function registerLab(program: Command): void {
         for (const m of l.managers) process.stdout.write(`  ${m.name.padEnd(8)} ${m.type.padEnd(10)} ${m.url}  ${Object.entries(m.services).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
         for (const d of l.devices) {
           process.stdout.write(`  ${d.name.padEnd(8)} ${d.type.padEnd(10)} ${d.url}  ${Object.entries(d.services).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+        }
+        for (const p of l.panoramas) {
+          process.stdout.write(`  ${p.name.padEnd(8)} panorama   ${p.handle.url}  template stack -> ${p.firewalls.map((f) => f.name).join(', ')}\n`);
+          for (const f of p.firewalls) process.stdout.write(`    ${f.name.padEnd(6)} ${f.serial}  gp-portal=${f.services['gp-portal']}\n`);
         }
         process.stdout.write(`try: fwcert --config ${l.configPath} run\n(stop with Ctrl-C or SIGTERM)\n`);
         await new Promise<void>((res) => {

@@ -57,7 +57,8 @@ export function registerSftunnel(program: Command): void {
           process.stdout.write(`${table(['STATE', 'FMC', 'ROLE', 'DAYS', 'NOT AFTER', 'PEERS UP', 'HOTFIX', 'NOTE'], rows)}\n`);
         }
         if (nodes.some((n) => ['critical', 'expired'].includes(level(n)))) return EXIT.critical;
-        return nodes.some((n) => n.sftunnel?.error || n.ssh?.error || level(n) === 'missing') ? EXIT.failed : EXIT.ok;
+        // A peer that is not connected (a device dropped off, or still waiting for its files) is a failure to look at.
+        return nodes.some((n) => n.sftunnel?.error || n.ssh?.error || level(n) === 'missing' || n.ssh?.peers?.some((p) => !p.connected)) ? EXIT.failed : EXIT.ok;
       }),
     );
   cmd

@@ -302,6 +302,13 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
         }
         return;
       }
+      const limits = dev.type.profileLimits;
+      if (limits?.noDeviceKeys && p.key.generate === 'device') {
+        problems.add(`${psrc.where([...path, 'key'], 'generate')}: key.generate: device is not possible for ${t.device} (${dev.type.type}): ${limits.noDeviceKeys}`);
+      }
+      if (limits?.nameMax && p.name.length > limits.nameMax.length) {
+        problems.add(`${psrc.where(path, 'name')}: profile name "${p.name}" has ${p.name.length} characters, ${t.device} (${dev.type.type}) allows at most ${limits.nameMax.length}: ${limits.nameMax.why}`);
+      }
       const bindings = problems.zod(psrc, [...tpath, 'bind'], dev.type.bindSchema, t.bind);
       if (bindings) targets.push({ device: t.device, bindings });
     });

@@ -56,6 +56,9 @@ export interface Target {
     maxNameLength: number;
     /** `status` lists every certificate the device holds, also those no profile manages (FMC trustpoints). */
     listsEveryCertificate?: boolean;
+    /** Delete the objects a renewal replaced in the same change, before commit() (a manager's
+     * one commit + push per run cannot be followed by a second one just for the clean-up). */
+    removeInSameCommit?: boolean;
   };
   /** Login, HA role check: throws a DeviceError on an HA standby/passive unit. */
   open(): Promise<OpenInfo>;
@@ -70,6 +73,9 @@ export interface Target {
   /** Commit/deploy this connector's changes and wait for the job; throws a DeviceError when it fails.
    *  `scope` says which objects are fwcert's, for devices whose commit would also push others' changes. */
   commit(note: string, scope?: CommitScope): Promise<CommitResult>;
+  /** After open(): why these bindings cannot be made on this device (e.g. too old a release), or undefined.
+   *  Asked before anything is ordered, so a pair that cannot work costs no certificate. */
+  unsupportedBindings?(bindings: Binding[]): string | undefined;
   close(): Promise<void>;
 }
 
@@ -88,6 +94,13 @@ export interface TargetType<Options = unknown, Credentials = unknown> {
   credentialsSchema: z.ZodType<Credentials>;
   /** The profile's `targets[].bind` object for this device type -> Binding[]. */
   bindSchema: z.ZodType<Binding[]>;
+  /** Checked at load for every profile that targets a device of this type (file:line, exit 2). */
+  profileLimits?: {
+    /** Longest profile name the device can carry as an object name, and why. */
+    nameMax?: { length: number; why: string };
+    /** Set when keys cannot be made on the device: why (key.generate: device is refused). */
+    noDeviceKeys?: string;
+  };
   create(
     ctx: TargetContext,
     settings: {

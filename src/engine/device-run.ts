@@ -9,6 +9,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { keySpecLabel, sameKeySpec } from '../pki/types.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { commitScope } from './commit-scope.js';
+import { removeLeftovers } from './leftovers.js';
 import { newObjectName } from './naming.js';
 import { obtain } from './obtain.js';
 import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
@@ -89,8 +90,10 @@ function resultOf(item: PlanItem, outcome: ItemResult['outcome'], extra: Partial
   };
 }
 
-async function execute(item: PlanItem, target: Target, taken: Set<string>, deps: DeviceRunDeps, log: Logger): Promise<{ result: ItemResult; changed: boolean }> {
+async function execute(item: PlanItem, target: Target, taken: Set<string>, deps: DeviceRunDeps, log: Logger): Promise<{ result: ItemResult; changed: boolean; replaced?: string }> {
   const p = item.profile;
+  const refusal = target.unsupportedBindings?.(item.action === 'rebind' ? item.missing : unionBindings(p.targets.find((t) => t.device === target.name)?.bindings ?? [], item.current?.bindings ?? []));
+  if (refusal) throw new Error(`${target.name}: ${refusal}`);
   if (item.action === 'rebind') {
     await target.bind(item.current!.name, item.missing);
     deps.ledger.event('rebound', item.missing.map((b) => b.name ?? b.kind).join(', '), p.name, target.name);
@@ -136,6 +139,7 @@ async function execute(item: PlanItem, target: Target, taken: Set<string>, deps:
   return {
     result: resultOf(item, 'done', { objectName: got.objectName, serial: i.serial, notAfter: i.notAfter.toISOString(), caId: got.caRef.id }),
     changed: true,
+    ...(item.current && item.current.name !== got.objectName ? { replaced: item.current.name } : {}),
   };
 }
 
@@ -158,6 +162,14 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
     return res;
   }
   try {
+    if (!deps.dryRun) {
+      const { cleaned, warnings } = await removeLeftovers(target, profiles, inventory, deps.ledger, log);
+      res.warnings.push(...warnings);
+      if (cleaned.length) {
+        res.cleaned = cleaned;
+        inventory = inventory.filter((c) => !cleaned.includes(c.name));
+      }
+    }
     const items = await observe(target, profiles, deps, inventory, log);
     if (deps.dryRun) {
       res.items = items.map((it) => resultOf(it, it.action === 'ok' ? 'ok' : MODE_ACTIONS[deps.mode].includes(it.action) ? 'planned' : 'skipped'));
@@ -165,6 +177,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
     }
     const taken = new Set(inventory.map((c) => c.name));
     let changed = false;
+    const replaced: { profile: string; name: string }[] = [];
     for (const item of items) {
       const plog = log.child({ profile: item.profile.name });
       if (item.action === 'ok') {
@@ -180,12 +193,14 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         const r = await execute(item, target, taken, deps, plog);
         res.items.push(r.result);
         changed ||= r.changed;
+        if (r.replaced) replaced.push({ profile: item.profile.name, name: r.replaced });
       } catch (e) {
         plog.error({ err: e }, `${item.action} failed: ${errorMessage(e)}`);
         deps.ledger.event('failed', `${item.action}: ${errorMessage(e)}`, item.profile.name, target.name);
         res.items.push(resultOf(item, 'failed', { error: errorMessage(e), detail: failureDetail(e) }));
       }
     }
+    const removedEarly = target.capabilities.removeInSameCommit ? await removeBeforeCommit(target, replaced, deps, res, log) : new Set<string>();
     if (changed || deps.ledger.needsCommit(target.name)) {
       const done = res.items.filter((i) => i.outcome === 'done');
       const note = `fwcert: ${done.map((i) => `${i.action} ${i.profile}`).join(', ') || 'complete earlier changes'}`;
@@ -210,18 +225,37 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         return res;
       }
     }
-    await removeReplaced(target, inventory, deps, res, log, profiles);
+    await removeReplaced(target, inventory, deps, res, log, profiles, removedEarly);
     return res;
   } finally {
     await target.close().catch(() => undefined);
   }
 }
 
+/** Targets with removeInSameCommit: the replaced objects go in the same change as their successors
+ * (after the bindings moved, before the one commit). One that cannot go yet is left for later. */
+async function removeBeforeCommit(target: Target, replaced: { profile: string; name: string }[], deps: DeviceRunDeps, res: DeviceResult, log: Logger): Promise<Set<string>> {
+  const done = new Set<string>();
+  for (const r of replaced) {
+    try {
+      await target.remove(r.name);
+      done.add(r.name);
+      res.removed.push(r.name);
+      deps.ledger.event('removed', `${r.name} (in the same commit as its successor)`, r.profile, target.name);
+      log.info(`removed the replaced object ${r.name} in the same change`);
+    } catch (e) {
+      log.warn(`could not remove ${r.name} before the commit: ${errorMessage(e)} (removed after it)`);
+    }
+  }
+  return done;
+}
+
 /** Deletes objects that a successful commit stopped using, then commits that deletion. */
-async function removeReplaced(target: Target, inventory: ParsedCert[], deps: DeviceRunDeps, res: DeviceResult, log: Logger, profiles: Profile[]): Promise<void> {
+async function removeReplaced(target: Target, inventory: ParsedCert[], deps: DeviceRunDeps, res: DeviceResult, log: Logger, profiles: Profile[], removedEarly = new Set<string>()): Promise<void> {
   const present = new Set(inventory.map((c) => c.name));
+  const before = res.removed.length;
   for (const r of deps.ledger.pendingRemovals(target.name)) {
-    if (!present.has(r.objectName)) {
+    if (!present.has(r.objectName) || removedEarly.has(r.objectName)) {
       deps.ledger.markRemoved(r.id);
       continue;
     }
@@ -236,9 +270,9 @@ async function removeReplaced(target: Target, inventory: ParsedCert[], deps: Dev
       log.warn(`could not remove ${r.objectName}: ${errorMessage(e)}`);
     }
   }
-  if (!res.removed.length) return;
+  if (res.removed.length === before) return;
   try {
-    await target.commit(`fwcert: remove replaced ${res.removed.join(', ')}`, commitScope(target, profiles, deps.ledger));
+    await target.commit(`fwcert: remove replaced ${res.removed.slice(before).join(', ')}`, commitScope(target, profiles, deps.ledger));
   } catch (e) {
     deps.ledger.setNeedsCommit(target.name, true);
     res.warnings.push(`the commit removing ${res.removed.join(', ')} failed: ${errorMessage(e)} (retried next run)`);

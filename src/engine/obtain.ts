@@ -69,7 +69,7 @@ async function recoverLostRequest(order: PendingOrder, deps: ObtainDeps): Promis
   const requestId = order.caRef.extra?.requestId ?? randomUUID();
   const profile = deps.profile;
   const previous = renewedRef(order, ledger);
-  const lost = { previous, csrPem: order.csrPem, sentAt: new Date(order.createdAt) };
+  const lost = { previous, csrPem: order.csrPem, sentAt: new Date(order.createdAt), knownIds: ledger.caIds(order.ca) };
   const found = issuer.find ? await issuer.find(requestId, issueProfile(profile), lost) : undefined;
   let ref: CaRef;
   if (found) {
@@ -106,6 +106,8 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
     objectName = deps.objectName;
     const spec: CsrSpec = { subject: p.subject, sans: p.names, key: p.key };
     if (keyOnDevice(p, target)) {
+      // Recorded first: a crash or failure from here on leaves an object the next run knows to clean up.
+      ledger.recordKeyIntent({ device: item.device, objectName, profile: p.name });
       csrPem = await target.generateCsr!(objectName, spec);
       log.info({ object: objectName }, `key and CSR generated on the device (${objectName})`);
     } else {

@@ -26,6 +26,8 @@ export interface DeviceResult {
   committed: boolean;
   commitJob?: string;
   removed: string[];
+  /** Leftovers of interrupted or failed attempts (a key + CSR fwcert generated on the device) that were deleted. */
+  cleaned?: string[];
   warnings: string[];
   items: ItemResult[];
 }

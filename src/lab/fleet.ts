@@ -10,6 +10,7 @@ import type { EmulatorHandle } from './emulator.js';
 import { startFdmEmulator } from './fdm/index.js';
 import { startFmcLab, type FmcLab, type FmcLabManager } from './fmc-fleet.js';
 import { startPanosEmulator } from './panos/index.js';
+import { panoramaConfig, panoramaLabJson, panoramaProfile, startLabPanoramas, type LabPanorama } from './panorama-fleet.js';
 import { startScmEmulator } from './scm/index.js';
 import { attachSftunnelLabs, type SftunnelFleet } from './sftunnel/fleet-entry.js';
 import type { SftunnelKnobs } from './sftunnel/index.js';
@@ -27,8 +28,11 @@ export interface LabOptions {
   /** Each FMC's InternalCA (sftunnel) expires in this many days (default 3000); `fmcSecondary` adds an HA secondary FMC. */
   sftunnelCaDays?: number;
   fmcSecondary?: boolean;
+  /** Emulated Panoramas, each managing `panoramaFws` emulated firewalls through a template stack. */
+  panorama?: number;
+  panoramaFws?: number;
   /** Emulator knobs per kind, e.g. { fdm: { deployDurationMs: 300 } }. */
-  knobs?: { scm?: object; fdm?: object; panos?: object; fmc?: object; sftunnel?: Partial<SftunnelKnobs> };
+  knobs?: { scm?: object; fdm?: object; panos?: object; fmc?: object; sftunnel?: Partial<SftunnelKnobs>; panorama?: object };
   /** Lab profiles: how many certificates each device gets (bench uses more). */
   certsPerDevice?: number;
   logLevel?: string;
@@ -50,6 +54,7 @@ export interface Lab {
   dir: string;
   configPath: string;
   labJsonPath: string;
+  panoramas: LabPanorama[];
   ca: LabCa;
   scm: LabHandle & { baseUrl: string };
   devices: LabDevice[];
@@ -139,12 +144,17 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       { caDays: opts.sftunnelCaDays ?? 3000, secondary: opts.fmcSecondary, knobs: opts.knobs?.sftunnel },
     );
     started.push({ close: () => sftunnel.close() } as LabHandle);
+    const panoramas = await startLabPanoramas(dir, opts.panorama ?? 0, opts.panoramaFws ?? 3, { panorama: opts.knobs?.panorama, firewall: opts.knobs?.panos }, started);
+    const pano = panoramaConfig(panoramas);
     write(join(dir, 'credentials', 'scm.yaml'), stringify(scmUser), 0o600);
     write(join(dir, 'trust', 'scm.pem'), scm.certPem);
     write(join(dir, 'trust', 'lab-ca.pem'), ca.bundlePem);
     // lab.json's caBundle verifies every lab endpoint: the lab CA (what the devices serve once fwcert
     // has installed a certificate), the SCM's certificate and each device's and manager's own certificate.
-    const endpoints = [scm.certPem, ...devices.map((d) => d.handle.certPem), ...fmc.managers.map((m) => m.handle.certPem)];
+    const endpoints = [
+      scm.certPem, ...devices.map((d) => d.handle.certPem), ...fmc.managers.map((m) => m.handle.certPem),
+      ...panoramas.flatMap((p) => [p.handle.certPem, ...p.firewalls.map((f) => f.handle.certPem)]),
+    ];
     const bundle = [ca.bundlePem, ...new Set(endpoints)].map((p) => p.trim()).join('\n');
     write(join(dir, 'trust', 'lab-bundle.pem'), `${bundle}\n`);
 
@@ -159,7 +169,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
           collect: { interval_s: 0.2, max_wait_s: 20 },
         },
       },
-      ...(fmc.managers.length ? { managers: fmc.configManagers } : {}),
+      ...(fmc.managers.length || panoramas.length ? { managers: { ...fmc.configManagers, ...pano.managers } } : {}),
       devices: Object.fromEntries<unknown>([
         ...devices.filter((d) => !d.manager).map((d): [string, unknown] => [
           d.name,
@@ -171,13 +181,15 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
               },
         ]),
         ...Object.entries(fmc.configDevices),
+        ...Object.entries(pano.devices),
       ]),
       profiles_dir: 'profiles',
     };
     const configPath = join(dir, 'fwcert.yaml');
     // The schema files named here are written by `fwcert lab up` (fwcert schema); editors use them.
     write(configPath, `# yaml-language-server: $schema=fwcert.schema.json\n# Written by \`fwcert lab up\`: the lab's CA and firewalls on 127.0.0.1.\n${stringify(config)}`);
-    for (const p of [...labProfiles(devices, opts.certsPerDevice ?? 1), ...fmc.profiles]) {
+    const profiles = [...labProfiles(devices, opts.certsPerDevice ?? 1), ...fmc.profiles, ...(panoramas.length ? [panoramaProfile(panoramas, 'lab-sectigo', CERT_TYPE_ID)] : [])];
+    for (const p of profiles) {
       write(join(dir, 'profiles', `${p.name as string}.yaml`), `# yaml-language-server: $schema=../profile.schema.json\n${stringify(p)}`);
     }
     const labJsonPath = join(dir, 'lab.json');
@@ -186,10 +198,13 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       `${JSON.stringify(
         {
           scm: { url: scm.baseUrl },
-          ...(fmc.managers.length ? { managers: fmc.labJsonManagers } : {}),
-          devices: devices.map((d) => ({
-            name: d.name, type: d.type, url: d.url, ...(d.manager ? { manager: d.manager } : {}), services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}),
-          })),
+          ...(fmc.managers.length || panoramas.length ? { managers: [...fmc.labJsonManagers, ...panoramaLabJson(panoramas).managers] } : {}),
+          devices: [
+            ...devices.map((d) => ({
+              name: d.name, type: d.type, url: d.url, ...(d.manager ? { manager: d.manager } : {}), services: d.services, ...(d.otherAdmin ? { otherAdmin: d.otherAdmin } : {}),
+            })),
+            ...panoramaLabJson(panoramas).devices,
+          ],
           caBundle: join(dir, 'trust', 'lab-bundle.pem'),
         },
         null,
@@ -197,7 +212,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       )}\n`,
     );
     return {
-      dir, configPath, labJsonPath, ca, scm, devices, managers: fmc.managers, sftunnel,
+      dir, configPath, labJsonPath, ca, scm, devices, managers: fmc.managers, sftunnel, panoramas,
       close: async () => {
         await Promise.all(started.map((h) => h.close().catch(() => undefined)));
       },

@@ -58,6 +58,10 @@ CREATE TABLE IF NOT EXISTS orders (
   object_name TEXT NOT NULL, csr_pem TEXT NOT NULL, sealed_key TEXT, need_hash TEXT NOT NULL, created_at TEXT NOT NULL,
   PRIMARY KEY (profile, device)
 );
+CREATE TABLE IF NOT EXISTS key_intents (
+  device TEXT NOT NULL, object_name TEXT NOT NULL, profile TEXT NOT NULL, created_at TEXT NOT NULL,
+  PRIMARY KEY (device, object_name)
+);
 CREATE TABLE IF NOT EXISTS devices (device TEXT PRIMARY KEY, needs_commit INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, sealed INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS events (
@@ -180,6 +184,12 @@ export class Ledger {
     return (this.db.prepare(`SELECT * FROM certificates WHERE device = ? AND state = 'superseded' ORDER BY id`).all(device) as Row[]).map(toRecord);
   }
 
+  /** Every CA id the ledger holds for CA account `ca`: issued certificates and pending orders. */
+  caIds(ca: string): string[] {
+    const rows = this.db.prepare('SELECT ca_ref FROM certificates WHERE ca = ? AND ca_ref IS NOT NULL UNION SELECT ca_ref FROM orders WHERE ca = ?').all(ca, ca) as { ca_ref: string }[];
+    return [...new Set(rows.map((r) => (JSON.parse(r.ca_ref) as CaRef).id).filter(Boolean))];
+  }
+
   /** Every object name fwcert recorded on `device`: certificates in any state and pending orders. */
   objectNames(device: string): string[] {
     const rows = this.db
@@ -227,6 +237,31 @@ export class Ledger {
 
   clearOrder(profile: string, device: string): void {
     this.db.prepare('DELETE FROM orders WHERE profile = ? AND device = ?').run(profile, device);
+  }
+
+  // ---- objects about to be created on a device ---------------------------------------------
+
+  /** Written BEFORE a key is generated on a device, so that an object left by a crash or a failed
+   *  attempt is known to be fwcert's and cleaned up by the next run. */
+  recordKeyIntent(i: { device: string; objectName: string; profile: string }, now = new Date()): void {
+    this.db
+      .prepare('INSERT INTO key_intents (device, object_name, profile, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(device, object_name) DO UPDATE SET profile = excluded.profile, created_at = excluded.created_at')
+      .run(i.device, i.objectName, i.profile, now.toISOString());
+  }
+
+  keyIntents(device: string): { device: string; objectName: string; profile: string; createdAt: string }[] {
+    return this.db
+      .prepare('SELECT device, object_name AS objectName, profile, created_at AS createdAt FROM key_intents WHERE device = ? ORDER BY created_at')
+      .all(device) as never;
+  }
+
+  clearKeyIntent(device: string, objectName: string): void {
+    this.db.prepare('DELETE FROM key_intents WHERE device = ? AND object_name = ?').run(device, objectName);
+  }
+
+  /** True when a certificate record (any state) names `objectName` on `device`. */
+  hasCertificateObject(device: string, objectName: string): boolean {
+    return this.db.prepare('SELECT 1 FROM certificates WHERE device = ? AND object_name = ? LIMIT 1').get(device, objectName) !== undefined;
   }
 
   // ---- devices -----------------------------------------------------------------------------

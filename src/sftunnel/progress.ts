@@ -12,6 +12,8 @@ export interface NodeProgress {
   caBefore: string;
   caAfter?: string;
   caNotAfter?: string;
+  /** When fwcert was about to confirm the script (a lost answer's FAILED_PUSH is not older than this). */
+  startedAt?: string;
   generatedAt?: string;
   failedPushFile?: string;
   failed: FailedPushEntry[];
@@ -31,6 +33,9 @@ export class ProgressStore {
   set(node: string, p: NodeProgress, event?: string): void {
     this.kv.set(`${this.manager}:${node}`, JSON.stringify(p));
     if (event) this.ledger.event('sftunnel', event, undefined, node);
+  }
+  event(node: string, what: string, detail: string): void {
+    this.ledger.event('sftunnel', `${what}: ${detail}`, undefined, node);
   }
   clear(node: string, event: string): void {
     this.kv.set(`${this.manager}:${node}`, '');

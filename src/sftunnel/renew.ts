@@ -46,6 +46,8 @@ export interface NodeReport {
   caAfter?: InternalCaSeen;
   transcript?: string;
   logFile?: string;
+  /** The last lines of the log file generate_certs.pl names. */
+  logTail?: string;
   failedPushFile?: string;
   devices: DeviceOutcome[];
   peers?: TunnelPeer[];
@@ -108,6 +110,10 @@ async function renewNode(site: SftunnelSite, node: FmcNode, store: ProgressStore
 
     // A generation whose answer was lost (session cut after "yes"): the CA tells whether it happened.
     if (progress?.phase === 'generating') {
+      if (opts.dryRun) {
+        rep.steps.push(`an earlier generate_certs.pl run's outcome is unknown: a real run compares the InternalCA (${progress.caBefore === ca.sha256 ? 'unchanged: it would start over' : 'changed: it would read that FAILED_PUSH back'})`);
+        return rep;
+      }
       if (progress.caBefore === ca.sha256) {
         log.warn('an earlier generate_certs.pl did not change the InternalCA; starting over');
         store.clear(node.name, 'earlier generation did not happen; cleared');
@@ -118,8 +124,10 @@ async function renewNode(site: SftunnelSite, node: FmcNode, store: ProgressStore
       }
     }
     if (progress && progress.caAfter && progress.caAfter !== ca.sha256) {
-      rep.stopped = `the InternalCA on ${node.name} changed since fwcert generated it on ${progress.generatedAt ?? '?'}; check what happened, then run with --force to start a new renewal`;
-      if (!opts.force) return rep;
+      if (!opts.force) {
+        rep.stopped = `the InternalCA on ${node.name} changed since fwcert generated it on ${progress.generatedAt ?? '?'}; check what happened, then run with --force to start a new renewal`;
+        return rep;
+      }
       progress = undefined;
     }
     if (progress?.phase === 'complete' && !opts.force) {
@@ -138,6 +146,7 @@ async function renewNode(site: SftunnelSite, node: FmcNode, store: ProgressStore
       if (opts.dryRun) {
         rep.generation = 'would-generate';
         rep.steps.push(
+          'the note recommends an FMC backup before this (fwcert does not take it)',
           `would run ${GENERATE_CERTS} on ${node.name} and answer "yes" to its two prompts (InternalCA valid until ${ca.notAfter})`,
           down.length ? `peers not connected now, expected in FAILED_PUSH: ${down.join(', ')}` : 'every peer is connected now: the script pushes to all of them itself',
           'would read FAILED_PUSH, copy cacert.pem, sftunnel-key.pem, sftunnel-cert.pem to each failed device, run pmtool restartbyid sftunnel there, and check sftunnel_status.pl',
@@ -160,7 +169,10 @@ async function renewNode(site: SftunnelSite, node: FmcNode, store: ProgressStore
 
 async function adoptLostGeneration(sh: ExpertShell, p: NodeProgress, ca: InternalCaSeen, store: ProgressStore, node: string): Promise<NodeProgress> {
   const dirs = await sh.run('ls -1t /var/tmp/certs');
-  const newest = dirs.rc === 0 ? dirs.output.split('\n').map((s) => s.trim()).find(Boolean) : undefined;
+  // generate_certs.pl names its folder by unix time; an older folder belongs to an older generation
+  // (10 minutes of slack for the FMC's clock).
+  const since = Math.floor(Date.parse(p.startedAt ?? '1970-01-01') / 1000) - 600;
+  const newest = dirs.rc === 0 ? dirs.output.split('\n').map((s) => s.trim()).find((d) => /^\d+$/.test(d) && Number(d) >= since) : undefined;
   let failed: FailedPushEntry[] = [];
   let failedPushFile: string | undefined;
   if (newest) {
@@ -170,13 +182,13 @@ async function adoptLostGeneration(sh: ExpertShell, p: NodeProgress, ca: Interna
       failedPushFile = `/var/tmp/certs/${newest}/FAILED_PUSH`;
     }
   }
-  const next: NodeProgress = { ...p, phase: 'generated', caAfter: ca.sha256, caNotAfter: ca.notAfter, generatedAt: new Date().toISOString(), failed, failedPushFile, done: [] };
+  const next: NodeProgress = { ...p, phase: failed.length ? 'generated' : 'complete', caAfter: ca.sha256, caNotAfter: ca.notAfter, generatedAt: new Date().toISOString(), failed, failedPushFile, done: [] };
   store.set(node, next, `generation recovered: ${failed.length} FAILED_PUSH entries`);
   return next;
 }
 
 async function generate(sh: ExpertShell, node: FmcNode, ca: InternalCaSeen, store: ProgressStore, log: Logger, rep: NodeReport): Promise<NodeProgress | undefined> {
-  store.set(node.name, { phase: 'generating', caBefore: ca.sha256, failed: [], done: [] }, `generate_certs.pl started (InternalCA valid until ${ca.notAfter})`);
+  store.set(node.name, { phase: 'generating', caBefore: ca.sha256, startedAt: new Date().toISOString(), failed: [], done: [] }, `generate_certs.pl started (InternalCA valid until ${ca.notAfter})`);
   log.info('running generate_certs.pl');
   let prompts = 0;
   const r = await sh.run(GENERATE_CERTS, {
@@ -187,6 +199,11 @@ async function generate(sh: ExpertShell, node: FmcNode, ca: InternalCaSeen, stor
   rep.transcript = r.output.trim();
   const outcome = parseGenerateCerts(r.output);
   rep.logFile = outcome.logFile;
+  if (outcome.logFile) {
+    const t = await sh.run(`tail -n 200 ${outcome.logFile}`);
+    if (t.rc === 0) rep.logTail = t.output.trim();
+  }
+  store.event(node.name, 'generate_certs.pl output', JSON.stringify({ transcript: rep.transcript, logFile: rep.logFile, logTail: rep.logTail }));
   const after = await readInternalCa(sh);
   if (after.sha256 === ca.sha256) {
     store.clear(node.name, `generate_certs.pl did not generate (exit ${r.rc})`);
@@ -242,7 +259,7 @@ async function copyFailed(
     try {
       const contents = await readSources(sh, entries);
       out.steps.push(...(await copyToDevice(name, ep, entries, contents, opts.timeoutMs ?? 60_000)));
-      if (!(await waitConnected(sh, out.ip, opts))) throw new Error(`${name} (${out.ip}) is not connected on ${node.name} after the sftunnel restart`);
+      if (!(await waitConnected(sh, entries[0]!, opts))) throw new Error(`${name} (${out.ip}) is not connected on ${node.name} after the sftunnel restart`);
       out.steps.push(`sftunnel_status.pl on ${node.name}: ${out.ip} connected`);
       out.state = 'reconnected';
       progress.done.push(name);
@@ -256,10 +273,11 @@ async function copyFailed(
   }
 }
 
-async function waitConnected(sh: ExpertShell, ip: string, opts: RenewOptions): Promise<boolean> {
+/** sftunnel_status.pl names a peer by its address in the samples we have; a name or UUID there is accepted too. */
+async function waitConnected(sh: ExpertShell, device: FailedPushEntry, opts: RenewOptions): Promise<boolean> {
   const until = Date.now() + (opts.verifyTimeoutMs ?? 120_000);
   for (;;) {
-    const peer = (await tunnelPeers(sh)).find((p) => p.peer === ip);
+    const peer = (await tunnelPeers(sh)).find((p) => [device.ip, device.name, device.uuid].includes(p.peer));
     if (peer?.connected) return true;
     if (Date.now() >= until) return false;
     await sleep(opts.verifyIntervalMs ?? 5_000);

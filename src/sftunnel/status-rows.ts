@@ -35,6 +35,8 @@ export async function sftunnelStatusRows(
           const d = daysLeft(new Date(c.notAfter), now);
           return {
             device: t.device, profile, level: levelOf(d, opts.warnDays, opts.criticalDays), source: 'device', serial: c.serial,
+            // Where the FMC keeps it (sftunnel.conf in Cisco's note).
+            objectName: profile === SFTUNNEL_CA_ROW ? '/etc/sf/ca_root/cacert.pem' : '/etc/sf/keys/sftunnel-cert.pem',
             notAfter: c.notAfter, daysLeft: d, issuer: /CN=([^,]+)/.exec(c.issuer)?.[1], note,
           };
         };

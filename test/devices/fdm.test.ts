@@ -340,14 +340,31 @@ test('a deploy request lost on the wire is sent again only because no job is run
   assert.ok((state().counters.deploy_list ?? 0) >= 1, 'after the 503s the job was looked up again in the job list');
 });
 
-test('FTD older than 6.4 (no "latest"): the API version is discovered through /api/versions and used for every call', async () => {
-  const { target, state } = await startLab({ knobs: { latestAlias: false, supportedVersions: ['v1', 'v2'], softwareVersion: '6.3.0-83' } });
+test('FTD 6.3 (API v2, no "latest"): the version is discovered, the spec read, and RA VPN / web UI bindings refused as needing 6.4', async () => {
+  const { target, state } = await startLab({ knobs: { apiVersion: 'v2' } });
   const opened = await target.open();
   assert.equal(opened.version, '6.3.0-83');
   assert.equal(state().counters.versions, 1);
+  assert.equal(state().counters.apispec, 1, 'the device specification is read once');
+  assert.match(target.unsupportedBindings!([{ kind: 'ravpn' }, { kind: 'ssl_decryption' }]) ?? '', /RA VPN binding needs FTD 6\.4 or later \(this FDM's API v2 has no \/ravpns/);
+  assert.match(target.unsupportedBindings!([{ kind: 'webui' }]) ?? '', /web UI binding needs FTD 6\.4 or later/);
+  assert.equal(target.unsupportedBindings!([{ kind: 'ssl_decryption' }]), undefined);
   await target.install('old-box', await issue('old.example.com'));
-  assert.deepEqual(await target.bind('old-box', [{ kind: 'ravpn' }]), [{ binding: { kind: 'ravpn' }, previous: 'DefaultInternalCertificate' }]);
+  await assert.rejects(target.bind('old-box', [{ kind: 'ravpn' }]), /needs FTD 6\.4 or later/);
+  assert.deepEqual(await target.bind('old-box', [{ kind: 'ssl_decryption' }]), [{ binding: { kind: 'ssl_decryption' } }]);
   assert.equal((await target.commit('old box')).committed, true);
+  const inv = await target.inventory();
+  assert.deepEqual(inv.find((c) => c.name === 'old-box')?.bindings, [{ kind: 'ssl_decryption' }]);
+});
+
+test('FTD 6.4 (API v3): the web UI binding is sent without trustChain, which the 6.4 model does not have', async () => {
+  const { target, state } = await startLab({ knobs: { apiVersion: 'v3' } });
+  await target.open();
+  assert.equal(target.unsupportedBindings!([{ kind: 'ravpn' }, { kind: 'webui' }]), undefined);
+  await target.install('web-64', await issue('fdm.example.com'));
+  assert.deepEqual(await target.bind('web-64', [{ kind: 'webui' }]), [{ binding: { kind: 'webui' }, previous: 'DefaultInternalCertificate' }]);
+  assert.equal(state().bindings.candidate.webui.certificate, 'web-64');
+  assert.deepEqual(state().bindings.candidate.webui.trustChain, []);
 });
 
 test('a later run (new session) rebinding the web UI rebuilds the trust chain from the CA objects on the device', async () => {

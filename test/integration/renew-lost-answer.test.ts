@@ -1,7 +1,7 @@
 // A renewal by id whose answer is lost after SCM made it: the next run finds that renewal and
 // collects it; it never orders a second certificate, and the one it found is the one served.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -74,5 +74,43 @@ describe('a lost renewById answer', () => {
     const after1 = certs();
     assert.equal(after1.length, before1.length + 1, 'exactly one new order');
     assert.equal(after1[after1.length - 1]!.renewsSslId, current.sslId, 'sent again by id, not as a fresh enrollment');
+  });
+});
+
+describe('a lost renewById answer, with another device ordering the same common name', () => {
+  let lab: Lab;
+  let dir: string;
+  const certs = () => (lab.scm.state() as { certificates: ScmCert[] }).certificates;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fwcert-renew-lost2-'));
+    lab = await startLab({ dir, fdm: 2, panos: 0, knobs: { fdm: { deployDurationMs: 20 } } });
+  });
+  after(async () => {
+    await lab.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the newer order of the other device is never taken for this renewal', async () => {
+    const cli = (config: string, ...args: string[]) => runCli(['--config', config, ...args]);
+    const first = await cli(lab.configPath, 'run', '--json');
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    // Orders wait for an administrator's approval, and runs wait one second at most.
+    const short = join(dir, 'fwcert-short.yaml');
+    writeFileSync(short, readFileSync(lab.configPath, 'utf8').replace('max_wait_s: 20', 'max_wait_s: 1'));
+    lab.scm.setKnobs({ requireApproval: true, failNext: { renewById: { dropAnswer: true, count: 1 } } });
+    const lost = await cli(short, 'renew', '--force', '--device', 'ftd-1', '--json');
+    assert.equal(lost.code, 1, lost.stderr + lost.stdout);
+    const ftd1Renewal = certs()[certs().length - 1]!;
+    const other = await cli(short, 'renew', '--force', '--device', 'ftd-2', '--json');
+    assert.equal(json<RunReport>(other).devices[0]!.items[0]!.outcome, 'pending', other.stderr + other.stdout);
+    const ftd2Order = certs()[certs().length - 1]!;
+    assert.ok(ftd2Order.sslId > ftd1Renewal.sslId, 'the other device ordered later, under the same common name');
+
+    const again = await cli(short, 'run', '--device', 'ftd-1', '--json');
+    const item = json<RunReport>(again).devices[0]!.items[0]!;
+    assert.equal(item.outcome, 'pending', again.stderr + again.stdout);
+    assert.equal(item.caId, String(ftd1Renewal.sslId), 'ftd-1 found its own renewal, not ftd-2\'s order');
+    assert.equal(certs().length, 4, 'no order was sent again');
   });
 });

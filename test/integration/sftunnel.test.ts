@@ -87,6 +87,7 @@ describe('FMC internal CA (sftunnel) through the CLI', { timeout: 600_000 }, () 
       assert.match(r1.nodes[0]!.devices[0]!.error ?? '', /fmc1-ftd-2/);
 
       const st = await cli('sftunnel', 'status', '--json');
+      assert.equal(st.code, 1, 'a peer is not connected');
       const node = json<{ nodes: { fmc: string; level: string; ssh: { peers: { connected: boolean }[] }; progress: { phase: string } }[] }>(st).nodes[0]!;
       assert.equal(node.level, 'ok');
       assert.deepEqual(node.ssh.peers.map((p) => p.connected), [true, false, true]);
@@ -109,17 +110,25 @@ describe('FMC internal CA (sftunnel) through the CLI', { timeout: 600_000 }, () 
     }
   });
 
-  it('renew with a wrong SSH host key fingerprint stops before any credential is sent', async () => {
-    const l = await lab(20);
+  it('FMC HA in the lab (--fmc-secondary): both nodes watched; a wrong SSH host key fingerprint stops renew before any credential is sent', async () => {
+    const l = await lab(20, { fmcSecondary: true });
     try {
+      const st = await runCli(['--config', l.configPath, 'sftunnel', 'status', '--json']);
+      assert.equal(st.code, 3, st.stdout + st.stderr);
+      const nodes = json<{ nodes: { fmc: string; role: string; level: string; ssh: { peers: unknown[]; hotfix: boolean } }[] }>(st).nodes;
+      assert.deepEqual(nodes.map((n) => [n.fmc, n.role, n.level]), [['fmc-1', 'primary', 'critical'], ['fmc-1-secondary', 'secondary', 'ok']]);
+      assert.equal(nodes[0]!.ssh.peers.length, 4, 'the primary manages 3 FTDs and the secondary');
+      assert.equal(nodes[1]!.ssh.hotfix, true);
+      const world = l.sftunnel.labs.get('fmc-1')!.world;
+      const offered = { ...world.passwordsOffered };
       editFmc(l, (e) => {
         e.ssh.host_key_sha256 = 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU';
       });
       const r = await runCli(['--config', l.configPath, 'sftunnel', 'renew', '--fmc', 'fmc-1', '--yes']);
       assert.equal(r.code, 1);
       assert.match(r.stdout, /STOPPED: SSH host key of 127\.0\.0\.1:\d+ is SHA256:\S+, not the pinned SHA256:47DEQ.*stopped before logging in/);
-      const world = l.sftunnel.labs.get('fmc-1')!.world;
-      assert.deepEqual(world.passwordsOffered, {});
+      assert.match(r.stdout, /fmc-1-secondary \(secondary\): not-run\n\s+STOPPED: waits for the primary fmc-1/);
+      assert.deepEqual(world.passwordsOffered, offered, 'no password offered to the primary, nor to the secondary');
       assert.equal(world.generationLog.length, 0);
     } finally {
       await l.close();

@@ -453,6 +453,97 @@ describe('FDM emulator: bind, pending changes, deploy, data plane', () => {
   });
 });
 
+describe('FDM emulator: request bodies checked against the FDM Swagger models', () => {
+  let h: EmulatorHandle;
+  before(async () => {
+    h = await startFdmEmulator({ name: 'ftd-models', users: [USER] });
+  });
+  after(() => h.close());
+
+  it('seeds the SSL policy in the spec shape and refuses a PUT with a wrong field name or a missing required field', async () => {
+    const { access_token: token } = await login(h);
+    const policy = (await call(h, 'GET', `${BASE}/policy/sslpolicies`, { token })).json.items[0];
+    assert.deepEqual(policy.defaultAction, { policyAction: 'DO_NOT_DECRYPT', eventLogAction: 'LOG_NONE', type: 'sslpolicydefaultaction' });
+    assert.equal(policy.undecryptableActions.type, 'sslundecryptableactions');
+    const put = (body: Record<string, unknown>) => call(h, 'PUT', `${BASE}/policy/sslpolicies/${policy.id}`, { token, body });
+
+    const wrongName = await put({ ...forPut(policy), defaultAction: { action: 'DO_NOT_DECRYPT', eventLogAction: 'LOG_NONE', type: 'sslpolicydefaultaction' } });
+    assert.equal(wrongName.status, 422);
+    assert.equal(wrongName.json.error.key, 'Validation');
+    assert.equal(wrongName.json.error.messages[0].location, 'defaultAction.policyAction');
+    const { undecryptableActions: _u, ...noUndecryptable } = forPut(policy);
+    const missing = await put(noUndecryptable);
+    assert.equal(missing.status, 422);
+    assert.deepEqual([missing.json.error.messages[0].location, missing.json.error.messages[0].code], ['undecryptableActions', 'fieldRequired']);
+    const badEnum = await put({ ...forPut(policy), undecryptableActions: { ...policy.undecryptableActions, decryptionErrors: 'DO_NOT_DECRYPT' } });
+    assert.equal(badEnum.json.error.messages[0].location, 'undecryptableActions.decryptionErrors');
+    const unknown = await put({ ...forPut(policy), decryptionCertificate: null });
+    assert.equal(unknown.status, 422);
+
+    // The specification's own SSLPolicy example values (with its sslRules list) are accepted.
+    const documented = await put({
+      ...forPut(policy),
+      sslRules: [],
+      undecryptableActions: { type: 'sslundecryptableactions', compressedSession: 'DO_NOT_DECRYPT', sslV2Session: 'BLOCK_WITH_RESET', unknownCipherSuite: 'INHERIT_DEFAULT_ACTION', unsupportedCipherSuite: 'INHERIT_DEFAULT_ACTION', sessionNotCached: 'BLOCK_WITH_RESET', handShakeErrors: 'BLOCK', decryptionErrors: 'BLOCK' },
+    });
+    assert.ok(documented.status === 200 || documented.status === 204, documented.text);
+  });
+
+  it('refuses an internal certificate with a field the model does not have, or a certType outside its enum', async () => {
+    const { access_token: token } = await login(h);
+    const c = await createSelfSigned({ cn: 'model.example.com', sans: [], days: 5 });
+    const extra = await call(h, 'POST', `${BASE}/object/internalcertificates`, { token, body: { ...certBody('model-extra', c), privateKeyPassword: 'x' } });
+    assert.equal(extra.status, 422);
+    assert.equal(extra.json.error.messages[0].location, 'privateKeyPassword');
+    const badType = await call(h, 'POST', `${BASE}/object/internalcertificates`, { token, body: { ...certBody('model-type', c), certType: 'IMPORTED' } });
+    assert.equal(badType.json.error.messages[0].location, 'certType');
+  });
+});
+
+describe('FDM emulator: API versions', () => {
+  it('FTD 6.3 (apiVersion v2) has no /ravpns and no web UI certificate; its /apispec/ngfw.json says so', async () => {
+    const h = await startFdmEmulator({ name: 'ftd-63', users: [USER], knobs: { apiVersion: 'v2' } });
+    try {
+      assert.deepEqual((await call(h, 'GET', '/api/versions')).json, { supportedVersions: ['v1', 'v2'] });
+      assert.equal((await call(h, 'POST', `${BASE}/fdm/token`, { body: { grant_type: 'password', ...USER } })).status, 404, 'no "latest" before 6.4');
+      const tok = (await call(h, 'POST', '/api/fdm/v2/fdm/token', { body: { grant_type: 'password', ...USER } })).json.access_token;
+      assert.equal((await call(h, 'GET', '/api/fdm/v2/ravpns', { token: tok })).status, 404);
+      assert.equal((await call(h, 'GET', '/api/fdm/v2/devicesettings/default/webuicertificates', { token: tok })).status, 404);
+      assert.equal((await call(h, 'GET', '/api/fdm/v2/policy/sslpolicies', { token: tok })).status, 200);
+      assert.equal((await call(h, 'GET', '/apispec/ngfw.json')).status, 401, 'the specification needs a token');
+      const spec = (await call(h, 'GET', '/apispec/ngfw.json', { token: tok })).json;
+      assert.equal(spec.basePath, '/api/fdm/v2');
+      assert.ok(spec.paths['/object/internalcertificates']);
+      assert.equal(spec.paths['/ravpns'], undefined);
+      assert.deepEqual(spec.definitions.SSLPolicy.required, ['defaultAction', 'undecryptableActions', 'type']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('FTD 6.4 (v3) has both resources but no WebUICertificate.trustChain, refused on PUT with 422; v6 has it', async () => {
+    for (const [version, withChain] of [['v3', false], ['v6', true]] as const) {
+      const h = await startFdmEmulator({ name: `ftd-${version}`, users: [USER], knobs: { apiVersion: version } });
+      try {
+        const { access_token: token } = await login(h);
+        const spec = (await call(h, 'GET', '/apispec/ngfw.json', { token })).json;
+        assert.ok(spec.paths['/ravpns'] && spec.paths['/devicesettings/default/webuicertificates'], version);
+        assert.equal('trustChain' in spec.definitions.WebUICertificate.properties, withChain, version);
+        const web = (await call(h, 'GET', `${BASE}/devicesettings/default/webuicertificates`, { token })).json.items[0];
+        assert.equal('trustChain' in web, withChain, version);
+        const put = await call(h, 'PUT', `${BASE}/devicesettings/default/webuicertificates/${web.id}`, { token, body: { ...forPut(web), trustChain: [] } });
+        if (withChain) assert.ok(put.status === 200 || put.status === 204, put.text);
+        else {
+          assert.equal(put.status, 422, version);
+          assert.equal(put.json.error.messages[0].location, 'trustChain');
+        }
+      } finally {
+        await h.close();
+      }
+    }
+  });
+});
+
 describe('FDM emulator: HA standby', () => {
   let h: EmulatorHandle;
   before(async () => {
@@ -498,23 +589,18 @@ describe('FDM emulator: HA standby', () => {
   });
 
   it('an active unit imports each deploy on the standby: configStatus SECONDARY_IMPORTING_CONFIG, then IN_SYNC or OUT_OF_SYNC', async () => {
-    await call(h, 'POST', '/__lab/knobs', { body: { haMode: 'active', haSyncMs: 300, deployDurationMs: 20 } });
     const { access_token: token } = await login(h);
     const haNow = async () => (await call(h, 'GET', `${BASE}/devices/default/operational/ha/status/default`, { token })).json;
     for (const [outcome, health] of [['IN_SYNC', 'HEALTHY'], ['OUT_OF_SYNC', 'UNHEALTHY']] as const) {
-      await call(h, 'POST', '/__lab/knobs', { body: { haSyncOutcome: outcome } });
+      // The import is held until the knob is lowered, so nothing here depends on timing.
+      await call(h, 'POST', '/__lab/knobs', { body: { haMode: 'active', haSyncMs: 3_600_000, deployDurationMs: 20, haSyncOutcome: outcome } });
       const c = await createSelfSigned({ cn: `${outcome}.example.com`, sans: [], days: 5 });
-      assert.equal((await call(h, 'POST', `${BASE}/object/internalcertificates`, { token, body: certBody(`sync-${outcome.toLowerCase().replace(/_/g, "-")}`, c) })).status, 200);
+      assert.equal((await call(h, 'POST', `${BASE}/object/internalcertificates`, { token, body: certBody(`sync-${outcome.toLowerCase().replace(/_/g, '-')}`, c) })).status, 200);
       const job = (await call(h, 'POST', `${BASE}/operational/deploy`, { token })).json;
-      let seenImporting = false;
-      let ha = await haNow();
-      for (let i = 0; i < 400 && ha.configStatus !== outcome; i++) {
-        const state = (await call(h, 'GET', `${BASE}/operational/deploy/${job.id}`, { token })).json.state;
-        if (state === 'DEPLOYED' && ha.configStatus === 'SECONDARY_IMPORTING_CONFIG') seenImporting = true;
-        await new Promise((r) => setTimeout(r, 10));
-        ha = await haNow();
-      }
-      assert.equal(seenImporting, true, 'the standby imports after the deploy');
+      assert.equal((await waitForDeploy(h, token, job.id)).state, 'DEPLOYED');
+      assert.deepEqual([(await haNow()).configStatus, (await haNow()).haHealthStatus], ['SECONDARY_IMPORTING_CONFIG', 'PROCESSING']);
+      await call(h, 'POST', '/__lab/knobs', { body: { haSyncMs: 0 } });
+      const ha = await haNow();
       assert.deepEqual([ha.configStatus, ha.haHealthStatus], [outcome, health]);
     }
   });

@@ -9,7 +9,10 @@ import { after, describe, it } from 'node:test';
 import { silentLogger } from '../../src/core/log.js';
 import { startSftunnelLab, type SftunnelLab } from '../../src/lab/sftunnel/index.js';
 import { Ledger } from '../../src/ledger/ledger.js';
+import { certFingerprintSha256 } from '../../src/pki/index.js';
+import { ExpertShell } from '../../src/sftunnel/expert-shell.js';
 import { probeSftunnel } from '../../src/sftunnel/probe.js';
+import { ProgressStore } from '../../src/sftunnel/progress.js';
 import { renewSftunnel } from '../../src/sftunnel/renew.js';
 import type { SftunnelSite, SshEndpoint } from '../../src/sftunnel/site.js';
 
@@ -64,6 +67,9 @@ describe('sftunnel renewal against the lab', { timeout: 240_000 }, () => {
       assert.deepEqual(n1.devices[0]!.failedPush.map((e) => e.destination.split('/').pop()), ['cacert.pem', 'sftunnel-key.pem', 'sftunnel-cert.pem']);
       assert.match(n1.failedPushFile ?? '', /^\/var\/tmp\/certs\/\d+\/FAILED_PUSH$/);
       assert.match(n1.transcript ?? '', /Failed to push to ftd-2 = /);
+      assert.equal(n1.logFile, '/var/log/sf/sfca_generation.log');
+      assert.match(n1.logTail ?? '', /Failed to push .* to ftd-2/);
+      assert.ok(l.history().some((h) => h.action === 'sftunnel' && h.detail?.includes('generate_certs.pl output')), 'the transcript is in the ledger history');
       assert.ok(Date.parse(n1.caAfter!.notAfter) - Date.now() > 3000 * DAY);
       assert.equal(lab.world.generationLog.length, 1);
       // The sftunnel port serves the new chain.
@@ -85,6 +91,52 @@ describe('sftunnel renewal against the lab', { timeout: 240_000 }, () => {
 
       const third = await renewSftunnel(site(lab), l, opts);
       assert.equal(third.nodes[0]!.generation, 'not-needed');
+      assert.equal(lab.world.generationLog.length, 1);
+    } finally {
+      await lab.close();
+      l.close();
+    }
+  });
+
+  it('an answer lost after "yes" (crash mid-generation): the next run sees the new InternalCA, reads its FAILED_PUSH back, and does not generate again', async () => {
+    const lab = await startSftunnelLab({ fmcName: 'fmc-1', ftdNames: ['ftd-1', 'ftd-2'], caDays: 20, knobs: { unreachable: ['ftd-2'] } });
+    const l = ledger();
+    try {
+      const s = site(lab);
+      const sh = await ExpertShell.open({ name: 'fmc-1', ...s.primary.ssh! });
+      const before = certFingerprintSha256((await sh.run('cat /etc/sf/ca_root/cacert.pem')).output);
+      // What fwcert records before it confirms the script; then the script runs and the session is lost.
+      new ProgressStore(l, 'fmc-1').set('fmc-1', { phase: 'generating', caBefore: before, startedAt: new Date().toISOString(), failed: [], done: [] });
+      await sh.run('generate_certs.pl', { answer: () => 'yes' });
+      sh.close();
+      lab.setKnobs({ unreachable: [] });
+      const r = await renewSftunnel(s, l, opts);
+      assert.equal(r.nodes[0]!.generation, 'generated-earlier');
+      assert.match(r.nodes[0]!.steps.join('\n'), /an earlier generate_certs\.pl changed the InternalCA/);
+      assert.deepEqual(r.nodes[0]!.devices.map((d) => [d.name, d.state]), [['ftd-2', 'reconnected']]);
+      assert.equal(r.ok, true);
+      assert.equal(lab.world.generationLog.length, 1, 'no second InternalCA');
+    } finally {
+      await lab.close();
+      l.close();
+    }
+  });
+
+  it('a device refusing SSH stays failed (nothing generated again) until it lets fwcert in', async () => {
+    const lab = await startSftunnelLab({ fmcName: 'fmc-1', ftdNames: ['ftd-1', 'ftd-2'], caDays: 20, knobs: { unreachable: ['ftd-1'] } });
+    const l = ledger();
+    try {
+      await renewSftunnel(site(lab), l, opts);
+      lab.setKnobs({ unreachable: [], refuseSsh: ['ftd-1'] });
+      const r = await renewSftunnel(site(lab), l, opts);
+      assert.equal(r.ok, false);
+      assert.equal(r.nodes[0]!.generation, 'generated-earlier');
+      assert.deepEqual(r.nodes[0]!.devices.map((d) => [d.name, d.state]), [['ftd-1', 'failed']]);
+      assert.match(r.nodes[0]!.devices[0]!.error ?? '', /SSH to ftd-1 .*authentication/i);
+      lab.setKnobs({ refuseSsh: [] });
+      const r2 = await renewSftunnel(site(lab), l, opts);
+      assert.equal(r2.ok, true);
+      assert.deepEqual(r2.nodes[0]!.peers?.map((p) => p.connected), [true, true]);
       assert.equal(lab.world.generationLog.length, 1);
     } finally {
       await lab.close();

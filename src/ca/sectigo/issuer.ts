@@ -98,7 +98,7 @@ export class SectigoScmIssuer implements Issuer {
     const tagged = await this.findTagged(requestId, profile, cn);
     if (tagged || !lost?.previous) return tagged;
     const previous = lost.previous;
-    const m = await findRenewal(this.api, { previous, commonName: cn, csrPem: lost.csrPem, sentAt: lost.sentAt }, async (id) =>
+    const m = await findRenewal(this.api, { previous, commonName: cn, csrPem: lost.csrPem, sentAt: lost.sentAt, knownIds: lost.knownIds ?? [] }, async (id) =>
       (await this.api.collect(id, COLLECT_FORMAT)).text(),
     );
     if (!m) return undefined;

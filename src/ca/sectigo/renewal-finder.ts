@@ -23,6 +23,9 @@ export interface RenewalQuery {
   commonName: string;
   csrPem: string;
   sentAt: Date;
+  /** sslIds that belong to other needs (the ledger's): the same common name is often ordered for
+   *  several devices, each with its own key, so their orders are never taken for this renewal. */
+  knownIds: string[];
 }
 
 export type RenewalMatch = { sslId: number; verified: boolean; details: CertificateDetails };
@@ -46,6 +49,10 @@ function requestedDay(d: CertificateDetails): string | undefined {
   return typeof d.requested === 'string' && /^\d{4}-\d{2}-\d{2}/.test(d.requested) ? d.requested.slice(0, 10) : undefined;
 }
 
+function tagIn(comments: unknown): string | undefined {
+  return typeof comments === 'string' ? /\[fwcert request [^\]]+\]/.exec(comments)?.[0] : undefined;
+}
+
 function sameOrder(d: CertificateDetails, previous: CaRef): boolean {
   const x = previous.extra ?? {};
   const certType = (d.certType as { id?: unknown } | undefined)?.id;
@@ -65,13 +72,23 @@ export async function findRenewal(api: ScmApi, q: RenewalQuery, collectPem: (ssl
   if (prevId === undefined) return undefined;
   // One day of slack for the clocks of fwcert's host and SCM (SCM shows days, not times).
   const earliest = new Date(q.sentAt.getTime() - 86_400_000).toISOString().slice(0, 10);
-  const ids = [...new Set(await idsByCommonName(api, q.commonName))].filter((id) => id > prevId).sort((a, b) => b - a).slice(0, MAX_CANDIDATES);
+  const known = new Set(q.knownIds);
+  const ids = [...new Set(await idsByCommonName(api, q.commonName))]
+    .filter((id) => id > prevId && !known.has(String(id)))
+    .sort((a, b) => b - a)
+    .slice(0, MAX_CANDIDATES);
+  if (!ids.length) return undefined;
+  // A renewal keeps the old order's comments (inferred, see the lab's renew); fwcert's comments carry
+  // a request tag, so a candidate tagged by ANOTHER request is another order, not this renewal.
+  const oldTag = tagIn((await api.details(prevId)).comments);
   let inProgress: RenewalMatch | undefined;
   for (const sslId of ids) {
     const d = await api.details(sslId, 'ISO');
     const status = typeof d.status === 'string' ? d.status.trim().toLowerCase() : '';
     const day = requestedDay(d);
     if (DEAD.has(status) || (day !== undefined && day < earliest) || !sameOrder(d, q.previous)) continue;
+    const tag = tagIn(d.comments);
+    if (oldTag && tag && tag !== oldTag) continue;
     if (ISSUED.has(status)) {
       const pems = splitPemCertificates(await collectPem(sslId));
       if (pems.some((pem) => publicKeyOfCsrMatchesCertificate(q.csrPem, pem))) return { sslId, verified: true, details: d };

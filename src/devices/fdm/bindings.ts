@@ -77,18 +77,26 @@ export class FdmBindings {
     return previous;
   }
 
-  /** Point the management web server at `cert` with `trustChain` (external CA refs); returns the previous reference. */
-  async bindWebUi(cert: FdmRef, trustChain: FdmRef[]): Promise<FdmRef | undefined> {
+  /**
+   * Point the management web server at `cert` with `trustChain` (external CA refs); returns the previous
+   * reference. `trustChain` is sent only where the device's model has it (`withTrustChain`; undefined =
+   * unknown, then only if the device's own object carries the field): the 6.4 model does not.
+   */
+  async bindWebUi(cert: FdmRef, trustChain: FdmRef[], withTrustChain?: boolean): Promise<FdmRef | undefined> {
     const items = await this.listOrEmpty<WebUiCertificate>(OBJECT_PATHS.webUiCertificates);
     const current = items[0];
     if (!current) {
       throw new DeviceError(`${this.device}: this FDM has no web UI certificate setting (devicesettings/default/webuicertificates, FTD 6.4+)`);
     }
     const old = current.certificate;
+    const chain = withTrustChain ?? 'trustChain' in current;
     const sameChain =
-      (current.trustChain ?? []).map((r) => r.id).sort().join() === trustChain.map((r) => r.id).sort().join();
+      !chain || (current.trustChain ?? []).map((r) => r.id).sort().join() === trustChain.map((r) => r.id).sort().join();
     if (sameRef(old, cert.id) && sameChain) return old;
-    await this.objects.update(OBJECT_PATHS.webUiCertificates, current, (w) => ({ ...w, certificate: cert, trustChain }));
+    await this.objects.update(OBJECT_PATHS.webUiCertificates, current, (w) => {
+      const { trustChain: _drop, ...rest } = w;
+      return chain ? { ...rest, certificate: cert, trustChain } : { ...rest, certificate: cert };
+    });
     this.log.info(`${this.device}: the management web server now uses certificate ${cert.name} (was ${old?.name ?? old?.id ?? 'none'}); its deploy restarts the FDM web server`);
     return old;
   }

@@ -88,8 +88,13 @@ function describe(c: PendingChange): string {
   return `${c.entityType ?? 'object'} ${c.entityName ? `"${c.entityName}"` : c.entityId ?? ''} ${what}${on}`.replace(/\s+/g, ' ').trim();
 }
 
+/** The changes that are not fwcert's, described for the report. */
+export function foreignChanges(all: PendingChange[], scope: CommitScope): string[] {
+  return all.filter((c) => !isOurs(c, scope)).map(describe);
+}
+
 /** Every pending change, and the ones that are not fwcert's (described for the report). */
 export async function pendingChangesOf(objects: FdmObjects, scope: CommitScope): Promise<{ total: number; foreign: string[] }> {
   const all = await objects.listAll<PendingChange>(PATH);
-  return { total: all.length, foreign: all.filter((c) => !isOurs(c, scope)).map(describe) };
+  return { total: all.length, foreign: foreignChanges(all, scope) };
 }

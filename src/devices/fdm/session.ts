@@ -25,6 +25,8 @@ export interface CallOptions {
   json?: unknown;
   /** Override the HTTP client's retry default (GET/PUT/DELETE retry on 5xx/resets, POST does not). */
   retry?: boolean;
+  /** `rel` is relative to the host, not to /api/fdm/<ver>/ (e.g. apispec/ngfw.json). */
+  root?: boolean;
   timeoutMs?: number;
 }
 
@@ -200,7 +202,7 @@ export class FdmSession {
       try {
         res = await this.http.request({
           method,
-          path: this.apiPath(rel),
+          path: opts.root ? rel : this.apiPath(rel),
           query: opts.query,
           json: opts.json,
           retry: opts.retry,

@@ -8,6 +8,7 @@ import { FdmBindings } from './bindings.js';
 import { FdmCertificates, isPem } from './certificates.js';
 import { FdmDeployer } from './deploy.js';
 import { checkHaSync } from './ha-sync.js';
+import { readFeatures, unsupportedBinding, type FdmFeatures } from './features.js';
 import { FdmApiError, standbyError } from './errors.js';
 import { assertValidName, MAX_NAME_LENGTH } from './names.js';
 import { FdmObjects, filterStyleFor } from './objects.js';
@@ -65,6 +66,8 @@ export class FdmTarget implements Target {
   private readonly options: FdmOptions;
   /** From open(): an active unit of an HA pair gets its config sync checked after each deploy. */
   private haRole: OpenInfo['haRole'];
+  /** From open(): what this FDM's API has (learnt from its own specification). */
+  private features?: FdmFeatures;
 
   constructor(readonly name: string, private readonly log: Logger, settings: FdmTargetSettings) {
     this.options = settings.options;
@@ -96,6 +99,7 @@ export class FdmTarget implements Target {
     const haRole = await this.readHaRole();
     if (haRole === 'standby') throw standbyError(this.name);
     this.haRole = haRole;
+    this.features = await readFeatures(this.session, this.log);
     const model = typeof info.platformModel === 'string' ? info.platformModel : info.modelNumber;
     const version = info.softwareVersion ?? buildVersion;
     this.log.debug(`${this.name}: FDM ${version ?? '?'} (API ${this.session.apiVersion}), HA role ${haRole ?? 'unknown'}`);
@@ -144,8 +148,16 @@ export class FdmTarget implements Target {
     await this.certs.install(name, cert.leafPem, cert.chainPem, cert.keyPem);
   }
 
+  unsupportedBindings(bindings: Binding[]): string | undefined {
+    if (!this.features) return undefined;
+    const why = bindings.map((b) => unsupportedBinding(b.kind, this.features!, this.session.apiVersion)).filter(Boolean);
+    return why.length ? why.join('; ') : undefined;
+  }
+
   async bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]> {
     this.validateName(name);
+    const refusal = this.unsupportedBindings(bindings);
+    if (refusal) throw new DeviceError(`${this.name}: ${refusal}`);
     const cert = await this.certs.require(name);
     const ref = toRef(cert);
     const out: { binding: Binding; previous?: string }[] = [];
@@ -156,7 +168,7 @@ export class FdmTarget implements Target {
           previous = await this.bindings.bindRaVpn(ref);
           break;
         case 'webui':
-          previous = await this.bindings.bindWebUi(ref, await this.certs.chainRefsFor(cert));
+          previous = await this.bindings.bindWebUi(ref, await this.certs.chainRefsFor(cert), this.features?.webuiTrustChain);
           break;
         case 'ssl_decryption':
           // Known-key decryption takes a list: the new certificate is added; the old one leaves with remove().

@@ -2,6 +2,7 @@
 // becomes a stored object (validation) and how a stored object is shown (masking, references).
 import { createSelfSigned } from '../../pki/index.js';
 import { MASK, checkPrivateKey, extractedCertFields, parseCertField } from './certificates.js';
+import { apiLevel, validateBody } from './api-spec.js';
 import { invalidField } from './errors.js';
 import { REF_FIELDS, expandRefs, normaliseRefs } from './references.js';
 import type { ConfigStore } from './store.js';
@@ -73,6 +74,7 @@ export async function prepare(
   ctx: PrepareContext,
 ): Promise<Record<string, unknown>> {
   checkType(def, body);
+  validateBody(apiLevel(ctx.knobs.supportedVersions), def.type, body);
   return def.kind === 'certificate' ? prepareCertificate(def, body, existing, ctx) : prepareConsumer(def, body, existing, ctx);
 }
 
@@ -136,9 +138,11 @@ async function prepareConsumer(
 }
 
 /** What GET returns: private keys masked, references expanded, links.self absolute. */
-export function render(def: CollectionDef, obj: FdmObject, store: ConfigStore, collectionUrl: string): Record<string, unknown> {
+export function render(def: CollectionDef, obj: FdmObject, store: ConfigStore, collectionUrl: string, level = 6): Record<string, unknown> {
   const shown = REF_FIELDS[def.name] ? expandRefs(def.name, obj, store) : structuredClone(obj);
   if ('privateKey' in shown) shown.privateKey = MASK;
+  // WebUICertificate.trustChain exists from API v5 (FTD 6.6) on (see api-spec.ts).
+  if (def.name === 'webuicertificates' && level < 5) delete shown.trustChain;
   const { version, name, id, type, ...rest } = shown;
   return { version, name, ...rest, id, type, links: { self: `${collectionUrl}/${id}` } };
 }

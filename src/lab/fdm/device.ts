@@ -26,8 +26,8 @@ export class FdmDevice {
   readonly bootTime = Date.now();
   deployed: ConfigStore;
   private restartUntil = 0;
-  /** HA config sync of the last deploy: until `syncUntil` the standby imports, then `syncResult`. */
-  private syncUntil = 0;
+  /** HA config sync of the last deploy: for knobs.haSyncMs after `syncStart` (live knob) the standby imports, then `syncResult`. */
+  private syncStart = -Infinity;
   private syncResult: 'IN_SYNC' | 'OUT_OF_SYNC' = 'IN_SYNC';
   private restartTimer: NodeJS.Timeout | undefined;
 
@@ -113,13 +113,13 @@ export class FdmDevice {
 
   /** configStatus / haHealthStatus of an HA pair right now (the standby imports after each deploy). */
   haSync(): { configStatus: HaConfigStatus; haHealthStatus: HaHealthStatus } {
-    if (Date.now() < this.syncUntil) return { configStatus: 'SECONDARY_IMPORTING_CONFIG', haHealthStatus: 'PROCESSING' };
+    if (Date.now() < this.syncStart + this.knobs.haSyncMs) return { configStatus: 'SECONDARY_IMPORTING_CONFIG', haHealthStatus: 'PROCESSING' };
     return this.syncResult === 'IN_SYNC' ? { configStatus: 'IN_SYNC', haHealthStatus: 'HEALTHY' } : { configStatus: 'OUT_OF_SYNC', haHealthStatus: 'UNHEALTHY' };
   }
 
   private applyDeployed(snapshot: ConfigStore): void {
     if (this.knobs.haMode === 'active') {
-      this.syncUntil = Date.now() + this.knobs.haSyncMs;
+      this.syncStart = Date.now();
       this.syncResult = this.knobs.haSyncOutcome;
       this.count('ha_config_sync');
     }

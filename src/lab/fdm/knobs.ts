@@ -21,6 +21,7 @@ export function defaultKnobs(): FdmKnobs {
     haSyncMs: 200,
     haSyncOutcome: 'IN_SYNC',
     // The current DevNet reference still documents /api/fdm/v6 (FTD 7.0).
+    apiVersion: 'v6',
     supportedVersions: ['v6'],
     latestAlias: true,
     softwareVersion: '7.0.1-84',
@@ -41,6 +42,10 @@ export function mergeKnobs(knobs: FdmKnobs, patch: unknown): void {
   const target = knobs as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(patch)) {
     if (!(key in target)) throw new Error(`unknown knob "${key}"`);
+    if (key === 'apiVersion') {
+      applyApiVersion(knobs, value);
+      continue;
+    }
     if (key === 'failNext') {
       if (!isPlainObject(value)) throw new Error('failNext must be an object');
       for (const [op, spec] of Object.entries(value)) {
@@ -51,6 +56,18 @@ export function mergeKnobs(knobs: FdmKnobs, patch: unknown): void {
     }
     target[key] = value;
   }
+}
+
+/** A software version per API version (reference §1: v1 6.2.3, v2 6.3, v3 6.4, v5 6.6, v6 7.0; v4 6.5 inferred). */
+const SOFTWARE: Record<number, string> = { 1: '6.2.3-83', 2: '6.3.0-83', 3: '6.4.0-102', 4: '6.5.0-115', 5: '6.6.1-91', 6: '7.0.1-84' };
+
+function applyApiVersion(knobs: FdmKnobs, value: unknown): void {
+  const n = typeof value === 'string' ? Number(/^v(\d+)$/.exec(value)?.[1] ?? NaN) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new Error('apiVersion must be v1, v2, ...');
+  knobs.apiVersion = `v${n}`;
+  knobs.supportedVersions = Array.from({ length: n }, (_, i) => `v${i + 1}`);
+  knobs.latestAlias = n >= 3;
+  knobs.softwareVersion = SOFTWARE[n] ?? `${n}.0.0-1`;
 }
 
 function normaliseFault(op: string, spec: unknown): FaultSpec {

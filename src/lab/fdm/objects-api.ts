@@ -2,6 +2,7 @@
 // FDM's version checks (reference §3): stale version -> 422 mismatchedVersion, unchanged PUT -> 204,
 // unknown id on DELETE/PUT -> 422 invalidUuid, duplicate name -> 422 duplicateName.
 import { randomUUID } from 'node:crypto';
+import { apiLevel } from './api-spec.js';
 import { type CollectionDef, type PrepareContext, prepare, render } from './collections.js';
 import { FdmHttpError, duplicateName, errorWrapper, invalidUuid, methodNotAllowed, mismatchedVersion, objectNotFound } from './errors.js';
 import { type ListQuery, applyQuery, paginate } from './listing.js';
@@ -17,13 +18,13 @@ export interface ObjectsContext extends PrepareContext {
 export function listObjects(def: CollectionDef, q: ListQuery, ctx: ObjectsContext) {
   const all = applyQuery(ctx.store.list(def.name), q);
   const page = paginate(all, q, ctx.collectionUrl);
-  return { items: page.items.map((o) => render(def, o, ctx.store, ctx.collectionUrl)), paging: page.paging };
+  return { items: page.items.map((o) => render(def, o, ctx.store, ctx.collectionUrl, apiLevel(ctx.knobs.supportedVersions))), paging: page.paging };
 }
 
 export function getObject(def: CollectionDef, id: string, ctx: ObjectsContext) {
   const obj = ctx.store.get(def.name, id);
   if (!obj) throw objectNotFound(id);
-  return render(def, obj, ctx.store, ctx.collectionUrl);
+  return render(def, obj, ctx.store, ctx.collectionUrl, apiLevel(ctx.knobs.supportedVersions));
 }
 
 function assertUniqueName(def: CollectionDef, name: unknown, selfId: string | undefined, ctx: ObjectsContext): void {
@@ -38,7 +39,7 @@ export async function createObject(def: CollectionDef, body: Record<string, unkn
   assertUniqueName(def, fields.name, undefined, ctx);
   const obj = { ...fields, id: randomUUID(), version: newVersion() } as FdmObject;
   ctx.store.put(def.name, obj);
-  return render(def, obj, ctx.store, ctx.collectionUrl);
+  return render(def, obj, ctx.store, ctx.collectionUrl, apiLevel(ctx.knobs.supportedVersions));
 }
 
 /** Canonical JSON (sorted keys) so "unchanged" ignores key order. */
@@ -66,7 +67,7 @@ export async function updateObject(def: CollectionDef, id: string, body: Record<
   if (canonical(fields) === canonical(current)) return null;
   const updated = { ...fields, id, version: newVersion() } as FdmObject;
   ctx.store.put(def.name, updated);
-  return render(def, updated, ctx.store, ctx.collectionUrl);
+  return render(def, updated, ctx.store, ctx.collectionUrl, apiLevel(ctx.knobs.supportedVersions));
 }
 
 export function deleteObject(def: CollectionDef, id: string, ctx: ObjectsContext): void {

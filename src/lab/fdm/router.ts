@@ -14,6 +14,7 @@ import { bearerToken, readBody, sendEmpty, sendJson } from './http-io.js';
 import { paginate, parseListQuery } from './listing.js';
 import { type ObjectsContext, createObject, deleteObject, getObject, listObjects, updateObject } from './objects-api.js';
 import { pendingChanges } from './pending.js';
+import { apiLevel, hasPath, specDocument } from './api-spec.js';
 
 const API_PREFIX = /^\/api\/fdm\/([^/]+)(\/.*)?$/;
 const WRITES = new Set(['POST', 'PUT', 'DELETE']);
@@ -81,6 +82,18 @@ async function handle(device: FdmDevice, labState: () => unknown, req: IncomingM
     // Outside the versioned base and unauthenticated (reference §1).
     device.count('versions');
     return ok(device, res, 200, { supportedVersions: device.knobs.supportedVersions });
+  }
+  if (path === '/apispec/ngfw.json' && method === 'GET') {
+    // The device's own specification, outside the versioned base; read with a token (FTDAnsible's
+    // httpapi plugin fetches it with its session's headers).
+    device.tickTokenExpiry();
+    if (!device.tokens.verifyAccess(bearerToken(req))) {
+      device.count('unauthorized');
+      throw unauthorized(device.knobs.expiredTokenStatus);
+    }
+    device.count('apispec');
+    const level = apiLevel(device.knobs.supportedVersions);
+    return ok(device, res, 200, specDocument(level, `v${level}`));
   }
   if (!api) throw pathNotFound();
   const version = api[1]!;
@@ -152,8 +165,13 @@ async function resource(device: FdmDevice, call: Call): Promise<void> {
   const { method, sub, res } = call;
   const abs = (p: string) => `${call.origin}${call.base}${p}`;
 
+  const level = apiLevel(device.knobs.supportedVersions);
   for (const def of COLLECTION_DEFS) {
-    if (sub === def.path || sub.startsWith(`${def.path}/`)) return collection(device, call, def, sub.slice(def.path.length + 1));
+    if (sub === def.path || sub.startsWith(`${def.path}/`)) {
+      // FTD 6.3 (API v2) has no /ravpns and no web UI certificate resource: they came with 6.4.
+      if (!hasPath(level, def.path)) throw pathNotFound();
+      return collection(device, call, def, sub.slice(def.path.length + 1));
+    }
   }
 
   if (sub === '/operational/pendingchanges') {

@@ -47,7 +47,19 @@ export async function seedConfig(): Promise<ConfigStore> {
     version: newVersion(),
     name: 'NGFW-SSL-Policy',
     type: 'sslpolicy',
-    defaultAction: { action: 'DO_NOT_DECRYPT', eventLogAction: 'LOG_NONE', type: 'sslpolicydefaultaction' },
+    // SSLPolicy of the FDM Swagger specification (its example's values): defaultAction.policyAction
+    // and the required undecryptableActions.
+    defaultAction: { policyAction: 'DO_NOT_DECRYPT', eventLogAction: 'LOG_NONE', type: 'sslpolicydefaultaction' },
+    undecryptableActions: {
+      compressedSession: 'DO_NOT_DECRYPT',
+      sslV2Session: 'BLOCK_WITH_RESET',
+      unknownCipherSuite: 'INHERIT_DEFAULT_ACTION',
+      unsupportedCipherSuite: 'INHERIT_DEFAULT_ACTION',
+      sessionNotCached: 'BLOCK_WITH_RESET',
+      handShakeErrors: 'BLOCK',
+      decryptionErrors: 'BLOCK',
+      type: 'sslundecryptableactions',
+    },
     decryptionCACertificate: ref(defaultCa),
     internalCertificates: [],
   });

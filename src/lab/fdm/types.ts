@@ -52,7 +52,14 @@ export interface FdmKnobs {
   /** How the next HA config sync after a deploy ends: IN_SYNC, or OUT_OF_SYNC (the standby did not
    * take the change; haHealthStatus UNHEALTHY). Sticky until changed. */
   haSyncOutcome: 'IN_SYNC' | 'OUT_OF_SYNC';
-  /** Versions GET /api/versions reports and the server accepts besides "latest". */
+  /**
+   * The device's newest API version, a preset: setting it sets supportedVersions (v1..vN),
+   * latestAlias (N >= 3, FTD 6.4) and softwareVersion to match (v2 = FTD 6.3: no /ravpns, no web UI
+   * certificate; v3 = 6.4; v5 = 6.6, the first with WebUICertificate.trustChain; v6 = 7.0).
+   */
+  apiVersion: string;
+  /** Versions GET /api/versions reports and the server accepts besides "latest"; the highest one
+   * decides which resources and model fields exist (see api-spec.ts). */
   supportedVersions: string[];
   /** Whether the "latest" alias is accepted (FTD >= 6.4). */
   latestAlias: boolean;

@@ -4,6 +4,7 @@
 // the seed ("root@firepower:/Volume/home/admin#", "admin@BSNS-1120-1:~$", "> expert").
 // Commands: a small subset of bash that the sftunnel job (and the seed's manual approach) uses:
 // `a; b` sequences, `echo` with `$?`, `echo DATA | base64 -d > FILE`, and the host's commands.
+// Inferred / abridged: the login banner, the expert-mode warning, the CLI's syntax error text.
 import type { LabHost } from './world.js';
 
 export interface ShellIo {
@@ -175,7 +176,7 @@ export async function runShell(host: LabHost, stream: ShellStream, commands: Rec
   }
 }
 
-/** Commands every lab host has: cat, cp, ls -1t, which, openssl x509 -dates. */
+/** Commands every lab host has: cat, cp, ls -1t, tail -n, which, openssl x509 -dates. */
 export function fileCommands(host: LabHost, bins: () => string[], dates: (pem: string) => { notBefore: string; notAfter: string }): Record<string, Command> {
   return {
     cat: (args, io) => {
@@ -211,6 +212,18 @@ export function fileCommands(host: LabHost, bins: () => string[], dates: (pem: s
       // -t: newest first; the lab's only timed folders are /var/tmp/certs/<unix time>.
       const list = [...entries].sort((a, b) => (args.includes('-1t') || args.includes('-t') ? b.localeCompare(a, 'en', { numeric: true }) : a.localeCompare(b)));
       io.write(host.files.has(dir) ? `${dir}\n` : `${list.join('\n')}\n`);
+      return 0;
+    },
+    tail: (args, io) => {
+      const n = args[0] === '-n' ? Number(args[1]) : 10;
+      const path = args[args.length - 1]!;
+      const f = host.files.get(path);
+      if (f === undefined) {
+        io.write(`tail: cannot open '${path}' for reading: No such file or directory\n`);
+        return 1;
+      }
+      const lines = f.replace(/\n$/, '').split('\n');
+      io.write(`${lines.slice(-n).join('\n')}\n`);
       return 0;
     },
     which: (args, io) => {

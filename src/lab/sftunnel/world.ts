@@ -53,6 +53,7 @@ export interface SftunnelWorld {
 export const CA_ROOT = '/etc/sf/ca_root/cacert.pem';
 export const FMC_CERT = '/etc/sf/keys/sftunnel-cert.pem';
 export const FMC_KEY = '/etc/sf/keys/sftunnel-key.pem';
+/** Inferred location: the note runs it from PATH and names /usr/local/sf/bin/ for the hotfix's copy_sftunnel_certs_jumpserver.py. */
 export const GENERATE_CERTS = '/usr/local/sf/bin/generate_certs.pl';
 export const GENERATION_LOG = '/var/log/sf/sfca_generation.log';
 export const peerDir = (fmcUuid: string) => `/var/sf/peers/${fmcUuid}`;

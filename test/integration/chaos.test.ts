@@ -1,0 +1,14 @@
+// A small seeded slice of the chaos campaign (`npm run chaos`): random faults and SIGKILLs against a
+// one-FTD, one-PAN-OS lab; the fleet converges and every invariant holds (see bench/chaos/).
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { runChaos } from '../../bench/chaos/harness.js';
+
+it('chaos slice: faults and kills, then convergence with every invariant intact', { timeout: 900_000 }, async () => {
+  const lines: string[] = [];
+  const fig = await runChaos({ runs: 2, kills: 1, seed: 7, fdm: 1, panos: 1, log: (l) => lines.push(l) });
+  assert.deepEqual(fig.violations, [], lines.join('\n'));
+  assert.equal(fig.faultedRuns, 2);
+  assert.equal(fig.killsSent, 1);
+  assert.ok(fig.convergeRuns >= 2, 'the fleet was enrolled and re-checked by clean runs');
+});
