@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { CsrSpec, KeySpec, SubjectSpec } from '../pki/types.js';
 import type { Logger } from '../core/log.js';
 import type { TlsTrust } from '../http/client.js';
+import type { DeviceEnrollment } from '../devices/target.js';
 
 /** A reference to an order/certificate at a CA; stored in the ledger as JSON. Never holds secrets. */
 export interface CaRef {
@@ -52,6 +53,9 @@ export interface LostRequest {
   knownIds?: string[];
 }
 
+/** What `check` needs to know of a profile. */
+export type CheckProfile = Pick<IssueProfile, 'name' | 'caOptions'> & { key?: KeySpec };
+
 export type CollectResult =
   | { state: 'pending'; retryAfterMs: number; detail?: string }
   | { state: 'issued'; leafPem: string; chainPem: string[] /* leaf's issuer first */ };
@@ -71,8 +75,11 @@ export interface Issuer {
   status?(ref: CaRef): Promise<'valid' | 'revoked' | 'expired' | 'unknown'>;
   /** Renewal window suggested by the CA (ACME ARI); undefined when the CA has no opinion. */
   suggestedWindow?(certPem: string): Promise<{ start: Date; end: Date } | undefined>;
-  /** Live check for `fwcert check`: what works, as lines; throws with what does not. */
-  check?(): Promise<string[]>;
+  /** A CA that devices can enroll at themselves (EST): where and how. Used for targets with enrollOnDevice. */
+  deviceEnrollment?(): Promise<DeviceEnrollment>;
+  /** Live check for `fwcert check` and before a run orders: what works, as lines; throws with what does not.
+   *  With `profiles`, also whether the CA can issue for each (SCM cert_type and term offered ...). */
+  check?(profiles?: CheckProfile[]): Promise<string[]>;
   close?(): Promise<void>;
 }
 
@@ -82,6 +89,8 @@ export interface IssuerContext {
   log: Logger;
   /** Durable key/value store for the driver (ACME account key ...); values are encrypted at rest when sealed=true. */
   store: { get(key: string): string | undefined; set(key: string, value: string, sealed?: boolean): void };
+  /** The config file's folder: relative paths in the CA's options (hook commands) resolve against it. */
+  baseDir?: string;
 }
 
 /** A CA type: its config schema and factory. Registered in ca/registry.ts. */

@@ -1,5 +1,5 @@
 // Shared by every command: load the config, build the logger, map errors to exit codes.
-import { ConfigError, errorMessage, RunLockedError } from '../core/errors.js';
+import { ConfigError, errorMessage, RunLockedError, UsageError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { redact } from '../core/redact.js';
 import { loadConfig } from '../config/load.js';
@@ -27,7 +27,10 @@ export async function guarded(body: () => Promise<number>): Promise<never> {
   try {
     code = await body();
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`fwcert: usage: ${redact(e.message)}\n`);
+      code = EXIT.usage;
+    } else if (e instanceof ConfigError) {
       process.stderr.write(`fwcert: configuration error:\n${redact(e.message)}\n`);
       code = EXIT.usage;
     } else if (e instanceof RunLockedError) {

@@ -41,7 +41,8 @@ Exit codes:
   1  a certificate or device failed (the report says which and why; the next run retries it)
   2  bad configuration or usage (file:line says what is wrong); nothing was contacted
   3  status: a certificate is past the critical threshold, expired, revoked or missing
-  4  another fwcert run holds the lock for this configuration; nothing was done`,
+  4  another fwcert run holds the lock for this configuration; nothing was done
+  5  status --warn-exit: the worst level is a warning (warn threshold, pending commit, ...)`,
   )
   .showHelpAfterError()
   .exitOverride();

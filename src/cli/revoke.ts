@@ -1,13 +1,14 @@
 // `fwcert revoke --profile N --reason R`: revoke at the CA what the ledger says is in service.
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { REVOCATION_REASONS, type RevocationReason } from '../ca/issuer.js';
-import { ConfigError, errorMessage } from '../core/errors.js';
+import { errorMessage, UsageError } from '../core/errors.js';
 import { buildIssuer } from '../engine/build.js';
 import { selectProfiles } from '../engine/run.js';
 import { RunLock } from '../engine/lock.js';
 import { Ledger } from '../ledger/ledger.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
-import { table } from './output.js';
+import { printJson, table } from './output.js';
 
 export function registerRevoke(program: Command): void {
   program
@@ -16,21 +17,32 @@ export function registerRevoke(program: Command): void {
     .requiredOption('--profile <name>', 'certificate profile')
     .requiredOption('--reason <reason>', `one of ${REVOCATION_REASONS.join(', ')}`)
     .option('--device <name>', 'only the certificate on this device')
-    .action((o: { profile: string; reason: string; device?: string }) =>
+    .option('--dry-run', 'list what would be revoked, revoke nothing')
+    .option('-y, --yes', 'do not ask for confirmation (on a terminal fwcert asks; elsewhere it does not)')
+    .option('--json', 'print the result as JSON')
+    .action((o: { profile: string; reason: string; device?: string; dryRun?: boolean; yes?: boolean; json?: boolean }) =>
       guarded(async () => {
         if (!REVOCATION_REASONS.includes(o.reason as RevocationReason)) {
-          throw new ConfigError(`--reason ${o.reason} is not allowed (allowed: ${REVOCATION_REASONS.join(', ')})`);
+          throw new UsageError(`--reason ${o.reason} is not allowed (allowed: ${REVOCATION_REASONS.join(', ')})`);
         }
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
         const [profile] = selectProfiles(cfg, [o.profile], o.device ? [o.device] : undefined);
-        if (!profile) throw new ConfigError(`profile ${o.profile} has no target ${o.device ?? ''}`);
-        const lock = RunLock.acquire(`${cfg.ledgerPath}.lock`);
+        if (!profile) throw new UsageError(`profile ${o.profile} has no target ${o.device ?? ''}`);
+        const lock = o.dryRun ? undefined : RunLock.acquire(`${cfg.ledgerPath}.lock`);
         const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
         let failed = 0;
         const rows: string[][] = [];
         try {
           const records = ledger.inService().filter((r) => r.profile === profile.name && (!o.device || r.device === o.device) && r.state !== 'revoked');
-          if (!records.length) throw new ConfigError(`the ledger has no certificate of profile ${profile.name} to revoke`);
+          if (!records.length) throw new UsageError(`the ledger has no certificate of profile ${profile.name} to revoke`);
+          if (o.dryRun) {
+            for (const r of records) rows.push([r.device, r.objectName, r.serial, 'would revoke', r.caRef ? `${r.ca} ${r.caRef.id}` : 'not issued by fwcert (adopted): skipped']);
+            return report(rows, o.json, EXIT.ok);
+          }
+          if (!o.yes && process.stdin.isTTY && process.stdout.isTTY && !(await confirm(records.length, profile.name, o.reason))) {
+            process.stderr.write('fwcert: nothing revoked\n');
+            return EXIT.ok;
+          }
           const issuers = new Map<string, ReturnType<typeof buildIssuer>>();
           for (const r of records) {
             if (!r.caRef) {
@@ -58,10 +70,26 @@ export function registerRevoke(program: Command): void {
           for (const i of issuers.values()) await i.close?.();
         } finally {
           ledger.close();
-          lock.release();
+          lock?.release();
         }
-        process.stdout.write(`${table(['DEVICE', 'OBJECT', 'SERIAL', 'RESULT', 'NOTE'], rows)}\n`);
-        return failed ? EXIT.failed : EXIT.ok;
+        return report(rows, o.json, failed ? EXIT.failed : EXIT.ok);
       }),
     );
+}
+
+function report(rows: string[][], json: boolean | undefined, code: number): number {
+  if (json) printJson(rows.map(([device, objectName, serial, result, note]) => ({ device, objectName, serial, result, note })));
+  else process.stdout.write(`${table(['DEVICE', 'OBJECT', 'SERIAL', 'RESULT', 'NOTE'], rows)}\n`);
+  return code;
+}
+
+/** Revocation cannot be undone: on a terminal, the admin types "yes". */
+async function confirm(count: number, profile: string, reason: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question(`Revoke ${count} certificate(s) of profile ${profile} at the CA (reason ${reason})? This cannot be undone. Type yes: `);
+    return answer.trim().toLowerCase() === 'yes';
+  } finally {
+    rl.close();
+  }
 }

@@ -1,5 +1,7 @@
 // `fwcert run|enroll|renew`: the main job.
 import type { Command } from 'commander';
+import { publish, recordLastRun } from '../alerts/dispatch.js';
+import { lastRunOf, rowsAfterRun } from '../alerts/after-run.js';
 import { runEngine } from '../engine/run.js';
 import { runFailed, type RunReport } from '../engine/report.js';
 import type { Mode } from '../engine/device-run.js';
@@ -23,6 +25,9 @@ export function printRunReport(r: RunReport, opts: { quiet?: boolean } = {}): vo
     if (d.reachable && d.error) process.stdout.write(`\n${d.device}: ${d.error}\n${(d.detail ?? []).map((l) => `  ${l}`).join('\n')}\n`);
     for (const w of d.warnings) process.stdout.write(`${d.device}: warning: ${w}\n`);
     if (d.removed.length) process.stdout.write(`${d.device}: removed replaced object(s) ${d.removed.join(', ')}\n`);
+    for (const h of d.hooks ?? []) {
+      process.stdout.write(`${d.device}: post-commit hook ${h.command}: ${h.error ?? 'ok'}${h.output ? `\n${h.output.split('\n').map((l) => `  | ${l}`).join('\n')}` : ''}\n`);
+    }
   }
   const items = r.devices.flatMap((d) => d.items);
   const count = (o: string) => items.filter((i) => i.outcome === o).length;
@@ -51,16 +56,26 @@ export function registerRun(program: Command, name: Mode, description: string): 
     .option('--device <name>', 'only this device (repeatable)', collect, [])
     .option('--dry-run', 'print the plan, change nothing')
     .option('--json', 'print the report as JSON')
-    .option('--concurrency <n>', 'devices worked on in parallel', wholeNumber(1, 1024));
+    .option('--concurrency <n>', 'devices worked on in parallel', wholeNumber(1, 1024))
+    .option('--prometheus <file>', 'write a node_exporter textfile (default: alerts.prometheus.textfile)');
+  if (name === 'run') cmd.option('--remove-retired', 'also delete certificates of profiles/targets no longer in the config (status: no-longer-managed)');
   if (name !== 'enroll') cmd.option('--force', name === 'renew' ? 'renew every certificate now, due or not' : 'renew every existing certificate now');
-  cmd.action((o: { profile: string[]; device: string[]; dryRun?: boolean; json?: boolean; concurrency?: number; force?: boolean }) =>
+  cmd.action((o: { profile: string[]; device: string[]; dryRun?: boolean; json?: boolean; concurrency?: number; force?: boolean; prometheus?: string; removeRetired?: boolean }) =>
     guarded(async () => {
       const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
       const report = await runEngine(cfg, {
-        command: name, profiles: o.profile, devices: o.device, dryRun: o.dryRun, force: o.force, concurrency: o.concurrency, log,
+        command: name, profiles: o.profile, devices: o.device, dryRun: o.dryRun, force: o.force, concurrency: o.concurrency, log, removeRetired: o.removeRetired,
       });
       if (o.json) printJson(report);
       else printRunReport(report, { quiet: program.opts<GlobalOptions>().quiet });
+      const m = cfg.monitoring.alerts;
+      if (!o.dryRun) {
+        recordLastRun(cfg, lastRunOf(report));
+        if (o.prometheus || m.prometheusFile || m.webhooks.length || m.email) {
+          const sent = await publish(cfg, await rowsAfterRun(cfg, report, log), { log, prometheusFile: o.prometheus });
+          if (sent.errors.length) return EXIT.failed;
+        }
+      }
       return runFailed(report) ? EXIT.failed : EXIT.ok;
     }),
   );

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse } from 'yaml';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, UsageError } from '../core/errors.js';
 import { resolvePassphrase } from '../secrets/passphrase.js';
 import { resolveConfigPath } from '../config/load.js';
 import { decryptArmored, encryptArmored, looksEncrypted } from '../secrets/pgp.js';
@@ -24,7 +24,7 @@ function passphrase(g: GlobalOptions): string {
 }
 
 function writeOut(out: string, text: string, force?: boolean): void {
-  if (existsSync(out) && !force) throw new ConfigError(`${out} exists; use --force to overwrite it`);
+  if (existsSync(out) && !force) throw new UsageError(`${out} exists; use --force to overwrite it`);
   writeFileSync(out, text, { mode: 0o600 });
 }
 
@@ -37,7 +37,7 @@ export function registerSecrets(program: Command): void {
     .action((file: string, o: { output?: string; force?: boolean }) =>
       guarded(async () => {
         const text = readFileSync(file);
-        if (looksEncrypted(text)) throw new ConfigError(`${file} is already encrypted`);
+        if (looksEncrypted(text)) throw new UsageError(`${file} is already encrypted`);
         const out = o.output ?? `${file}.asc`;
         writeOut(out, await encryptArmored(text.toString('utf8'), passphrase(program.opts<GlobalOptions>())), o.force);
         process.stderr.write(`wrote ${out}; point the config at it and delete ${file} (shred -u ${file})\n`);
@@ -52,12 +52,12 @@ export function registerSecrets(program: Command): void {
     .action((file: string, o: { output?: string; force?: boolean }) =>
       guarded(async () => {
         const raw = readFileSync(file);
-        if (!looksEncrypted(raw)) throw new ConfigError(`${file} is not an OpenPGP-encrypted file`);
+        if (!looksEncrypted(raw)) throw new UsageError(`${file} is not an OpenPGP-encrypted file`);
         let plain: string;
         try {
           plain = await decryptArmored(raw, passphrase(program.opts<GlobalOptions>()));
         } catch {
-          throw new ConfigError(`cannot decrypt ${file}: wrong passphrase or corrupt file`);
+          throw new UsageError(`cannot decrypt ${file}: wrong passphrase or corrupt file`);
         }
         if (o.output) writeOut(o.output, plain, o.force);
         else process.stdout.write(plain);

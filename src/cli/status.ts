@@ -1,36 +1,70 @@
-// `fwcert status`: every managed certificate across the fleet, days left, marked by thresholds.
+// `fwcert status`: what every device really serves and holds, days left, marked by thresholds.
+// Exit: 0 fine, 1 an error row or an unreachable device, 3 anything critical, 5 warnings (with --warn-exit).
 import type { Command } from 'commander';
-import { fleetStatus } from '../engine/status.js';
-import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
+import { publish } from '../alerts/dispatch.js';
+import { writeStatusPage } from '../report/status-page.js';
+import { fleetStatus, statusExitCode, type StatusReport } from '../engine/status.js';
+import { guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, shortDate, table } from './output.js';
 import { wholeNumber } from './parse.js';
 
-const MARK = { ok: 'OK', warn: 'WARN', critical: 'CRITICAL', expired: 'EXPIRED', missing: 'MISSING' } as const;
+export interface StatusFlags {
+  json?: boolean;
+  warnDays?: number;
+  criticalDays?: number;
+  ledgerOnly?: boolean;
+  all?: boolean;
+  probe: boolean;
+  warnExit?: boolean;
+  prometheus?: string;
+  alerts: boolean;
+  html?: string;
+}
+
+export function statusTable(r: StatusReport): string {
+  const rows = r.rows.map((x) => [
+    x.level.toUpperCase(), x.device, x.profile, x.state, x.kind, x.objectName, x.daysLeft, shortDate(x.notAfter), x.serial, x.issuer,
+    x.bindings?.join(', '),
+    [x.pendingOrder ? `order pending: ${x.pendingOrder}` : '', x.note ?? ''].filter(Boolean).join('; '),
+  ]);
+  const lines = [table(['LEVEL', 'DEVICE', 'PROFILE', 'STATE', 'KIND', 'OBJECT', 'DAYS', 'NOT AFTER', 'SERIAL', 'ISSUER', 'USED BY', 'NOTE'], rows)];
+  for (const u of r.unreachable) lines.push(`${u.device}: unreachable: ${u.error}`);
+  return lines.join('\n');
+}
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('what every device holds, days left; exit 3 when a certificate is past the critical threshold')
+    .description('what every device holds and serves, days left; exit 3 when anything is critical')
     .option('--json', 'print as JSON')
-    .option('--warn-days <n>', 'mark certificates with fewer days left as WARN', wholeNumber(0), 90)
-    .option('--critical-days <n>', 'mark certificates with fewer days left as CRITICAL (exit 3)', wholeNumber(0), 30)
-    .option('--ledger-only', 'do not contact devices; report what the ledger knows')
-    .action((o: { json?: boolean; warnDays: number; criticalDays: number; ledgerOnly?: boolean }) =>
+    .option('--warn-days <n>', 'WARN below this many days left (default: alerts.warn_days, 90)', wholeNumber(0))
+    .option('--critical-days <n>', 'CRITICAL below this many days left (default: alerts.critical_days, 30)', wholeNumber(0))
+    .option('--ledger-only', 'do not contact devices; report what the ledger (and the CA) knows')
+    .option('--all', 'every certificate on every configured device: managed, unmanaged, CA and trust-store ones')
+    .option('--probe', 'run the configured TLS probes (the default)')
+    .option('--no-probe', 'skip the configured TLS probes')
+    .option('--warn-exit', 'exit 5 when the worst level is WARN (default: 0)')
+    .option('--prometheus <file>', 'write a node_exporter textfile (default: alerts.prometheus.textfile)')
+    .option('--no-alerts', 'do not send webhook/email alerts for level changes')
+    .option('--html <file>', 'also write a self-contained HTML report (table, expiry timeline, last run failures)')
+    .action((o: StatusFlags) =>
       guarded(async () => {
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
-        const r = await fleetStatus(cfg, { warnDays: o.warnDays, criticalDays: o.criticalDays, log, ledgerOnly: o.ledgerOnly });
+        const a = cfg.monitoring.alerts;
+        const r = await fleetStatus(cfg, {
+          warnDays: o.warnDays ?? a.warnDays, criticalDays: o.criticalDays ?? a.criticalDays, log, ledgerOnly: o.ledgerOnly, all: o.all, probe: o.probe,
+        });
         if (o.json) printJson(r);
-        else {
-          const rows = r.rows.map((x) => [
-            MARK[x.level], x.device, x.profile, x.objectName, x.daysLeft, shortDate(x.notAfter), x.serial, x.issuer,
-            [x.pendingOrder ? `order pending: ${x.pendingOrder}` : '', x.note ?? ''].filter(Boolean).join('; '),
-          ]);
-          process.stdout.write(`${table(['STATE', 'DEVICE', 'PROFILE', 'OBJECT', 'DAYS', 'NOT AFTER', 'SERIAL', 'ISSUER', 'NOTE'], rows)}\n`);
-          for (const u of r.unreachable) process.stdout.write(`${u.device}: unreachable: ${u.error}\n`);
+        else process.stdout.write(`${statusTable(r)}\n`);
+        const code = statusExitCode(r, !!o.warnExit);
+        if (o.html) writeStatusPage(cfg, r, o.html);
+        const m = cfg.monitoring.alerts;
+        if (o.prometheus || m.prometheusFile || (o.alerts && (m.webhooks.length || m.email))) {
+          const cfgNoAlerts = o.alerts ? cfg : { ...cfg, monitoring: { ...cfg.monitoring, alerts: { ...m, webhooks: [], email: undefined } } };
+          const sent = await publish(cfgNoAlerts, r.rows, { log, prometheusFile: o.prometheus });
+          if (sent.errors.length && code === 0) return 1;
         }
-        // Certificates fwcert does not manage are shown, but only managed ones decide the exit code.
-        if (r.rows.some((x) => !x.unmanaged && (x.level === 'critical' || x.level === 'expired'))) return EXIT.critical;
-        return r.unreachable.length ? EXIT.failed : EXIT.ok;
+        return code;
       }),
     );
 }

@@ -16,6 +16,7 @@ import { valueProblems } from './control-chars.js';
 import { InputFiles, outputPathProblem } from './output-paths.js';
 import { credentialsModeWarning } from './file-modes.js';
 import { caFileProblem } from './trust-file.js';
+import { resolveMonitoring } from './monitoring.js';
 import type { CaEntry, Config, DeviceEntry, ManagerEntry, Profile, RenewalPolicy } from './model.js';
 import {
   caCommonSchema, commonCaKeys, commonDeviceKeys, commonManagerKeys, configSchema, deviceCommonSchema, managerCommonSchema,
@@ -206,7 +207,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const cas = new Map<string, CaEntry>(
     (await loadEntries('cas', cfg.cas, commonCaKeys, caCommonSchema, issuerTypes, 'CA')).map((e) => [
       e.name,
-      { name: e.name, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls, timeoutMs: e.common.timeout_s * 1000 },
+      { name: e.name, dir, type: e.type, options: e.options, credentials: e.credentials, tls: e.tls, timeoutMs: e.common.timeout_s * 1000 },
     ]),
   );
   const managers = new Map<string, ManagerEntry>(
@@ -340,6 +341,17 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     const logProblem = outputPathProblem('log.file', cfg.log.file, logFile, inputs);
     if (logProblem) problems.add(`${src.where(['log'], 'file')}: ${logProblem}`);
   }
+  const monitoring = await resolveMonitoring(cfg, {
+    rel, where: (path, key) => src.where(path, key), env, problem: (m) => problems.add(m), devices: new Set(devices.keys()),
+    readCredentials: async (path, where) => {
+      try {
+        return (await readCredentialsFile(path, where, passphrase)).values;
+      } catch (e) {
+        problems.add((e as Error).message);
+        return undefined;
+      }
+    },
+  });
   problems.throwIfAny();
 
   return {
@@ -356,5 +368,6 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     devices,
     profiles,
     warnings,
+    monitoring,
   };
 }

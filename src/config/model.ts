@@ -5,6 +5,7 @@ import type { IssuerType } from '../ca/issuer.js';
 import type { KeySpec, SubjectSpec } from '../pki/types.js';
 import type { TlsTrust } from '../http/client.js';
 import type { LogLevel } from '../core/log.js';
+import type { Monitoring } from './monitoring.js';
 
 export interface RenewalPolicy {
   beforeDays: number;
@@ -36,6 +37,8 @@ export interface DeviceEntry {
 
 export interface CaEntry {
   name: string;
+  /** The config file's folder (relative paths in the CA's options). */
+  dir?: string;
   type: IssuerType;
   options: unknown;
   credentials: unknown;
@@ -79,4 +82,6 @@ export interface Config {
   devices: Map<string, DeviceEntry>;
   profiles: Profile[];
   warnings: string[];
+  /** probes:, alerts:, hooks: */
+  monitoring: Monitoring;
 }

@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { refineUrl } from '../http/url-rules.js';
+import { alertsSchema, hooksSchema, probesSchema } from './monitoring.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -81,6 +82,9 @@ export const configSchema = z.strictObject({
     .default({}),
   profiles: z.array(z.record(z.string(), z.unknown())).optional(),
   profiles_dir: z.string().min(1).optional(),
+  probes: probesSchema.optional(),
+  alerts: alertsSchema.optional(),
+  hooks: hooksSchema.optional(),
 });
 
 const RSA_SIZES = [2048, 3072, 4096];

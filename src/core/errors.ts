@@ -16,6 +16,14 @@ export class RunLockedError extends Error {
   }
 }
 
+/** A mistake on the command line (an unknown --profile, a bad flag value): exit code 2, printed as "usage: ...". */
+export class UsageError extends ConfigError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 /** A device refused or failed an operation. `detail` holds extra lines (job messages ...). */
 export class DeviceError extends Error {
   constructor(message: string, readonly detail: string[] = [], readonly retryable = false) {

@@ -19,17 +19,35 @@ export interface LogOptions {
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
-/** A tiny pretty-printer for the terminal: "12:00:01 INFO  [ftd-edge-1] installed vpn-portal". */
+const COLOURS: Record<string, string> = { TRACE: '\x1b[90m', DEBUG: '\x1b[90m', INFO: '\x1b[36m', WARN: '\x1b[33m', ERROR: '\x1b[31m', FATAL: '\x1b[41;97m' };
+
+/** "12:00:01Z" when piped (UTC, marked), "13:00:01+01:00" on a terminal (local time with its offset). */
+function clock(ms: number, local: boolean): string {
+  const d = new Date(ms);
+  if (!local) return `${d.toISOString().slice(11, 19)}Z`;
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  const pad = (n: number) => String(Math.floor(Math.abs(n))).padStart(2, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${sign}${pad(off / 60)}:${pad(off % 60)}`;
+}
+
+/** A tiny pretty-printer for the terminal: "12:00:01Z INFO  [ftd-edge-1] installed vpn-portal". On a TTY:
+ *  local time and colour (unless NO_COLOR is set); piped: plain, UTC. */
 function terminalStream(): pino.DestinationStream {
+  const tty = !!process.stderr.isTTY;
+  const colour = tty && !process.env.NO_COLOR;
   return {
     write(line: string) {
       try {
         const o = JSON.parse(line) as Record<string, unknown>;
-        const t = new Date(Number(o.time)).toISOString().slice(11, 19);
-        const lvl = (LEVEL_NAMES[Number(o.level)] ?? 'INFO').padEnd(5);
-        const scope = [o.device, o.ca, o.profile].filter(Boolean).join('/');
-        const extra = o.err && typeof o.err === 'object' ? ` (${(o.err as { message?: string }).message ?? ''})` : '';
-        process.stderr.write(`${t} ${lvl} ${scope ? `[${scope}] ` : ''}${String(o.msg ?? '')}${extra}\n`);
+        const name = LEVEL_NAMES[Number(o.level)] ?? 'INFO';
+        const lvl = colour ? `${COLOURS[name] ?? ''}${name.padEnd(5)}\x1b[0m` : name.padEnd(5);
+        const scope = [o.device ?? o.manager, o.ca, o.profile].filter(Boolean).join('/');
+        const msg = String(o.msg ?? '');
+        // The error's message is shown once: most messages already quote it.
+        const errMsg = o.err && typeof o.err === 'object' ? ((o.err as { message?: string }).message ?? '') : '';
+        const extra = errMsg && !msg.includes(errMsg) ? ` (${errMsg})` : '';
+        process.stderr.write(`${clock(Number(o.time), tty)} ${lvl} ${scope ? `[${scope}] ` : ''}${msg}${extra}\n`);
       } catch {
         process.stderr.write(line);
       }
@@ -53,6 +71,14 @@ export function createLogger(opts: LogOptions): Logger {
       hooks: {
         logMethod(args, method) {
           const clean = args.map((a) => (typeof a === 'string' ? redact(a) : redactValue(a))) as Parameters<typeof method>;
+          // A field the logger is already bound to (device, ca, profile ...) is not written twice in one line.
+          const first = clean[0] as unknown;
+          if (first && typeof first === 'object' && !(first instanceof Error)) {
+            const bound = this.bindings();
+            const fields = { ...(first as Record<string, unknown>) };
+            for (const k of Object.keys(fields)) if (k in bound) delete fields[k];
+            (clean as unknown[])[0] = fields;
+          }
           method.apply(this, clean);
         },
       },

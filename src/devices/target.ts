@@ -28,6 +28,17 @@ export interface DeviceCert {
   detail?: string;
 }
 
+/** What a device needs to enroll itself at a CA (EST, RFC 7030), so that its key never leaves it. */
+export interface DeviceEnrollment {
+  protocol: 'est';
+  /** EST base URL, e.g. https://ca.example.com/.well-known/est */
+  url: string;
+  username: string;
+  password: string;
+  /** SHA-256 fingerprint (hex) of the CA certificate the device must see at /cacerts. */
+  caFingerprint: string;
+}
+
 export interface CommitResult {
   /** false when the device said there was nothing to commit. */
   committed: boolean;
@@ -63,9 +74,17 @@ export interface Target {
   /** Login, HA role check: throws a DeviceError on an HA standby/passive unit. */
   open(): Promise<OpenInfo>;
   inventory(): Promise<DeviceCert[]>;
+  /** Everything the device holds, CA and trust-store certificates included (isCa), for `status --all`;
+   *  drivers whose inventory() already lists them need not implement it. */
+  inventoryAll?(): Promise<DeviceCert[]>;
+  /** What the device lacks for these bindings (e.g. a named decryption rule that does not exist), as
+   *  messages; reads only. Bindings the driver creates when absent are not problems. */
+  checkBindings?(bindings: Binding[]): Promise<string[]>;
   /** Throws a DeviceError when `name` breaks the device's naming rules (called before any write). */
   validateName(name: string): void;
   generateCsr?(name: string, spec: CsrSpec): Promise<string>;
+  /** The device enrolls `name` itself at the CA (EST): key, request and certificate stay on the device. */
+  enrollOnDevice?(name: string, spec: CsrSpec, enrollment: DeviceEnrollment): Promise<{ leafPem: string; chainPem: string[] }>;
   install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void>;
   /** Points every binding at `name`; returns the certificate names they pointed at before. */
   bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]>;

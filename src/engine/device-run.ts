@@ -6,13 +6,17 @@ import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import type { Binding, Target } from '../devices/target.js';
 import type { Ledger } from '../ledger/ledger.js';
+import { orderChain, parseCertificate } from '../pki/index.js';
 import { keySpecLabel, sameKeySpec } from '../pki/types.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
 import { commitScope } from './commit-scope.js';
 import { removeLeftovers } from './leftovers.js';
 import { newObjectName } from './naming.js';
-import { obtain } from './obtain.js';
+import { obtain, type Obtained } from './obtain.js';
 import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
+import { pairProblems, type CaPreflight } from './preflight.js';
+import { runPostCommitHooks } from './post-commit.js';
+import type { HookEntry } from '../config/monitoring.js';
 import type { DeviceResult, ItemResult } from './report.js';
 
 export type Mode = 'run' | 'enroll' | 'renew';
@@ -25,6 +29,10 @@ export interface DeviceRunDeps {
   mode: Mode;
   force: boolean;
   dryRun: boolean;
+  /** Checks before ordering (CA can issue it, device can use it); a pair that fails them is skipped. */
+  preflight?: CaPreflight;
+  /** hooks: post_commit: commands for after a successful commit. */
+  postCommit?: HookEntry[];
 }
 
 const MODE_ACTIONS: Record<Mode, Action[]> = {
@@ -114,11 +122,14 @@ async function execute(item: PlanItem, target: Target, taken: Set<string>, deps:
     target.validateName(objectName);
     taken.add(objectName);
   }
-  const got = await obtain(item, { issuer, target, ledger: deps.ledger, log, objectName, profile: p });
+  // A device that can enroll itself at this CA (EST) does: the key never leaves the device.
+  const onDevice = !!(issuer.deviceEnrollment && target.enrollOnDevice) && item.action !== 'collect';
+  const got = onDevice ? await enrolledOnDevice(issuer, target, objectName, p) : await obtain(item, { issuer, target, ledger: deps.ledger, log, objectName, profile: p });
   if (got.state === 'pending') {
     return { result: resultOf(item, 'pending', { caId: got.caRef.id, error: got.detail ? `pending at the CA: ${got.detail}` : 'pending at the CA' }), changed: false };
   }
-  await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem });
+  if (onDevice) log.info(`${target.name} enrolled ${got.objectName} itself at ${issuer.name}; its key stays on the device`);
+  else await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem });
   const i = got.info;
   deps.ledger.recordInstalled({
     profile: p.name, device: target.name, objectName: got.objectName, ca: p.ca, caRef: got.caRef, serial: i.serial,
@@ -141,6 +152,14 @@ async function execute(item: PlanItem, target: Target, taken: Set<string>, deps:
     changed: true,
     ...(item.current && item.current.name !== got.objectName ? { replaced: item.current.name } : {}),
   };
+}
+
+async function enrolledOnDevice(issuer: Issuer, target: Target, objectName: string, p: Profile): Promise<Obtained> {
+  const enrollment = await issuer.deviceEnrollment!();
+  const r = await target.enrollOnDevice!(objectName, { subject: p.subject, sans: p.names, key: p.key }, enrollment);
+  const { leaf, chain } = orderChain([r.leafPem, ...r.chainPem]);
+  const info = parseCertificate(leaf);
+  return { state: 'issued', objectName, caRef: { ca: p.ca, id: info.serial, extra: { enrolledBy: 'device' } }, leafPem: leaf, chainPem: chain, info };
 }
 
 export async function runDevice(target: Target, profiles: Profile[], deps: DeviceRunDeps): Promise<DeviceResult> {
@@ -189,6 +208,16 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         continue;
       }
       plog.info(`${item.action}: ${item.reason}`);
+      if (deps.preflight && item.action !== 'rebind' && item.action !== 'collect') {
+        const problems = await pairProblems(target, item.profile, deps.preflight);
+        if (problems.length) {
+          const error = `not ordered: ${problems.join('; ')}`;
+          plog.error(error);
+          deps.ledger.event('failed', `${item.action}: ${error}`, item.profile.name, target.name);
+          res.items.push(resultOf(item, 'failed', { error }));
+          continue;
+        }
+      }
       try {
         const r = await execute(item, target, taken, deps, plog);
         res.items.push(r.result);
@@ -213,6 +242,10 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         deps.ledger.markCommitted(target.name);
         deps.ledger.event('committed', `${note}${cr.jobId ? ` (job ${cr.jobId})` : ''}`, undefined, target.name);
         log.info(`committed${cr.jobId ? ` (job ${cr.jobId})` : ''}`);
+        if (deps.postCommit?.length && done.length) {
+          res.hooks = await runPostCommitHooks(deps.postCommit, target.name, done, log);
+          for (const h of res.hooks) if (h.error) res.warnings.push(`post-commit hook ${h.command} ${h.error}`);
+        }
       } catch (e) {
         res.error = `commit failed: ${errorMessage(e)}`;
         res.detail = failureDetail(e);

@@ -18,6 +18,14 @@ export interface ItemResult {
   detail?: string[];
 }
 
+/** A `hooks: post_commit:` command run after the device's commit. */
+export interface HookReport {
+  command: string;
+  exitCode: number | null;
+  output: string;
+  error?: string;
+}
+
 export interface DeviceResult {
   device: string;
   reachable: boolean;
@@ -30,6 +38,8 @@ export interface DeviceResult {
   cleaned?: string[];
   warnings: string[];
   items: ItemResult[];
+  /** post_commit hooks run after this device's commit. */
+  hooks?: HookReport[];
 }
 
 export interface RunReport {

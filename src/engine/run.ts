@@ -2,10 +2,12 @@
 import type { Issuer } from '../ca/issuer.js';
 import type { Config, Profile } from '../config/model.js';
 import type { Logger } from '../core/log.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, UsageError } from '../core/errors.js';
 import { Ledger } from '../ledger/ledger.js';
 import { buildIssuer, Targets } from './build.js';
 import { runDevice, type Mode } from './device-run.js';
+import { CaPreflight } from './preflight.js';
+import { removeRetired } from './retire.js';
 import { RunLock } from './lock.js';
 import { RunDeadline } from './run-deadline.js';
 import type { RunReport } from './report.js';
@@ -16,6 +18,8 @@ export interface RunOptions {
   devices?: string[];
   dryRun?: boolean;
   force?: boolean;
+  /** Also delete certificates of pairs the config no longer has (status: "no longer managed"). */
+  removeRetired?: boolean;
   concurrency?: number;
   now?: Date;
   log: Logger;
@@ -28,9 +32,9 @@ export function selectProfiles(cfg: Config, profiles?: string[], devices?: strin
     throw new ConfigError(`${cfg.file}: this configuration manages nothing: it defines no certificate profile (add profiles: or profiles_dir: with at least one profile)`);
   }
   const unknownP = (profiles ?? []).filter((n) => !cfg.profiles.some((p) => p.name === n));
-  if (unknownP.length) throw new ConfigError(`unknown profile ${unknownP.join(', ')} (defined: ${cfg.profiles.map((p) => p.name).join(', ') || 'none'})`);
+  if (unknownP.length) throw new UsageError(`unknown profile ${unknownP.join(', ')} (defined: ${cfg.profiles.map((p) => p.name).join(', ') || 'none'})`);
   const unknownD = (devices ?? []).filter((n) => !cfg.devices.has(n));
-  if (unknownD.length) throw new ConfigError(`unknown device ${unknownD.join(', ')} (defined: ${[...cfg.devices.keys()].join(', ') || 'none'})`);
+  if (unknownD.length) throw new UsageError(`unknown device ${unknownD.join(', ')} (defined: ${[...cfg.devices.keys()].join(', ') || 'none'})`);
   return cfg.profiles
     .filter((p) => !profiles?.length || profiles.includes(p.name))
     .map((p) => ({ ...p, targets: p.targets.filter((t) => !devices?.length || devices.includes(t.device)) }))
@@ -50,14 +54,17 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
     const byDevice = new Map<string, Profile[]>();
     for (const p of selected) for (const t of p.targets) byDevice.set(t.device, [...(byDevice.get(t.device) ?? []), p]);
     const jobs = [...byDevice.entries()];
+    const preflight = new CaPreflight(issuers);
     opts.log.info(`${opts.dryRun ? 'planning' : opts.command} ${selected.length} profile(s) on ${jobs.length} device(s)`);
     const devices = await targets.forEach(jobs.map(([name]) => name), opts.concurrency ?? cfg.concurrency, (target, name) =>
       deadline.race(name, byDevice.get(name)!, () =>
         runDevice(target, byDevice.get(name)!, {
-          ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun,
+          ledger, issuers, log: opts.log, now: opts.now ?? new Date(), mode: opts.command, force: !!opts.force, dryRun: !!opts.dryRun, preflight,
+          postCommit: cfg.monitoring.hooks.postCommit,
         }),
       ),
     );
+    if (opts.removeRetired && !opts.dryRun) devices.push(...(await removeRetired(cfg, ledger, targets, opts.log, opts.devices)));
     return { command: opts.command, dryRun: !!opts.dryRun, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), devices };
   } finally {
     // After max_run_s, work left behind may hold connections open: do not wait for them to close.

@@ -8,6 +8,7 @@ import { certFingerprintSha256 } from '../pki/index.js';
 import { createLabCa, type LabCa } from './ca.js';
 import type { EmulatorHandle } from './emulator.js';
 import { startFdmEmulator } from './fdm/index.js';
+import type { EstHandle } from './est/server.js';
 import { startFmcLab, type FmcLab, type FmcLabManager } from './fmc-fleet.js';
 import { startPanosEmulator } from './panos/index.js';
 import { panoramaConfig, panoramaLabJson, panoramaProfile, startLabPanoramas, type LabPanorama } from './panorama-fleet.js';
@@ -25,6 +26,8 @@ export interface LabOptions {
   fmc?: number;
   fmcFtds?: number;
   fmcHa?: boolean;
+  /** The last FTD of each FMC enrolls over EST (key on the FTD) instead of PKCS12. */
+  fmcEst?: boolean;
   /** Each FMC's InternalCA (sftunnel) expires in this many days (default 3000); `fmcSecondary` adds an HA secondary FMC. */
   sftunnelCaDays?: number;
   fmcSecondary?: boolean;
@@ -59,6 +62,8 @@ export interface Lab {
   scm: LabHandle & { baseUrl: string };
   devices: LabDevice[];
   managers: FmcLabManager[];
+  /** The EST server FMC-managed FTDs enroll at (started with --fmc). */
+  est?: EstHandle;
   /** Per FMC: its sftunnel port and the SSH servers of the FMC (and secondary) and its FTDs. */
   sftunnel: SftunnelFleet;
   close(): Promise<void>;
@@ -104,6 +109,14 @@ function labProfiles(devices: LabDevice[], perDevice: number): Record<string, un
   return out;
 }
 
+/** The data-plane ports that serve a lab profile's certificate: FTD RA VPN (vpn-portal), PAN-OS GlobalProtect portal (gp-portal). */
+function labProbes(d: LabDevice): Record<string, unknown>[] {
+  const [service, profile, host] = d.type === 'cisco-fdm' ? ['ravpn', 'vpn-portal', 'vpn.lab.example'] : ['gp-portal', 'gp-portal', 'gp.lab.example'];
+  const address = d.services[service];
+  if (!address) return [];
+  return [{ name: `${d.name} ${service}`, address, sni: host, names: [host], ca_file: 'trust/lab-ca.pem', device: d.name, profile }];
+}
+
 export async function startLab(opts: LabOptions): Promise<Lab> {
   const dir = opts.dir;
   for (const d of ['credentials', 'trust', 'profiles', 'state', 'logs']) mkdirSync(join(dir, d), { recursive: true });
@@ -135,7 +148,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       write(join(dir, 'credentials', `pa-${i}.yaml`), stringify(user), 0o600);
     }
     const fmc: FmcLab = await startFmcLab({
-      dir, fmc: opts.fmc ?? 0, ftdsPerFmc: opts.fmcFtds ?? 3, haPair: opts.fmcHa, knobs: opts.knobs?.fmc, caName: 'lab-sectigo', certTypeId: CERT_TYPE_ID,
+      dir, fmc: opts.fmc ?? 0, ftdsPerFmc: opts.fmcFtds ?? 3, haPair: opts.fmcHa, est: opts.fmcEst, ca, knobs: opts.knobs?.fmc, caName: 'lab-sectigo', certTypeId: CERT_TYPE_ID,
     });
     started.push({ close: () => fmc.close() } as LabHandle);
     devices.push(...fmc.devices);
@@ -168,6 +181,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
           credentials: 'credentials/scm.yaml', tls: { ca_file: 'trust/scm.pem' },
           collect: { interval_s: 0.2, max_wait_s: 20 },
         },
+        ...fmc.configCas,
       },
       ...(fmc.managers.length || panoramas.length ? { managers: { ...fmc.configManagers, ...pano.managers } } : {}),
       devices: Object.fromEntries<unknown>([
@@ -184,6 +198,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         ...Object.entries(pano.devices),
       ]),
       profiles_dir: 'profiles',
+      // What a client of each managed data-plane port gets, checked by `fwcert status`.
+      probes: devices.flatMap((d) => labProbes(d)),
     };
     const configPath = join(dir, 'fwcert.yaml');
     // The schema files named here are written by `fwcert lab up` (fwcert schema); editors use them.
@@ -212,7 +228,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       )}\n`,
     );
     return {
-      dir, configPath, labJsonPath, ca, scm, devices, managers: fmc.managers, sftunnel, panoramas,
+      dir, configPath, labJsonPath, ca, scm, devices, managers: fmc.managers, est: fmc.est, sftunnel, panoramas,
       close: async () => {
         await Promise.all(started.map((h) => h.close().catch(() => undefined)));
       },

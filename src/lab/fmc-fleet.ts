@@ -5,6 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { certFingerprintSha256 } from '../pki/index.js';
+import type { LabCa } from './ca.js';
+import { startEstServer, type EstHandle } from './est/server.js';
 import { startFmcEmulator, type FmcHandle } from './fmc/index.js';
 
 export interface FmcLabOptions {
@@ -14,6 +16,10 @@ export interface FmcLabOptions {
   /** Also give each FMC one HA pair of two units, managed as one device. */
   haPair?: boolean;
   knobs?: object;
+  /** The lab CA behind the EST server the FTDs enroll at. */
+  ca: LabCa;
+  /** The last FTD of each FMC gets an EST profile (key made on the FTD) instead of the PKCS12 one. */
+  est?: boolean;
   /** The lab's Sectigo CA entry and its certificate type id, for the profile. */
   caName: string;
   certTypeId: number;
@@ -46,6 +52,9 @@ export interface FmcLab {
   configManagers: Record<string, unknown>;
   configDevices: Record<string, unknown>;
   profiles: Record<string, unknown>[];
+  /** `cas:` entries: the lab EST server (`lab-est`). */
+  configCas: Record<string, unknown>;
+  est?: EstHandle;
   /** lab.json `managers` entries. */
   labJsonManagers: Record<string, unknown>[];
   close(): Promise<void>;
@@ -54,7 +63,13 @@ export interface FmcLab {
 export async function startFmcLab(o: FmcLabOptions): Promise<FmcLab> {
   const managers: FmcLabManager[] = [];
   const devices: FmcLabDevice[] = [];
+  let est: EstHandle | undefined;
+  const estUser = { username: 'ftd-enroll', password: randomBytes(12).toString('base64url') };
   try {
+    if (o.fmc > 0) {
+      est = await startEstServer({ ca: o.ca, users: [estUser] });
+      writeFileSync(join(o.dir, 'credentials', 'est.yaml'), stringify(estUser), { mode: 0o600 });
+    }
     for (let i = 1; i <= o.fmc; i++) {
       const name = `fmc-${i}`;
       const user = { username: 'fwcert-api', password: randomBytes(12).toString('base64url') };
@@ -68,7 +83,7 @@ export async function startFmcLab(o: FmcLabOptions): Promise<FmcLab> {
       }
     }
   } catch (e) {
-    await Promise.all(managers.map((m) => m.handle.close().catch(() => undefined)));
+    await Promise.all([...managers.map((m) => m.handle.close().catch(() => undefined)), est?.close()]);
     throw e;
   }
   const configManagers = Object.fromEntries(managers.map((m) => [m.name, {
@@ -76,21 +91,35 @@ export async function startFmcLab(o: FmcLabOptions): Promise<FmcLab> {
     poll_interval_s: 0.1, retry_backoff_s: 0.2,
   }]));
   const configDevices = Object.fromEntries(devices.map((d) => [d.name, { type: d.type, manager: d.manager }]));
-  const profiles = devices.length
-    ? [{
-        name: 'fmc-vpn', ca: o.caName, validation: 'OV',
-        sectigo: { cert_type: o.certTypeId, term: 365, comments: 'fwcert lab: RA VPN on FMC-managed FTDs' },
-        subject: { cn: 'vpn-fmc.lab.example', o: 'fwcert Lab', c: 'US' },
-        sans: ['vpn-fmc.lab.example'],
-        key: { type: 'rsa', size: 2048 },
-        targets: devices.map((d) => ({ device: d.name, bind: { ravpn: true } })),
-      }]
-    : [];
+  const estDevices = o.est ? managers.map((m) => devices.filter((d) => d.manager === m.name).at(-1)!.name) : [];
+  const p12Devices = devices.filter((d) => !estDevices.includes(d.name));
+  const profiles: Record<string, unknown>[] = [];
+  if (p12Devices.length) {
+    profiles.push({
+      name: 'fmc-vpn', ca: o.caName, validation: 'OV',
+      sectigo: { cert_type: o.certTypeId, term: 365, comments: 'fwcert lab: RA VPN on FMC-managed FTDs' },
+      subject: { cn: 'vpn-fmc.lab.example', o: 'fwcert Lab', c: 'US' },
+      sans: ['vpn-fmc.lab.example'],
+      key: { type: 'rsa', size: 2048 },
+      targets: p12Devices.map((d) => ({ device: d.name, bind: { ravpn: true } })),
+    });
+  }
+  if (estDevices.length) {
+    // EST: the FTD makes its key and enrolls at the lab EST server itself.
+    profiles.push({
+      name: 'fmc-vpn-est', ca: 'lab-est', validation: 'OV',
+      subject: { cn: 'vpn-fmc.lab.example', o: 'fwcert Lab', c: 'US' },
+      sans: ['vpn-fmc.lab.example'],
+      key: { type: 'rsa', size: 2048 },
+      targets: estDevices.map((device) => ({ device, bind: { ravpn: true } })),
+    });
+  }
+  const configCas = est ? { 'lab-est': { type: 'est', url: est.url, credentials: 'credentials/est.yaml', tls: { ca_file: 'trust/lab-ca.pem' } } } : {};
   return {
-    managers, devices, configManagers, configDevices, profiles,
+    managers, devices, configManagers, configDevices, profiles, configCas, est,
     labJsonManagers: managers.map((m) => ({ name: m.name, type: m.type, url: m.url, services: m.services })),
     close: async () => {
-      await Promise.all(managers.map((m) => m.handle.close().catch(() => undefined)));
+      await Promise.all([...managers.map((m) => m.handle.close().catch(() => undefined)), est?.close()]);
     },
   };
 }

@@ -31,6 +31,8 @@ export async function copyToDevice(
   const steps: string[] = [];
   const sh = await ExpertShell.open({ name: device, ...endpoint }, timeoutMs);
   try {
+    // The key's bytes are typed into this root shell: keep them out of its history file.
+    await sh.run('unset HISTFILE');
     for (const e of entries) {
       const body = contents.get(e.source)!;
       const b64 = Buffer.from(body).toString('base64');

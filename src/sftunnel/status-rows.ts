@@ -3,8 +3,7 @@
 // every configured FMC is watched even when SSH is not set up. Same thresholds and row shape as
 // every other certificate, so report, exit code, metrics and alerts treat them alike.
 import { errorMessage } from '../core/errors.js';
-import { daysLeft } from '../engine/policy.js';
-import { levelOf, type StatusRow } from '../engine/status.js';
+import { expiryLevel, type StatusRow } from '../engine/status-row.js';
 import { sftunnelOptionsOf, sftunnelAddress, type FmcManagerLike } from './options.js';
 import { probeSftunnel, type ProbedCert } from './probe.js';
 
@@ -31,17 +30,18 @@ export async function sftunnelStatusRows(
     targets.map(async (t) => {
       try {
         const chain = await probeSftunnel(t.address, opts.timeoutMs);
+        // Rows of kind probe: they come from a TLS handshake, and count for the exit code like managed ones.
         const row = (profile: string, c: ProbedCert, note: string): StatusRow => {
-          const d = daysLeft(new Date(c.notAfter), now);
+          const e = expiryLevel(new Date(c.notAfter), now, opts);
           return {
-            device: t.device, profile, level: levelOf(d, opts.warnDays, opts.criticalDays), source: 'device', serial: c.serial,
+            kind: 'probe', device: t.device, profile, level: e.level, state: e.state, source: 'probe', serial: c.serial,
             // Where the FMC keeps it (sftunnel.conf in Cisco's note).
             objectName: profile === SFTUNNEL_CA_ROW ? '/etc/sf/ca_root/cacert.pem' : '/etc/sf/keys/sftunnel-cert.pem',
-            notAfter: c.notAfter, daysLeft: d, issuer: /CN=([^,]+)/.exec(c.issuer)?.[1], note,
+            notAfter: c.notAfter, daysLeft: e.daysLeft, issuer: /CN=([^,]+)/.exec(c.issuer)?.[1], note,
           };
         };
         if (chain.ca) rows.push(row(SFTUNNEL_CA_ROW, chain.ca, `FMC InternalCA (${t.address} handshake); renew: fwcert sftunnel renew --fmc ${t.device}`));
-        else rows.push({ device: t.device, profile: SFTUNNEL_CA_ROW, level: 'missing', source: 'device', note: `${t.address} sent no InternalCA in its chain` });
+        else rows.push({ kind: 'probe', device: t.device, profile: SFTUNNEL_CA_ROW, level: 'error', state: 'missing', source: 'probe', note: `${t.address} sent no InternalCA in its chain` });
         rows.push(row(SFTUNNEL_CERT_ROW, chain.leaf, `FMC sftunnel certificate (${t.address} handshake)`));
       } catch (e) {
         unreachable.push({ device: `${t.device} (sftunnel ${t.address})`, error: errorMessage(e) });

@@ -135,11 +135,11 @@ describe('installing and operating fwcert', () => {
   });
 
   it('npm pack puts the built CLI, and no tests, in the tarball', () => {
-    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, env: { ...process.env, npm_config_loglevel: 'silent' } }).toString();
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: ROOT, env: { ...process.env, npm_config_loglevel: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
     const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     assert.ok(files.includes('package.json'));
     assert.ok(files.includes('README.md'));
-    assert.ok(files.includes('dist/src/cli/main.js'), 'the built CLI (npm ci runs prepare, which builds it)');
+    assert.ok(files.includes('dist/src/cli/main.js'), 'the built CLI (npm pack runs prepare, which builds it)');
     assert.ok(files.some((f) => f.startsWith('examples/systemd/')));
     assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('dist/test/')), files.join(' '));
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; files: string[]; scripts: Record<string, string> };

@@ -1,7 +1,7 @@
 // `fwcert -q run` from cron: silent when all is well, only the failure when something failed, so
-// that MAILTO mail means something.
+// that MAILTO mail means something. And the log lines themselves: each key once, times marked.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,7 +15,7 @@ describe('fwcert -q run', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fwcert-quiet-'));
-    lab = await startLab({ dir, fdm: 2, panos: 0, knobs: { fdm: { deployDurationMs: 50 } } });
+    lab = await startLab({ dir, fdm: 2, panos: 1, knobs: { fdm: { deployDurationMs: 50 }, panos: { commitDurationMs: 50 } } });
   });
   after(async () => {
     await lab.close();
@@ -39,4 +39,45 @@ describe('fwcert -q run', () => {
     assert.doesNotMatch(r.stdout, /ftd-1/, 'the healthy device is not mentioned');
     assert.doesNotMatch(r.stdout + r.stderr, /certificate\(s\):|INFO/, 'no summary and no log lines');
   });
+
+  it('log file lines carry each key once; terminal lines mark UTC when piped and show an error once', async () => {
+    lab.devices[0]!.handle.setKnobs({ failNextDeploy: true });
+    const r = await cli('renew', '--force');
+    assert.equal(r.code, 1);
+    const lines = r.stderr.trim().split('\n');
+    assert.ok(lines.length > 3);
+    for (const l of lines) assert.match(l, /^\d\d:\d\d:\d\dZ (INFO|WARN|ERROR) /, l);
+    const failure = lines.find((l) => /ERROR/.test(l) && /commit failed|deploy/i.test(l));
+    assert.ok(failure, r.stderr);
+    const m = /ERROR \s*\S+ (.*)$/.exec(failure)!;
+    const reason = m[1]!.split(': ').pop()!;
+    assert.equal(failure.split(reason).length - 1, 1, `the reason is printed once: ${failure}`);
+    const log = readFileSync(join(dir, 'logs', 'fwcert.log'), 'utf8').trim().split('\n');
+    assert.ok(log.length > 10);
+    for (const line of log) {
+      const dup = duplicateTopLevelKey(line);
+      assert.equal(dup, undefined, `key "${dup}" twice in: ${line}`);
+    }
+  });
 });
+
+/** The first top-level key that a JSON object text holds twice (JSON.parse would silently keep the last). */
+function duplicateTopLevelKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const str = text.slice(i + 1, j);
+      if (depth === 1 && text[j + 1] === ':') {
+        if (seen.has(str)) return str;
+        seen.add(str);
+      }
+      i = j;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return undefined;
+}

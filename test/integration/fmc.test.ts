@@ -106,7 +106,7 @@ describe('FTDs managed by an FMC, end to end through the CLI', () => {
       assert.equal(managed.level, 'ok');
       const other = mine.find((x) => x.objectName === 'Lab-SelfSigned');
       assert.ok(other, `${name}: the self-signed trustpoint is listed: ${JSON.stringify(mine)}`);
-      assert.equal(other.unmanaged, true);
+      assert.equal(other.kind, 'unmanaged');
       assert.ok(other.notAfter && other.daysLeft! > 300, JSON.stringify(other));
       assert.match(other.note ?? '', /SELF_SIGNED_CERTFICATE/);
     }

@@ -88,6 +88,7 @@ describe('sftunnel renewal against the lab', { timeout: 240_000 }, () => {
       assert.equal(ftd('ftd-1').restarts + ftd('ftd-3').restarts, 0);
       assert.equal(lab.world.passwordsOffered['ftd-1'], undefined, 'no SSH to devices that took the push');
       assert.ok(ftd('ftd-2').files.has(`${n2.devices[0]!.failedPush[0]!.destination}.backup`));
+      assert.equal(ftd('ftd-2').commands[0], 'unset HISTFILE', 'history is off before any key byte is typed');
 
       const third = await renewSftunnel(site(lab), l, opts);
       assert.equal(third.nodes[0]!.generation, 'not-needed');

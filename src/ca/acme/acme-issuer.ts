@@ -3,7 +3,8 @@
 // and `replaces`; revocation with a reason code.
 import { isIP } from 'node:net';
 import type acme from 'acme-client';
-import { CaError } from '../../core/errors.js';
+import { commandProblem, resolveCommand } from '../../core/command.js';
+import { CaError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { TlsTrust } from '../../http/client.js';
 import { orderChain, splitPemCertificates } from '../../pki/index.js';
@@ -92,7 +93,7 @@ export class AcmeIssuer implements Issuer {
     timeoutMs?: number,
   ) {
     this.name = ctx.name;
-    this.log = ctx.log.child({ ca: ctx.name });
+    this.log = ctx.log; // already bound to { ca: name } by the engine
     this.transport = new AcmeTransport(ctx.name, tls, this.log, timeoutMs);
     const ch = opts.challenge;
     if (ch.type === 'dns-01' && ch.provider === 'rfc2136') {
@@ -103,7 +104,7 @@ export class AcmeIssuer implements Issuer {
         ttl: ch.record_ttl_s,
       });
     } else if (ch.type === 'dns-01' && ch.provider === 'exec') {
-      this.dns = new ExecDnsProvider({ command: ch.command, ...(ch.args ? { args: ch.args } : {}), timeoutMs: ch.timeout_s * 1000 });
+      this.dns = new ExecDnsProvider({ command: resolveCommand(ch.command, ctx.baseDir), ...(ch.args ? { args: ch.args } : {}), timeoutMs: ch.timeout_s * 1000 });
     }
   }
 
@@ -140,6 +141,35 @@ export class AcmeIssuer implements Issuer {
       throw e;
     });
     return this.clientP;
+  }
+
+  /**
+   * `fwcert check` (and a run before it orders): the directory answers as an ACME directory, the hook
+   * command exists and is executable, and the account exists, or is registered now (with EAB when
+   * configured) exactly as the first order would; nothing is ordered.
+   */
+  async check(): Promise<string[]> {
+    const ok: string[] = [];
+    const ch = this.opts.challenge;
+    if (ch.type === 'http-01' || (ch.type === 'dns-01' && ch.provider === 'exec')) {
+      const cmd = resolveCommand(ch.command, this.ctx.baseDir);
+      const why = commandProblem(cmd);
+      if (why) throw new CaError(`${this.name}: challenge hook: ${why}`, 'hook');
+      ok.push(`hook ${cmd} is executable`);
+    }
+    let dir: Directory;
+    try {
+      dir = await this.directory();
+    } catch (e) {
+      throw new CaError(`${this.name}: the ACME directory ${this.opts.directory} does not answer: ${errorMessage(e)}`, 'directory');
+    }
+    if (!dir || typeof dir !== 'object' || typeof dir.newOrder !== 'string') {
+      throw new CaError(`${this.name}: ${this.opts.directory} is not an ACME directory (no newOrder in its answer)`, 'directory');
+    }
+    ok.push(`directory ${this.opts.directory} answers${dir.renewalInfo ? ' (with ARI)' : ''}`);
+    const client = await this.client();
+    ok.push(`account ${client.getAccountUrl()}${this.creds?.eab_kid ? ' (external account binding accepted)' : ''}`);
+    return ok;
   }
 
   /** Runs a protocol step; anything that is not already a CaError becomes one naming the step. */
@@ -213,7 +243,8 @@ export class AcmeIssuer implements Issuer {
     const authzs = await this.step('authorizations', async () =>
       (await client.getAuthorizations(order as never)) as unknown as AcmeAuthz[],
     );
-    await solveAuthorizations(authzs, this.opts.challenge, {
+    const ch = this.opts.challenge;
+    await solveAuthorizations(authzs, ch.type === 'http-01' ? { ...ch, command: resolveCommand(ch.command, this.ctx.baseDir) } : ch, {
       ca: this.name,
       api: this.challengeApi(client),
       log: this.log,

@@ -80,7 +80,7 @@ export async function findRenewal(api: ScmApi, q: RenewalQuery, collectPem: (ssl
   if (!ids.length) return undefined;
   // A renewal keeps the old order's comments (inferred, see the lab's renew); fwcert's comments carry
   // a request tag, so a candidate tagged by ANOTHER request is another order, not this renewal.
-  const oldTag = tagIn((await api.details(prevId)).comments);
+  const oldTag = tagIn((await api.details(prevId).catch(() => undefined))?.comments);
   let inProgress: RenewalMatch | undefined;
   for (const sslId of ids) {
     const d = await api.details(sslId, 'ISO');

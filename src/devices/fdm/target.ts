@@ -15,7 +15,7 @@ import { FdmObjects, filterStyleFor } from './objects.js';
 import { pendingChangesOf } from './pending-changes.js';
 import type { FdmCredentials, FdmOptions } from './schemas.js';
 import { FdmSession } from './session.js';
-import { toRef, type FdmRef, type HaStatus, type InternalCertificate, type SystemInfo } from './types.js';
+import { OBJECT_PATHS, toRef, type ExternalCaCertificate, type FdmRef, type HaStatus, type InternalCertificate, type SystemInfo } from './types.js';
 
 /**
  * The reference sets no key restriction for uploaded internal certificates; these are the sizes and curves
@@ -134,6 +134,32 @@ export class FdmTarget implements Target {
       bindings: FdmBindings.bindingsOf(consumers, c.id),
       systemDefined: c.isSystemDefined === true,
     }));
+  }
+
+  /** inventory() plus the CA objects: FDM's own internal CAs (SSL decryption re-signing) and the external CAs (trust store, chains). */
+  async inventoryAll(): Promise<DeviceCert[]> {
+    const [mine, internalCas, externalCas] = await Promise.all([
+      this.inventory(),
+      this.objects.listAll<ExternalCaCertificate>(OBJECT_PATHS.internalCaCertificates),
+      this.objects.listAll<ExternalCaCertificate>(OBJECT_PATHS.externalCaCertificates),
+    ]);
+    const ca = (c: ExternalCaCertificate, key: boolean): DeviceCert => ({
+      name: c.name, certPem: isPem(c.cert) ? c.cert : undefined, hasKey: key, bindings: [], isCa: true,
+    });
+    return [...mine, ...internalCas.map((c) => ca(c, true)), ...externalCas.map((c) => ca(c, false))];
+  }
+
+  /** What the device lacks for `bindings` (no RA VPN, no SSL policy, no web UI setting); reads only. */
+  async checkBindings(bindings: Binding[]): Promise<string[]> {
+    if (!bindings.length) return [];
+    const c = await this.bindings.readConsumers();
+    const out: string[] = [];
+    for (const b of bindings) {
+      if (b.kind === 'ravpn' && !c.raVpns.length) out.push('no RA VPN is configured (GET /ravpns is empty); set up remote access VPN in FDM first, or drop "ravpn: true"');
+      if (b.kind === 'ssl_decryption' && !c.sslPolicies.length) out.push('no SSL decryption policy exists (GET /policy/sslpolicies is empty); enable SSL decryption in FDM first, or drop "ssl_decryption: true"');
+      if (b.kind === 'webui' && !c.webUi) out.push('this FDM has no web UI certificate setting (devicesettings/default/webuicertificates, FTD 6.4+)');
+    }
+    return out;
   }
 
   validateName(name: string): void {

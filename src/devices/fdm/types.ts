@@ -117,6 +117,7 @@ export interface TokenResponse {
 export const OBJECT_PATHS = {
   internalCertificates: 'object/internalcertificates',
   externalCaCertificates: 'object/externalcacertificates',
+  internalCaCertificates: 'object/internalcacertificates',
   webUiCertificates: 'devicesettings/default/webuicertificates',
   sslPolicies: 'policy/sslpolicies',
   raVpns: 'ravpns',

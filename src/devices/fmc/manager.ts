@@ -1,7 +1,7 @@
 // The cisco-fmc manager: ONE session (one login, one token, one rate limiter) per FMC per run, shared by
 // every FTD of the run, the domain resolved to its UUID, the device list read once, and ONE deployment
 // request for all FTDs that fwcert changed.
-import { DeviceError } from '../../core/errors.js';
+import { ConfigError, DeviceError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { TlsTrust } from '../../http/client.js';
 import { CommitBatch, type BatchItem, type BatchResults } from '../commit-batch.js';
@@ -83,7 +83,8 @@ export class FmcManager implements Manager {
     const wanted = this.options.domain;
     const domain = this.session.domains.find((d) => d.name === wanted) ?? this.session.domains.find((d) => d.name.toLowerCase() === wanted.toLowerCase());
     if (!domain) {
-      throw new DeviceError(`${this.name}: the FMC has no domain "${wanted}" for user ${this.session.username} (domains: ${this.session.domains.map((d) => d.name).join(', ') || 'none'})`);
+      // A name in the configuration that the FMC does not know: a configuration error (`check` exits 2).
+      throw new ConfigError(`managers.${this.name}.domain: the FMC has no domain "${wanted}" for user ${this.session.username} (domains: ${this.session.domains.map((d) => d.name).join(', ') || 'none'})`);
     }
     this.apiRef = new FmcApi(this.session, this.name, domain.uuid);
     [this.records, this.pairs] = await Promise.all([
@@ -105,12 +106,12 @@ export class FmcManager implements Manager {
     if (pair) return { id: pair.id, name: pair.name, type: 'DeviceHAPair', kind: 'ha-pair' };
     const unitOf = this.pairs.find((p) => p.primary?.name === fmcName || p.secondary?.name === fmcName);
     if (unitOf) {
-      throw new DeviceError(`${device}: ${fmcName} is a unit of the HA pair ${unitOf.name} on ${this.name}; certificates are enrolled on the pair: set fmc_name: ${unitOf.name}`);
+      throw new ConfigError(`devices.${device}: ${fmcName} is a unit of the HA pair ${unitOf.name} on ${this.name}; certificates are enrolled on the pair: set fmc_name: ${unitOf.name}`);
     }
     const rec = this.records.find((r) => r.name === fmcName);
     if (rec) return { id: rec.id, name: rec.name, type: 'Device', kind: 'standalone' };
     const known = [...this.pairs.map((p) => p.name), ...this.records.filter((r) => !this.pairs.some((p) => p.primary?.id === r.id || p.secondary?.id === r.id)).map((r) => r.name)];
-    throw new DeviceError(`${device}: ${this.name} manages no FTD or HA pair named "${fmcName}" in domain ${this.options.domain} (known: ${known.join(', ') || 'none'})`);
+    throw new ConfigError(`devices.${device}.fmc_name: ${this.name} manages no FTD or HA pair named "${fmcName}" in domain ${this.options.domain} (known: ${known.join(', ') || 'none'})`);
   }
 
   // ------------------------------------------------------------ the run's deployment

@@ -3,7 +3,9 @@
 import { DeviceError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { ALL_KEY_SPECS, type KeySpec } from '../../pki/types.js';
-import type { Binding, CommitResult, DeviceCert, OpenInfo, Target } from '../target.js';
+import { registerSecret } from '../../core/redact.js';
+import type { CsrSpec } from '../../pki/types.js';
+import type { Binding, CommitResult, DeviceCert, DeviceEnrollment, OpenInfo, Target } from '../target.js';
 import type { DeployTarget } from './deploy.js';
 import {
   deleteEnrollment, deviceCertificates, INSTALL_API_VERSION, manageCertificate, pkcs12Enrollment, upsertEnrollment,
@@ -12,7 +14,7 @@ import type { FmcDevice, FmcManager } from './manager.js';
 import { ObjectNames } from './names.js';
 import { bindRaVpn, raVpnPolicyOf } from './ravpn.js';
 import type { FmcFtdOptions } from './schemas.js';
-import type { DeviceCertificate, RaVpn } from './types.js';
+import type { CertEnrollment, DeviceCertificate, RaVpn } from './types.js';
 
 /** PKCS#12 imports on ASA-based FTD trustpoints take RSA and ECDSA keys. */
 export const FMC_KEY_TYPES: KeySpec[] = [...ALL_KEY_SPECS];
@@ -130,6 +132,44 @@ export class FmcFtdTarget implements Target {
     const present = this.trustpoints.some((t) => t.name === fmcName);
     await manageCertificate(api, present ? 'REENROLL' : 'ENROLL', this.dev.id, obj.id!, this.taskOpts(`installing ${fmcName} on ${this.label}`));
     this.log.info(`${this.name}: ${fmcName} ${present ? 're-enrolled' : 'enrolled'} on ${this.label}`);
+  }
+
+  /**
+   * EST enrollment: the object "<name>_<device>" (type EST: URL, username, password, CA fingerprint) is
+   * created and enrolled on the FTD, which makes its key, asks the EST server and keeps the key (seed 003,
+   * "Installing a Certificate using EST Enrollment"). Returns what the trustpoint then holds.
+   */
+  async enrollOnDevice(name: string, spec: CsrSpec, est: DeviceEnrollment): Promise<{ leafPem: string; chainPem: string[] }> {
+    this.validateName(name);
+    const fmcName = this.names.toFmc(name);
+    if (this.manager.version < INSTALL_API_VERSION) {
+      throw new DeviceError(
+        `${this.name}: FMC ${this.manager.versionText} cannot create and install EST enrollments over the API (FMC 7.7 can); ` +
+          `in the FMC create an EST enrollment object for ${est.url} and add it to ${this.label} in Devices > Certificates`,
+      );
+    }
+    registerSecret(est.password);
+    const [cn, ...alt] = spec.sans.length ? spec.sans : [spec.subject.cn ?? this.dev.name];
+    const obj: CertEnrollment = {
+      name: fmcName, type: 'CertEnrollment', enrollmentType: 'EST', description: `fwcert: ${name} for ${this.dev.name}`,
+      validationUsage: { ipsecClient: false, sslClient: false, sslServer: true },
+      estContent: { enrollmentUrl: est.url, username: est.username, password: est.password, fingerprint: est.caFingerprint, ignoreServerCertificateValidations: false },
+      certificateParameters: {
+        includeFQDN: 'CUSTOM', customFqdn: cn, commonName: spec.subject.cn ?? cn, organization: spec.subject.o, countryCode: spec.subject.c,
+        ...(alt.length ? { altFQDN: alt.join(',') } : {}),
+      },
+      key: spec.key.type === 'rsa'
+        ? { keyType: 'RSA', keyName: fmcName, keySize: `CertKey_${spec.key.size}` }
+        : { keyType: 'ECDSA', keyName: fmcName, keySize: `CertKey_${spec.key.curve.slice(2)}` },
+    };
+    const saved = await upsertEnrollment(this.manager.api, this.manager.enrollments, obj);
+    const present = this.trustpoints.some((t) => t.name === fmcName);
+    await manageCertificate(this.manager.api, present ? 'REENROLL' : 'ENROLL', this.dev.id, saved.id!, this.taskOpts(`EST enrollment of ${fmcName} on ${this.label}`));
+    const tp = (await this.readTrustpoints()).find((t) => t.name === fmcName);
+    const leaf = tp?.identityCertificate?.certificateContent;
+    if (!isPem(leaf)) throw new DeviceError(`${this.name}: ${fmcName} has no identity certificate on ${this.label} after the EST enrollment (state ${tp?.status ?? 'missing'})`);
+    this.log.info(`${this.name}: ${this.label} enrolled ${fmcName} over EST`);
+    return { leafPem: leaf, chainPem: (tp!.caCertificates ?? []).map((c) => c.certificateContent).filter(isPem) };
   }
 
   async bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]> {

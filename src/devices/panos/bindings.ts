@@ -83,6 +83,19 @@ export function bindingsOf(state: BindingState, name: string): Binding[] {
   return out;
 }
 
+/** What the device lacks for `bindings`, as messages (nothing is written). SSL/TLS service profiles are
+ *  created when absent, so only decryption rules must already exist (and be SSL inbound inspection rules). */
+export function missingForBindings(state: BindingState, bindings: Binding[], loc: PanosLocation): string[] {
+  const out: string[] = [];
+  for (const b of bindings) {
+    if (b.kind !== 'decryption_rule') continue;
+    const rule = state.rules.find((r) => r.name === b.name);
+    if (!rule) out.push(`decryption rule ${JSON.stringify(b.name)} does not exist in ${loc.rulebaseVsys}`);
+    else if (!rule.inbound) out.push(`decryption rule ${JSON.stringify(b.name)} is not an SSL inbound inspection rule; only those name a server certificate`);
+  }
+  return out;
+}
+
 export interface BindContext {
   session: PanosSession;
   loc: PanosLocation;

@@ -18,7 +18,7 @@ import { ALL_KEY_SPECS, keySpecLabel, sameKeySpec, type CsrSpec, type KeySpec } 
 import type { TlsTrust } from '../../http/client.js';
 import type { Binding, CommitResult, DeviceCert, OpenInfo, Target, TargetContext } from '../target.js';
 import { PanosSession } from './api.js';
-import { applyBinding, bindingsOf, readBindingState, validateBinding } from './bindings.js';
+import { applyBinding, bindingsOf, missingForBindings, readBindingState, validateBinding } from './bindings.js';
 import {
   deleteCertificate,
   exportCsr,
@@ -115,6 +115,21 @@ export class PanosTarget implements Target {
       bindings: bindingsOf(state, c.name),
       isCa: c.isCa,
     }));
+  }
+
+  /** What the device lacks for `bindings` (a decryption rule that does not exist ...); reads only. */
+  async checkBindings(bindings: Binding[]): Promise<string[]> {
+    const problems: string[] = [];
+    for (const b of bindings) {
+      try {
+        validateBinding(b, this.loc, this.capabilities.maxNameLength);
+      } catch (e) {
+        problems.push(errorMessage(e));
+      }
+    }
+    // Only decryption rules must exist beforehand; skip the reads when none is named.
+    if (problems.length || !bindings.some((b) => b.kind === 'decryption_rule')) return problems;
+    return missingForBindings(await readBindingState(this.session, this.loc), bindings, this.loc);
   }
 
   async generateCsr(name: string, spec: CsrSpec): Promise<string> {

@@ -64,6 +64,10 @@ export async function startFmcEmulator(opts: StartFmcOptions): Promise<FmcHandle
     setKnobs: (k: object) => {
       mergeKnobs(model.knobs, k);
       model.applyForeignChanges();
+      if (model.knobs.expireTokensNow) {
+        sessions.ageAll(model.knobs.tokenTtlS * 1000 + 1000);
+        model.knobs.expireTokensNow = false;
+      }
     },
     close: async () => {
       model.close();

@@ -45,10 +45,16 @@ export async function enrollOnDevice(obj: Record<string, unknown>, secrets: Reco
       const est = obj.estContent as { enrollmentUrl?: string; username?: string; fingerprint?: string; ignoreServerCertificateValidations?: boolean } | undefined;
       if (!est?.enrollmentUrl) throw new Error('The EST enrollment has no URL');
       const params = (obj.certificateParameters ?? {}) as { commonName?: string; customFqdn?: string };
+      const k = (obj.key ?? {}) as { keyType?: string; keySize?: string };
+      // key.keySize is an enum like CertKey_2048 (terraform certificate_enrollment.yaml).
+      const size = Number(/(\d+)$/.exec(k.keySize ?? '')?.[1] ?? 2048);
+      const key = k.keyType === 'ECDSA'
+        ? ({ type: 'ecdsa', curve: size === 384 ? 'P-384' : size === 521 ? 'P-521' : 'P-256' } as const)
+        : ({ type: 'rsa', size: size === 3072 || size === 4096 ? size : 2048 } as const);
       return estEnroll({
         url: est.enrollmentUrl, username: est.username ?? '', password: secrets.password ?? '', fingerprint: est.fingerprint,
         insecure: est.ignoreServerCertificateValidations === true, cn: params.commonName || deviceName,
-        sans: params.customFqdn ? [params.customFqdn] : [], reenroll,
+        sans: params.customFqdn ? [params.customFqdn] : [], key, reenroll,
       });
     }
     default:

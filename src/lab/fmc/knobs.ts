@@ -9,6 +9,7 @@ export function defaultKnobs(): FmcKnobs {
     storm429: 0,
     retryAfterS: null,
     tokenTtlS: 1800,
+    expireTokensNow: false,
     foreignLoginAfterCalls: null,
     taskDurationMs: 200,
     failDeployFor: {},

@@ -17,6 +17,8 @@ export interface FmcKnobs {
   /** Seconds sent in Retry-After with 429s; null sends none (FMC documents none; fmcapi sleeps 30 s). */
   retryAfterS: number | null;
   tokenTtlS: number;
+  /** Ages every live token past its lifetime now (applied, then reset to false). */
+  expireTokensNow: boolean;
   /** After this many more API calls, someone else logs in with the same user (kills the session). */
   foreignLoginAfterCalls: number | null;
   /** How long a managecertificates / deployment task stays running. */

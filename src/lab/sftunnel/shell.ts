@@ -176,7 +176,7 @@ export async function runShell(host: LabHost, stream: ShellStream, commands: Rec
   }
 }
 
-/** Commands every lab host has: cat, cp, ls -1t, tail -n, which, openssl x509 -dates. */
+/** Commands every lab host has: cat, cp, ls -1t, tail -n, which, unset, openssl x509 -dates. */
 export function fileCommands(host: LabHost, bins: () => string[], dates: (pem: string) => { notBefore: string; notAfter: string }): Record<string, Command> {
   return {
     cat: (args, io) => {
@@ -214,6 +214,7 @@ export function fileCommands(host: LabHost, bins: () => string[], dates: (pem: s
       io.write(host.files.has(dir) ? `${dir}\n` : `${list.join('\n')}\n`);
       return 0;
     },
+    unset: () => 0,
     tail: (args, io) => {
       const n = args[0] === '-n' ? Number(args[1]) : 10;
       const path = args[args.length - 1]!;

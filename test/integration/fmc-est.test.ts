@@ -1,0 +1,81 @@
+// Issue 10, EST enrollment: an FMC-managed FTD enrolls at the lab EST server itself (RFC 7030), so the
+// certificate it serves on its RA VPN port has a key that fwcert never had.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse, stringify } from 'yaml';
+import type { RunReport } from '../../src/engine/report.js';
+import { startLab, type Lab } from '../../src/lab/fleet.js';
+import { handshake } from '../../src/lab/handshake.js';
+import { json, runCli } from '../support/cli.js';
+
+const strip = (s: string) => s.toUpperCase().replace(/^0+/, '');
+interface FmcState {
+  certenrollments: { name: string; enrollmentType: string }[];
+  devices: { name: string; trustpoints: { name: string; type: string; hasKey: boolean }[] }[];
+}
+
+describe('EST enrollment on an FMC-managed FTD, through the CLI', () => {
+  let lab: Lab;
+  let dir: string;
+  const cli = (...args: string[]) => runCli(['--config', lab.configPath, ...args]);
+  const served = (name: string) => handshake(lab.devices.find((d) => d.name === name)!.services.ravpn!, { servername: 'vpn-fmc.lab.example', caPem: lab.ca.bundlePem });
+  const est = () => (lab.managers[0]!.handle, (globalThis as { __est?: never }).__est);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fwcert-fmc-est-'));
+    lab = await startLab({ dir, fdm: 0, panos: 0, fmc: 1, fmcFtds: 2, fmcEst: true, knobs: { scm: { pendingPolls: 0 }, fmc: { taskDurationMs: 50 } } });
+  });
+  after(async () => {
+    await lab.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the EST profile ends with the FTD serving a certificate the EST server issued to the device', async () => {
+    void est;
+    const r = await cli('run', '--json');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const items = json<RunReport>(r).devices.flatMap((d) => d.items);
+    const item = items.find((i) => i.device === 'fmc1-ftd-2')!;
+    assert.equal(item.profile, 'fmc-vpn-est');
+    assert.equal(item.outcome, 'done', item.error);
+    const s = await served('fmc1-ftd-2');
+    assert.equal(strip(s.serial), strip(item.serial!));
+    assert.equal(s.trusted, true, s.verifyError);
+    assert.equal(s.issuerCn, 'fwcert Lab Issuing CA');
+    const estState = lab.est!.state();
+    assert.ok(estState.issued.some((x) => strip(x.serial) === strip(item.serial!) && x.op === 'simpleenroll'), JSON.stringify(estState));
+    const fmc = lab.managers[0]!.handle.state() as FmcState;
+    const obj = fmc.certenrollments.find((e) => e.name === 'fmc-vpn-est_fmc1-ftd-2')!;
+    assert.equal(obj.enrollmentType, 'EST', 'an EST object: no key or PKCS#12 passed through the FMC');
+    const tp = fmc.devices.find((d) => d.name === 'fmc1-ftd-2')!.trustpoints.find((t) => t.name === 'fmc-vpn-est_fmc1-ftd-2')!;
+    assert.equal(tp.hasKey, true, 'the key lives on the FTD');
+    assert.equal((lab.scm.state() as { counters: Record<string, number> }).counters.enroll, 1, 'the SCM issued only the PKCS12 FTD\'s certificate');
+    const other = items.find((i) => i.device === 'fmc1-ftd-1')!;
+    assert.equal(other.profile, 'fmc-vpn');
+    assert.equal(strip((await served('fmc1-ftd-1')).serial), strip(other.serial!));
+  });
+
+  it('renew --force makes the FTD enroll again over EST and serve the new certificate', async () => {
+    const before = lab.est!.state().issued.length;
+    const r = await cli('renew', '--force', '--json', '--profile', 'fmc-vpn-est');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const item = json<RunReport>(r).devices.flatMap((d) => d.items)[0]!;
+    assert.equal(item.outcome, 'done', item.error);
+    assert.equal(lab.est!.state().issued.length, before + 1);
+    assert.equal(strip((await served('fmc1-ftd-2')).serial), strip(item.serial!));
+  });
+
+  it('check exits 2 and names the entry when an FTD name is unknown to the FMC', async () => {
+    const cfg = parse(readFileSync(lab.configPath, 'utf8')) as { devices: Record<string, unknown> };
+    cfg.devices.ghost = { type: 'cisco-fmc-ftd', manager: 'fmc-1', fmc_name: 'no-such-ftd' };
+    const bad = join(dir, 'fwcert-ghost.yaml');
+    writeFileSync(bad, stringify(cfg));
+    const r = await runCli(['--config', bad, 'check']);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stdout, /devices\.ghost\.fmc_name: fmc-1 manages no FTD or HA pair named "no-such-ftd"/);
+    assert.match(r.stdout, /fmc1-ftd-1\s+cisco-fmc-ftd\s+ok/);
+  });
+});
