@@ -53,6 +53,15 @@ export interface CommitScope {
   owns(objectName: string): boolean;
 }
 
+/** A device that receives a managed target's configuration (a firewall under a Panorama template). */
+export interface Receiver {
+  device: string;
+  /** The certificate it runs where the binding points, when it could be read. */
+  certPem?: string;
+  objectName?: string;
+  problem?: string;
+}
+
 export interface OpenInfo {
   model?: string;
   version?: string;
@@ -96,6 +105,10 @@ export interface Target {
    *  Asked before anything is ordered, so a pair that cannot work costs no certificate. */
   unsupportedBindings?(bindings: Binding[]): string | undefined;
   close(): Promise<void>;
+  /** Targets that push to several devices (a Panorama template): what each of them runs for the
+   * certificate bound as `bindings` (status shows one row per receiving device). Called after
+   * close(): it reads through the manager's session, which lives until the command ends. */
+  receivers?(cert: { objectName: string; bindings: Binding[] }): Promise<Receiver[]>;
 }
 
 export interface TargetContext {

@@ -6,7 +6,8 @@ import type { Issuer } from '../ca/issuer.js';
 import type { Config, Profile } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
-import type { Target } from '../devices/target.js';
+import type { Binding, Receiver, Target } from '../devices/target.js';
+import { parseCertificate } from '../pki/index.js';
 import { Ledger, type CertRecord } from '../ledger/ledger.js';
 import { buildIssuer, Targets } from './build.js';
 import { profileCerts, withInfo, type ParsedCert } from './inventory.js';
@@ -155,6 +156,40 @@ async function managedRow(p: Profile, dev: string, inventory: ParsedCert[] | und
   return row;
 }
 
+/**
+ * One row per device that receives a managed target's certificate (firewalls under a Panorama
+ * template): what it actually runs, which lags behind the target until a push reaches it. Read
+ * through the manager's session, which lives until the end of the command.
+ */
+async function receiverRows(target: Target, row: StatusRow, inventory: ParsedCert[], ctx: Ctx): Promise<StatusRow[]> {
+  const cur = inventory.find((c) => c.name === row.objectName);
+  if (!cur?.info) return [];
+  const base = { kind: 'managed' as const, profile: row.profile, ca: row.ca, source: 'device' as const };
+  let receivers: Receiver[];
+  try {
+    receivers = await target.receivers!({ objectName: cur.name, bindings: cur.bindings as Binding[] });
+  } catch (e) {
+    return [{ ...base, device: row.device, level: 'error', state: 'unreachable', note: `cannot read what the receiving devices run: ${errorMessage(e)}` }];
+  }
+  return receivers.map((r): StatusRow => {
+    let info: ReturnType<typeof parseCertificate> | undefined;
+    try {
+      info = r.certPem ? parseCertificate(r.certPem) : undefined;
+    } catch {
+      info = undefined;
+    }
+    if (!info) return { ...base, device: r.device, level: 'error', state: 'missing', objectName: r.objectName, note: `via ${row.device}: ${r.problem ?? 'no certificate'}` };
+    const e = expiryLevel(info.notAfter, ctx.now, ctx.opts);
+    const lagging = info.serial !== cur.info!.serial;
+    return {
+      ...base, device: r.device, level: lagging ? worst(e.level, 'warn') : e.level, state: lagging ? 'pending-commit' : e.state, objectName: r.objectName,
+      serial: info.serial, notAfter: info.notAfter.toISOString(), daysLeft: e.daysLeft, subject: info.subject.cn, issuer: info.issuerCn,
+      ...(lagging ? { running: { objectName: r.objectName, serial: info.serial, notAfter: info.notAfter.toISOString() } } : {}),
+      note: `via ${row.device}${lagging ? `: runs an older certificate than ${cur.name} (serial ${cur.info!.serial}); pushed by the next run` : ''}`,
+    };
+  });
+}
+
 /** Certificates fwcert recorded for a pair the config no longer has: shown, never silently dropped. */
 function retiredRows(records: CertRecord[], inventory: ParsedCert[] | undefined, ctx: Ctx): StatusRow[] {
   const rows: StatusRow[] = [];
@@ -273,6 +308,7 @@ export async function fleetStatus(cfg: Config, opts: StatusOptions): Promise<Sta
       for (const p of profiles) mine.push(await managedRow(p, dev.name, inventory, target.capabilities.maxNameLength, ctx));
       const gone = retiredRows(retired.filter((r) => r.device === dev.name), inventory, ctx);
       rows.push(...mine, ...gone);
+      if (inventory && target.receivers) for (const r of mine) rows.push(...(await receiverRows(target, r, inventory, ctx)));
       // Devices whose inventory lists every certificate anyway (FMC trustpoints) show the others without --all.
       if (inventory && (opts.all || target.capabilities.listsEveryCertificate)) {
         const claimed = new Set([...mine, ...gone].map((r) => r.objectName).filter((n): n is string => !!n));

@@ -23,6 +23,7 @@ type PanoramaState = {
   internalErrors: string[];
 };
 type FwState = { runningXml: string };
+type StatusRows = { rows: { device: string; profile: string; serial?: string; objectName?: string; note?: string; level: string }[] };
 const strip = (s: string) => s.toUpperCase().replace(/^0+/, '');
 
 describe('Panorama template stack end to end through the CLI', () => {
@@ -82,6 +83,7 @@ describe('Panorama template stack end to end through the CLI', () => {
     assert.equal(st().pushJobs.length, 1, 'one push');
     assert.deepEqual(st().pushJobs[0]!.devices.map((d) => [d.hostname, d.result]), [['fw-1', 'OK'], ['fw-2', 'OK'], ['fw-3', 'OK']]);
     assert.equal(st().pushJobs[0]!.kind, 'template-stack');
+    assert.deepEqual(st().pushJobs[0]!.admins, ['fwcert'], 'the push is scoped to fwcert (Panorama 10.2+)');
     for (let i = 0; i < 3; i++) {
       const s = await served(i);
       assert.equal(s.subjectCn, 'gp.lab.example');
@@ -89,6 +91,17 @@ describe('Panorama template stack end to end through the CLI', () => {
       assert.equal(strip(s.serial), strip(item.serial!));
     }
     assert.deepEqual(st().internalErrors, []);
+
+    // status: the template's certificate, and what each firewall runs (read through Panorama).
+    const status = await cli('status', '--json');
+    assert.equal(status.code, 0, status.stderr + status.stdout);
+    const rows = json<StatusRows>(status).rows;
+    assert.equal(rows.find((x) => x.device === 'panorama-1-stack')?.serial, item.serial);
+    for (const fw of ['fw-1', 'fw-2', 'fw-3']) {
+      const row = rows.find((x) => x.device === fw);
+      assert.equal(row?.serial, item.serial, `${fw} runs the new certificate`);
+      assert.match(row?.note ?? '', /^via panorama-1-stack$/);
+    }
   });
 
   it('a second run does nothing', async () => {
@@ -102,8 +115,8 @@ describe('Panorama template stack end to end through the CLI', () => {
   });
 
   it('renew --force rotates all three with one commit and one push, and the old object leaves template and firewalls', async () => {
-    const old = json<RunReport>(await cli('status', '--json')) as unknown as { rows: { objectName: string; serial: string }[] };
-    const oldName = old.rows[0]!.objectName;
+    const old = json<StatusRows>(await cli('status', '--json'));
+    const oldName = old.rows.find((x) => x.device === 'panorama-1-stack')!.objectName!;
     const r = await cli('renew', '--force', '--json');
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const report = json<RunReport>(r);
@@ -130,6 +143,10 @@ describe('Panorama template stack end to end through the CLI', () => {
     assert.equal(strip((await served(2)).serial), strip(serial));
     const pushes = st().pushJobs.length;
     const panoCommits = commits().length;
+    const lagging = json<StatusRows>(await cli('status', '--json')).rows;
+    assert.notEqual(lagging.find((x) => x.device === 'fw-2')?.serial, serial, 'status shows what fw-2 really runs');
+    assert.match(lagging.find((x) => x.device === 'fw-2')?.note ?? '', /older certificate/);
+    assert.equal(lagging.find((x) => x.device === 'fw-1')?.serial, serial);
 
     pano().handle.setKnobs({ pushFailDevices: [] });
     const orders = scmOrders();

@@ -2,7 +2,7 @@
 // Panorama, and the parameters that point imports there: `target-tpl` [ACME deploy/panos.sh, ANS
 // panos_import, KF] and `target-tpl-vsys` for a vsys of the template (pan-chainguard notes it failed
 // on some releases, PAN-257229, so the default location is the template's shared scope).
-import type { PanosLocation } from './locations.js';
+import { panosLocation, type PanosLocation } from './locations.js';
 import { entryXpath } from './xml.js';
 
 const DEVICE = "/config/devices/entry[@name='localhost.localdomain']";
@@ -27,4 +27,9 @@ export function templateLocation(kind: TemplateKind, name: string, vsys: string)
     // Decryption rules are policy: device groups, not templates.
     requestParams: { 'target-tpl': name, ...(shared ? {} : { 'target-tpl-vsys': vsys }) },
   };
+}
+
+/** The same place on a firewall that received the template (its own tree: shared or the vsys). */
+export function firewallLocation(vsys: string): PanosLocation {
+  return panosLocation({ vsys, panorama: false });
 }

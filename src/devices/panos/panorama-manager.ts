@@ -46,6 +46,7 @@ export class PanoramaManager {
   readonly session: PanosSession;
   private opened?: Promise<{ model?: string; version?: string }>;
   private deviceList?: Promise<ManagedDevice[]>;
+  private version?: string;
 
   constructor(readonly name: string, private readonly log: Logger, readonly settings: PanoramaSettings) {
     this.session = new PanosSession({ name, url: settings.url, tls: settings.tls, timeoutMs: settings.timeoutMs, credentials: settings.credentials, log });
@@ -69,6 +70,7 @@ export class PanoramaManager {
         `${this.name} is the ${ha.state ?? 'passive'} Panorama of an HA pair: it refuses configuration changes and pushes; point the manager's url at the active Panorama`,
       );
     }
+    this.version = info.version;
     this.log.debug(`${this.name}: Panorama ${info.version ?? '?'}, HA ${haRole(ha)}`);
     return { model: info.model, version: info.version };
   }
@@ -122,8 +124,11 @@ export class PanoramaManager {
     }
     const out = new Map<string, PushOutcome>();
     const pushPoll = { ...poll, timeoutS: o.push_timeout_s };
+    // commit-all takes <admin> from PAN-OS 10.2 on (pan-os-python PanoramaCommitAll); older releases push everything committed.
+    const scoped = o.push_admin_scope && releaseAtLeast(this.version, 10, 2);
+    if (o.push_admin_scope && !scoped) this.log.info(`${this.name}: Panorama ${this.version ?? '(unknown release)'} cannot scope a push to one admin; pushing the committed template`);
     for (const r of requests) {
-      const cmd = buildPushCmd(r.kind, r.name, { description, ...(o.push_admin_scope ? { admin: this.settings.admin } : {}), serials: r.serials });
+      const cmd = buildPushCmd(r.kind, r.name, { description, ...(scoped ? { admin: this.settings.admin } : {}), serials: r.serials });
       const push = await enqueue(this.session, { type: 'commit', action: 'all', cmd }, `push ${r.kind} ${r.name}`, poll);
       if (!push.jobId) throw new DeviceError(`${this.name}: the push of ${r.kind} ${r.name} was accepted but the reply names no job`, push.messages);
       this.log.info(`${this.name}: push of ${r.kind} ${r.name} to ${r.serials.length} firewall(s): job ${push.jobId}`);
@@ -141,4 +146,12 @@ export class PanoramaManager {
   async close(): Promise<void> {
     await this.session.close();
   }
+}
+
+/** "10.2.9-h1" >= major.minor */
+export function releaseAtLeast(version: string | undefined, major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > major || (a === major && b >= minor);
 }

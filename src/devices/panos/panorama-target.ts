@@ -7,17 +7,18 @@ import { DeviceError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { registerSecret } from '../../core/redact.js';
 import { certFingerprintSha256, encryptPrivateKey, keyMatchesCertificate, parseCertificate } from '../../pki/index.js';
-import type { Binding, CommitResult, DeviceCert, OpenInfo, Target, TargetContext } from '../target.js';
+import type { Binding, CommitResult, DeviceCert, OpenInfo, Receiver, Target, TargetContext } from '../target.js';
 import { applyBinding, bindingsOf, readBindingState, validateBinding } from './bindings.js';
 import { deleteCertificate, importCertificatePem, importChain, readCertificate, readCertificates } from './certificates.js';
 import { PanosApiError } from './envelope.js';
 import type { PanosLocation } from './locations.js';
 import { PANORAMA_NAME_MAX, validateCertName } from './names.js';
 import { PANOS_KEY_TYPES } from './device.js';
-import { templateLocation, templateXpath, type TemplateKind } from './panorama-locations.js';
+import { firewallLocation, templateLocation, templateXpath, type TemplateKind } from './panorama-locations.js';
 import type { ManagedDevice, PanoramaManager, PushOutcome } from './panorama-manager.js';
 import type { TemplateTargetOptions } from './panorama-options.js';
-import { asArray, child, entryName } from './xml.js';
+import { asArray, child, entryName, textOf } from './xml.js';
+import { entriesIn, parseCertEntry } from './certificates.js';
 
 /** Commits go through the manager: directly, or batched with the other devices of the run. */
 export type CommitPath = (device: string, note: string) => Promise<PushOutcome>;
@@ -164,6 +165,37 @@ export class PanoramaTemplateTarget implements Target {
         `pushed ${this.kind} ${this.template} to ${r.devices.map(label).join(', ')} (job ${r.pushJob})`,
       ],
     };
+  }
+
+  /**
+   * What each firewall RUNS, asked through Panorama (`target=<serial>` forwards a request to a managed
+   * firewall [pan-python]): the certificate its SSL/TLS service profile names in the running config,
+   * or the object itself when the profile binds nothing by name.
+   */
+  async receivers(cert: { objectName: string; bindings: Binding[] }): Promise<Receiver[]> {
+    const fw = firewallLocation(this.options.vsys);
+    const profile = cert.bindings.find((b) => b.kind === 'ssl_tls_service_profile')?.name;
+    return Promise.all(
+      this.firewalls.map(async (f): Promise<Receiver> => {
+        const show = async (xpath: string, what: string) => {
+          const r = await this.session.call({ type: 'config', action: 'show', xpath, target: f.serial }, { idempotent: true, what: `${what} on ${f.hostname}` });
+          return r.code === 7 ? undefined : r.result;
+        };
+        try {
+          let name = cert.objectName;
+          if (profile) {
+            const bound = textOf(child(await show(`${fw.sslTlsProfile(profile)}/certificate`, `read SSL/TLS service profile ${profile}`), 'certificate'))?.trim();
+            if (!bound) return { device: f.hostname, problem: `SSL/TLS service profile ${profile} names no certificate` };
+            name = bound;
+          }
+          const entry = entriesIn(await show(fw.certificate(name), `read certificate ${name}`), 'certificate').map(parseCertEntry).find((e) => e?.name === name);
+          if (!entry?.certPem) return { device: f.hostname, objectName: name, problem: `certificate ${name} is not in its running configuration` };
+          return { device: f.hostname, objectName: name, certPem: entry.certPem };
+        } catch (e) {
+          return { device: f.hostname, problem: `not readable through ${this.manager.name}: ${errorMessage(e)}` };
+        }
+      }),
+    );
   }
 
   async close(): Promise<void> {
