@@ -1,6 +1,6 @@
 // Credential files: YAML, optionally OpenPGP-encrypted (gpg-compatible), plus env-var overrides.
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
+import { readRegularFile } from '../core/files.js';
 import { registerSecret } from '../core/redact.js';
 import { decryptArmored, looksEncrypted } from '../secrets/pgp.js';
 import { YamlSource } from './yaml-source.js';
@@ -14,10 +14,9 @@ export interface LoadedCredentials {
 export async function readCredentialsFile(path: string, where: string, passphrase: string | undefined): Promise<LoadedCredentials> {
   let raw: Buffer;
   try {
-    raw = readFileSync(path);
+    raw = readRegularFile(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError(`credentials file ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, where);
+    throw new ConfigError(`credentials file ${path} ${(e as Error).message}`, where);
   }
   let text: string;
   let label = path;

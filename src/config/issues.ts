@@ -29,21 +29,29 @@ function allowedKeys(schema: z.ZodType, path: readonly PathKey[]): string[] | un
   return def?.type === 'object' ? Object.keys(def.shape as object) : undefined;
 }
 
+/** How many lines describeIssues would write for these issues (one per unknown key). */
+export function countIssueLines(issues: readonly z.core.$ZodIssue[]): number {
+  return issues.reduce((n, i) => n + (i.code === 'unrecognized_keys' ? i.keys.length : 1), 0);
+}
+
 export function describeIssues(
   source: YamlSource,
   basePath: readonly PathKey[],
   schema: z.ZodType,
   issues: readonly z.core.$ZodIssue[],
   what?: string,
+  limit = Number.POSITIVE_INFINITY,
 ): string[] {
   const out: string[] = [];
   for (const issue of issues) {
+    if (out.length >= limit) break;
     const path = [...basePath, ...(issue.path as PathKey[])];
     const dotted = path.join('.') || '(top level)';
     const label = what ? `${what} ${dotted}` : dotted;
     if (issue.code === 'unrecognized_keys') {
       const allowed = allowedKeys(schema, issue.path as PathKey[]);
       for (const key of issue.keys) {
+        if (out.length >= limit) break;
         out.push(
           `${source.where(path, key)}: unknown key "${key}" in ${label}${allowed ? ` (allowed: ${allowed.join(', ')})` : ''}`,
         );
@@ -51,6 +59,8 @@ export function describeIssues(
       continue;
     }
     let msg = issue.message;
+    // A record key that fails its pattern: say what the key must look like, not "Invalid key in record".
+    if (issue.code === 'invalid_key' && issue.issues.length) msg = [...new Set(issue.issues.map((i) => i.message))].join('; ');
     if (issue.code === 'invalid_type' && /received undefined/.test(msg)) msg = `missing (expected ${issue.expected})`;
     if (issue.code === 'invalid_union' && 'errors' in issue && Array.isArray(issue.errors) && issue.errors.length) {
       // Flatten "one of" alternatives into one readable line.

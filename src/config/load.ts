@@ -1,16 +1,21 @@
 // Loads and validates fwcert.yaml + profile files before anything touches a device or a CA.
 // Every problem is collected and reported as "file:line: what is wrong (what is allowed)".
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { readRegularFile } from '../core/files.js';
 import { resolvePassphrase } from '../secrets/passphrase.js';
 import { issuerTypes } from '../ca/registry.js';
 import { managerTypes, targetTypes } from '../devices/registry.js';
 import type { TlsTrust } from '../http/client.js';
 import type { KeySpec } from '../pki/types.js';
 import { applyCredentialsEnv, readCredentialsFile } from './credentials.js';
-import { describeIssues } from './issues.js';
+import { countIssueLines, describeIssues } from './issues.js';
+import { valueProblems } from './control-chars.js';
+import { InputFiles, outputPathProblem } from './output-paths.js';
+import { credentialsModeWarning } from './file-modes.js';
+import { caFileProblem } from './trust-file.js';
 import { resolveMonitoring } from './monitoring.js';
 import type { CaEntry, Config, DeviceEntry, ManagerEntry, Profile, RenewalPolicy } from './model.js';
 import {
@@ -34,19 +39,43 @@ export function resolveConfigPath(opts: LoadOptions): string {
   return resolve(opts.cwd ?? process.cwd(), p);
 }
 
+/** Problems shown; the rest are counted. Keeps a file with 400k bad keys linear and its report readable. */
+export const MAX_PROBLEMS = 50;
+
 class Problems {
   readonly lines: string[] = [];
+  private more = 0;
   add(...l: string[]): void {
-    this.lines.push(...l);
+    for (const line of l) {
+      if (this.lines.length < MAX_PROBLEMS) this.lines.push(line);
+      else this.more++;
+    }
   }
   zod<T>(src: YamlSource, base: PathKey[], schema: z.ZodType<T>, value: unknown, what?: string): T | undefined {
     const r = schema.safeParse(value);
     if (r.success) return r.data;
-    this.add(...describeIssues(src, base, schema, r.error.issues, what));
+    const room = Math.max(0, MAX_PROBLEMS - this.lines.length);
+    const shown = describeIssues(src, base, schema, r.error.issues, what, room);
+    this.add(...shown);
+    this.more += countIssueLines(r.error.issues) - shown.length;
     return undefined;
   }
+  /** Control characters or reserved keys anywhere in a file's values: one problem each. */
+  controlChars(src: YamlSource, base: PathKey[], value: unknown, what = ''): void {
+    for (const p of valueProblems(value)) {
+      if (this.lines.length >= MAX_PROBLEMS) {
+        this.more++;
+        continue;
+      }
+      const path = [...base, ...p.path];
+      const label = [...path, ...(p.key ? [p.key] : [])].join('.') || '(top level)';
+      this.add(`${src.where(path, p.key)}: ${what}${label}: ${p.why}`);
+    }
+  }
   throwIfAny(): void {
-    if (this.lines.length) throw new ConfigError(this.lines.join('\n'));
+    if (!this.lines.length) return;
+    const tail = this.more ? [`... and ${this.more} more problem(s) not shown; fix the ones above first`] : [];
+    throw new ConfigError([...this.lines, ...tail].join('\n'));
   }
 }
 
@@ -64,8 +93,12 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const rel = (p: string) => (isAbsolute(p) ? p : join(dir, p));
   const src = YamlSource.read(file);
   const problems = new Problems();
+  const inputs = new InputFiles();
+  inputs.add(file, 'the configuration file');
 
-  const top = problems.zod(src, [], configSchema, src.toJS());
+  const raw = src.toJS();
+  problems.controlChars(src, [], raw);
+  const top = problems.zod(src, [], configSchema, raw);
   problems.throwIfAny();
   const cfg = top!;
 
@@ -73,6 +106,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const warnings: string[] = [];
   let passphrase: string | undefined;
   try {
+    if (cfg.secrets.passphrase_file) inputs.add(rel(cfg.secrets.passphrase_file), 'the passphrase file');
     const r = resolvePassphrase({ env, file: cfg.secrets.passphrase_file ? rel(cfg.secrets.passphrase_file) : undefined });
     passphrase = r?.passphrase;
     if (r?.warning) warnings.push(r.warning);
@@ -88,12 +122,21 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   const readTls = (t: { ca_file?: string; sha256?: string; insecure?: boolean } | undefined, path: PathKey[]): TlsTrust => {
     if (!t) return {};
     if (t.ca_file) {
+      const where = src.where([...path, 'tls'], 'ca_file');
+      inputs.add(rel(t.ca_file), 'a tls.ca_file');
+      let pem: string;
       try {
-        return { caPem: readFileSync(rel(t.ca_file), 'utf8') };
-      } catch {
-        problems.add(`${src.where([...path, 'tls'], 'ca_file')}: tls.ca_file ${rel(t.ca_file)} cannot be read`);
+        pem = readRegularFile(rel(t.ca_file)).toString('utf8');
+      } catch (e) {
+        problems.add(`${where}: tls.ca_file ${rel(t.ca_file)} ${(e as Error).message}`);
         return {};
       }
+      const problem = caFileProblem(pem);
+      if (problem) {
+        problems.add(`${where}: tls.ca_file ${rel(t.ca_file)}: ${problem}`);
+        return {};
+      }
+      return { caPem: pem };
     }
     if (t.insecure) warnings.push(`${src.where([...path, 'tls'], 'insecure')}: TLS verification disabled for ${path.join('.')}`);
     return { sha256: t.sha256, insecure: t.insecure };
@@ -109,7 +152,13 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     let values: Record<string, unknown> = {};
     let csrc: YamlSource | undefined;
     try {
-      if (credsPath) ({ values, source: csrc } = await readCredentialsFile(rel(credsPath), where, passphrase));
+      if (credsPath) {
+        inputs.add(rel(credsPath), 'a credentials file');
+        ({ values, source: csrc } = await readCredentialsFile(rel(credsPath), where, passphrase));
+        const modeWarning = credentialsModeWarning(rel(credsPath));
+        if (modeWarning) warnings.push(`${where}: ${modeWarning}`);
+        if (csrc) problems.controlChars(csrc, [], values, `credentials of ${path.join('.')}: `);
+      }
       values = applyCredentialsEnv(values, credsEnv, env, where);
     } catch (e) {
       problems.add((e as Error).message);
@@ -207,8 +256,11 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     }
     for (const f of files) {
       try {
+        inputs.add(join(pdir, f), 'a profile file');
         const psrc = YamlSource.read(join(pdir, f));
-        sources.push({ src: psrc, path: [], value: psrc.toJS() });
+        const value = psrc.toJS();
+        problems.controlChars(psrc, [], value);
+        sources.push({ src: psrc, path: [], value });
       } catch (e) {
         problems.add((e as Error).message);
       }
@@ -232,7 +284,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     seen.set(p.name, where);
     const ca = cas.get(p.ca);
     let caOptions: unknown;
-    if (!ca && !cfg.cas[p.ca]) {
+    if (!ca && !Object.hasOwn(cfg.cas, p.ca)) {
       problems.add(`${psrc.where(path, 'ca')}: ca "${p.ca}" is not defined in ${file} (defined: ${Object.keys(cfg.cas).join(', ') || 'none'})`);
     } else if (ca) {
       const key = ca.type.profileKey;
@@ -246,7 +298,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
       const tpath = [...path, 'targets', i];
       const dev = devices.get(t.device);
       if (!dev) {
-        if (!cfg.devices[t.device]) {
+        if (!Object.hasOwn(cfg.devices, t.device)) {
           problems.add(`${psrc.where(tpath, 'device')}: target device "${t.device}" is not defined in ${file} (defined: ${Object.keys(cfg.devices).join(', ') || 'none'})`);
         }
         return;
@@ -280,6 +332,15 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
       targets,
     });
   }
+  const logFile = cfg.log.file ? rel(cfg.log.file) : undefined;
+  const ledgerPath = rel(cfg.ledger.path);
+  const ledgerProblem = outputPathProblem('ledger.path', cfg.ledger.path, ledgerPath, inputs);
+  if (ledgerProblem) problems.add(`${src.where(['ledger'], 'path')}: ${ledgerProblem}`);
+  if (logFile && cfg.log.file) {
+    for (const suffix of ['', '.lock', '.key', '-wal', '-shm']) inputs.add(`${ledgerPath}${suffix}`, `the ledger${suffix ? ` (${suffix})` : ''}`);
+    const logProblem = outputPathProblem('log.file', cfg.log.file, logFile, inputs);
+    if (logProblem) problems.add(`${src.where(['log'], 'file')}: ${logProblem}`);
+  }
   const monitoring = await resolveMonitoring(cfg, {
     rel, where: (path, key) => src.where(path, key), env, problem: (m) => problems.add(m), devices: new Set(devices.keys()),
     readCredentials: async (path, where) => {
@@ -296,8 +357,8 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
   return {
     file,
     dir,
-    log: { level: cfg.log.level, file: cfg.log.file ? rel(cfg.log.file) : undefined },
-    ledgerPath: rel(cfg.ledger.path),
+    log: { level: cfg.log.level, file: logFile },
+    ledgerPath,
     passphrase,
     renewal,
     concurrency: cfg.concurrency,

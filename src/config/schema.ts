@@ -2,6 +2,7 @@
 // by each driver's own schemas (see load.ts); these cover what is common.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { refineUrl } from '../http/url-rules.js';
 import { alertsSchema, hooksSchema, probesSchema } from './monitoring.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -35,7 +36,8 @@ export const commonCaKeys = [...commonEntryKeys, 'timeout_s', 'max_in_flight'] a
 
 const credentialsEnv = z.record(z.string(), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'));
 
-const httpsUrl = z.url({ protocol: /^https$/, message: 'an https:// URL' });
+// Checked raw first: z.url() hands on a normalised URL, with CR/LF/tab already dropped.
+const httpsUrl = z.string().superRefine(refineUrl).pipe(z.url({ protocol: /^https$/, message: 'an https:// URL' }));
 
 export const managerCommonSchema = z.object({
   type: z.string(),
@@ -110,16 +112,25 @@ export const keySchema = z
   });
 
 const DNS_NAME = /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+/** A DNS name's last label is never all digits (RFC 3696 §2): "192.168.1.300" is a bad IP, not a name. */
+const NUMERIC_TLD = /(^|\.)[0-9]+$/;
+const isDnsName = (s: string) => s.length <= 253 && DNS_NAME.test(s) && !NUMERIC_TLD.test(s);
 export const sanSchema = z
   .string()
-  .refine((s) => isIP(s) !== 0 || (s.length <= 253 && DNS_NAME.test(s)), { message: 'a DNS name (optionally *.wildcard) or an IP address' });
+  .refine((s) => isIP(s) !== 0 || isDnsName(s), { message: 'a DNS name (optionally *.wildcard) or an IP address' });
+
+// Subject attributes travel into CSRs, CA requests and PAN-OS XML: no control characters and none
+// of the characters some CAs or devices refuse or mangle.
+const SUBJECT_TEXT = /^[^\x00-\x1f\x7f<>'"&\\`]*$/;
+const subjectText = (max: number) =>
+  z.string().min(1).max(max).regex(SUBJECT_TEXT, 'no control characters (NUL, CR, LF ...) and none of < > \' " & \\ ` (CAs and devices refuse them)');
 
 export const subjectSchema = z.strictObject({
-  cn: z.string().min(1).max(64).optional(),
-  o: z.string().min(1).max(64).optional(),
-  ou: z.string().min(1).max(64).optional(),
-  l: z.string().min(1).max(128).optional(),
-  st: z.string().min(1).max(128).optional(),
+  cn: subjectText(64).optional(),
+  o: subjectText(64).optional(),
+  ou: subjectText(64).optional(),
+  l: subjectText(128).optional(),
+  st: subjectText(128).optional(),
   c: z.string().regex(/^[A-Z]{2}$/, 'a two-letter country code such as US').optional(),
   email: z.email().optional(),
 });
@@ -146,9 +157,15 @@ export const profileSchema = z
     if (!p.subject.cn && p.sans.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['subject'], message: 'a profile needs a subject.cn or at least one entry in sans' });
     }
-    if (p.subject.cn && p.subject.cn.includes('*') && !DNS_NAME.test(p.subject.cn)) {
-      ctx.addIssue({ code: 'custom', path: ['subject', 'cn'], message: 'a wildcard CN must look like *.example.com' });
+    // The CN is also the certificate's first name (SAN): it must be one.
+    if (p.subject.cn && isIP(p.subject.cn) === 0 && !isDnsName(p.subject.cn)) {
+      ctx.addIssue({ code: 'custom', path: ['subject', 'cn'], message: 'the CN is also a name of the certificate: a DNS name (a wildcard looks like *.example.com) or an IP address' });
     }
+    const seen = new Set<string>();
+    p.targets.forEach((t, i) => {
+      if (seen.has(t.device)) ctx.addIssue({ code: 'custom', path: ['targets', i, 'device'], message: `device "${t.device}" is already a target of this profile (each device once)` });
+      seen.add(t.device);
+    });
   });
 
 /** Keys a profile may carry besides the common ones: the CA-specific section (e.g. `sectigo:`). */

@@ -58,7 +58,7 @@ function terminalStream(): pino.DestinationStream {
 export function createLogger(opts: LogOptions): Logger {
   const streams: pino.StreamEntry[] = [];
   if (opts.file) {
-    mkdirSync(dirname(opts.file), { recursive: true });
+    mkdirSync(dirname(opts.file), { recursive: true, mode: 0o700 });
     const fd = openSync(opts.file, 'a', 0o640);
     streams.push({ level: opts.level as pino.Level, stream: pino.destination({ fd, sync: true }) });
   }

@@ -2,7 +2,7 @@
 import type { Issuer } from '../ca/issuer.js';
 import type { Config, Profile } from '../config/model.js';
 import type { Logger } from '../core/log.js';
-import { UsageError } from '../core/errors.js';
+import { ConfigError, UsageError } from '../core/errors.js';
 import { Ledger } from '../ledger/ledger.js';
 import { buildIssuer, Targets } from './build.js';
 import { runDevice, type Mode } from './device-run.js';
@@ -28,6 +28,10 @@ export interface RunOptions {
 
 /** Checks --profile/--device names against the config (exit 2 on a typo, before anything happens). */
 export function selectProfiles(cfg: Config, profiles?: string[], devices?: string[]): Profile[] {
+  // An empty or profile-less config would "succeed" every night while renewing nothing.
+  if (cfg.profiles.length === 0) {
+    throw new ConfigError(`${cfg.file}: this configuration manages nothing: it defines no certificate profile (add profiles: or profiles_dir: with at least one profile)`);
+  }
   const unknownP = (profiles ?? []).filter((n) => !cfg.profiles.some((p) => p.name === n));
   if (unknownP.length) throw new UsageError(`unknown profile ${unknownP.join(', ')} (defined: ${cfg.profiles.map((p) => p.name).join(', ') || 'none'})`);
   const unknownD = (devices ?? []).filter((n) => !cfg.devices.has(n));

@@ -2,7 +2,7 @@
 // still owe a commit, old objects still to remove, and a history of events. Never holds secrets
 // in clear: private keys of pending orders and driver secrets are sealed (ledger/seal.ts).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CaRef } from '../ca/issuer.js';
@@ -90,7 +90,11 @@ export class Ledger {
   private readonly sealer: Sealer;
 
   constructor(readonly path: string, passphrase?: string) {
-    mkdirSync(dirname(path), { recursive: true });
+    // Private: the ledger names every device, certificate and CA order (0700 folder, 0600 file; SQLite
+    // gives its -wal/-shm files the database file's mode).
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');

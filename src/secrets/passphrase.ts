@@ -1,6 +1,7 @@
 // Where the passphrase for encrypted credential files comes from: $FWCERT_PASSPHRASE (containers,
 // CI) wins over the passphrase file named in fwcert.yaml (cron, services).
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readRegularFile } from '../core/files.js';
 import { registerSecret } from '../core/redact.js';
 
 export const PASSPHRASE_ENV = 'FWCERT_PASSPHRASE';
@@ -29,11 +30,10 @@ export function resolvePassphrase(opts: { env?: NodeJS.ProcessEnv; file?: string
   let content: string;
   let mode: number;
   try {
+    content = readRegularFile(opts.file, 64 * 1024).toString('utf8');
     mode = statSync(opts.file).mode;
-    content = readFileSync(opts.file, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new Error(`cannot read passphrase file ${opts.file}: ${code}`);
+    throw new Error(`passphrase file ${opts.file} ${(e as Error).message}`);
   }
   const passphrase = (content.split(/\r?\n/)[0] ?? '').trim();
   if (!passphrase) throw new Error(`passphrase file ${opts.file} is empty (the passphrase is its first line)`);

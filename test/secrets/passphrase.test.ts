@@ -47,7 +47,7 @@ describe('resolvePassphrase', () => {
   });
 
   it('errors name the file, never the content', () => {
-    assert.throws(() => resolvePassphrase({ env: {}, file: join(dir, 'missing') }), /cannot read passphrase file .*missing: ENOENT/);
+    assert.throws(() => resolvePassphrase({ env: {}, file: join(dir, 'missing') }), /passphrase file .*missing does not exist/);
     assert.throws(() => resolvePassphrase({ env: {}, file: passFile('pf6', '\nsecond-line-secret\n') }), (e: Error) => {
       assert.match(e.message, /is empty \(the passphrase is its first line\)/);
       assert.ok(!e.message.includes('second-line-secret'));

@@ -1,5 +1,6 @@
 // The `cas.<name>` entry of an ACME CA, its credentials file, and the profile's `acme:` section.
 import { z } from 'zod';
+import { refineUrl } from '../../http/url-rules.js';
 import { TSIG_ALGORITHMS } from './dns/tsig.js';
 import { parseServerAddress } from './dns/server-address.js';
 
@@ -65,7 +66,7 @@ export const challengeSchema = z.discriminatedUnion('type', [
 
 export const acmeOptionsSchema = z.strictObject({
   /** ACME directory URL (RFC 8555 section 7.1.1). */
-  directory: z.url({ protocol: /^https$/, message: 'must be an https:// URL of the ACME directory' }),
+  directory: z.string().superRefine(refineUrl).pipe(z.url({ protocol: /^https$/, message: 'must be an https:// URL of the ACME directory' })),
   /** Account contact (mailto:); optional for CAs that do not want one. */
   email: z.email().optional(),
   /** You agree to the CA's terms of service; required before an account can be created. */

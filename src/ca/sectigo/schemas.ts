@@ -1,6 +1,7 @@
 // Config shapes of a Sectigo SCM account (`cas.<name>`), its credentials file and the `sectigo:`
 // section of a certificate profile. Limits mirror the SCM enroll request (reference §3.3).
 import { z } from 'zod';
+import { refineUrl } from '../../http/url-rules.js';
 
 export const DEFAULT_SCM_URL = 'https://cert-manager.com/api/ssl/v1';
 
@@ -10,7 +11,9 @@ const SSL_API_PATH = /\/api\/ssl\/v[12]\/?$/;
 
 export const optionsSchema = z.strictObject({
   url: z
-    .url({ protocol: /^https$/, error: 'url must be an https:// URL, e.g. https://cert-manager.com/api/ssl/v1' })
+    .string()
+    .superRefine(refineUrl)
+    .pipe(z.url({ protocol: /^https$/, error: 'url must be an https:// URL, e.g. https://cert-manager.com/api/ssl/v1' }))
     .refine((u) => SSL_API_PATH.test(new URL(u).pathname), {
       error:
         'url must be the SSL API base ending in /api/ssl/v1 (or /api/ssl/v2), e.g. https://cert-manager.com/api/ssl/v1, ' +

@@ -1,6 +1,7 @@
 // The `devices.<name>` options, credentials and profile `bind:` shapes for type: paloalto.
 import { z } from 'zod';
 import type { Binding } from '../target.js';
+import { FIREWALL_NAME_MAX, validateObjectName } from './names.js';
 
 export const optionsSchema = z
   .object({
@@ -42,7 +43,15 @@ export type PanosCredentialsConfig = z.output<typeof credentialsSchema>;
 export const BINDING_KINDS = ['ssl_tls_service_profile', 'decryption_rule', 'forward_trust', 'trusted_root_ca'] as const;
 export type PanosBindingKind = (typeof BINDING_KINDS)[number];
 
-const nonEmptyNames = z.array(z.string().min(1)).min(1);
+// Checked at load with the device's own rules: such names go into XPath and XML.
+const objectName = z.string().superRefine((name, ctx) => {
+  try {
+    validateObjectName('object', name, FIREWALL_NAME_MAX);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+const nonEmptyNames = z.array(objectName).min(1);
 
 export const bindSchema: z.ZodType<Binding[]> = z
   .object({
