@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { publish } from '../alerts/dispatch.js';
 import { writeStatusPage } from '../report/status-page.js';
 import { fleetStatus, statusExitCode, type StatusReport } from '../engine/status.js';
+import { selectProfiles } from '../engine/run.js';
 import { guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, shortDate, table } from './output.js';
 import { wholeNumber } from './parse.js';
@@ -19,6 +20,22 @@ export interface StatusFlags {
   prometheus?: string;
   alerts: boolean;
   html?: string;
+  profile: string[];
+  device: string[];
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** `--profile`/`--device`: show (and judge the exit code by) just those rows. Unknown names are usage
+ *  errors (exit 2). Metrics and alerts still cover the whole fleet, so a filtered look never makes a
+ *  certificate look resolved to monitoring. */
+function only(r: StatusReport, profiles: string[], devices: string[]): StatusReport {
+  if (!profiles.length && !devices.length) return r;
+  return {
+    ...r,
+    rows: r.rows.filter((x) => (!devices.length || devices.includes(x.device)) && (!profiles.length || (x.profile !== undefined && profiles.includes(x.profile)))),
+    unreachable: r.unreachable.filter((u) => !devices.length || devices.includes(u.device)),
+  };
 }
 
 export function statusTable(r: StatusReport): string {
@@ -37,6 +54,8 @@ export function registerStatus(program: Command): void {
     .command('status')
     .description('what every device holds and serves, days left; exit 3 when anything is critical')
     .option('--json', 'print as JSON')
+    .option('--profile <name>', 'only this certificate profile (repeatable)', collect, [])
+    .option('--device <name>', 'only this device (repeatable)', collect, [])
     .option('--warn-days <n>', 'WARN below this many days left (default: alerts.warn_days, 90)', wholeNumber(0))
     .option('--critical-days <n>', 'CRITICAL below this many days left (default: alerts.critical_days, 30)', wholeNumber(0))
     .option('--ledger-only', 'do not contact devices; report what the ledger (and the CA) knows')
@@ -50,14 +69,16 @@ export function registerStatus(program: Command): void {
     .action((o: StatusFlags) =>
       guarded(async () => {
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
+        if (o.profile.length || o.device.length) selectProfiles(cfg, o.profile, o.device); // a typo: exit 2 before any contact
         const a = cfg.monitoring.alerts;
         const r = await fleetStatus(cfg, {
           warnDays: o.warnDays ?? a.warnDays, criticalDays: o.criticalDays ?? a.criticalDays, log, ledgerOnly: o.ledgerOnly, all: o.all, probe: o.probe,
         });
-        if (o.json) printJson(r);
-        else process.stdout.write(`${statusTable(r)}\n`);
-        const code = statusExitCode(r, !!o.warnExit);
-        if (o.html) writeStatusPage(cfg, r, o.html);
+        const shown = only(r, o.profile, o.device);
+        if (o.json) printJson(shown);
+        else process.stdout.write(`${statusTable(shown)}\n`);
+        const code = statusExitCode(shown, !!o.warnExit);
+        if (o.html) writeStatusPage(cfg, shown, o.html);
         const m = cfg.monitoring.alerts;
         if (o.prometheus || m.prometheusFile || (o.alerts && (m.webhooks.length || m.email))) {
           const cfgNoAlerts = o.alerts ? cfg : { ...cfg, monitoring: { ...cfg.monitoring, alerts: { ...m, webhooks: [], email: undefined } } };

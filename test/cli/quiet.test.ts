@@ -61,6 +61,39 @@ describe('fwcert -q run', () => {
   });
 });
 
+describe('fwcert status --device/--profile', () => {
+  let lab: Lab;
+  let dir: string;
+  const cli = (...args: string[]) => runCli(['--config', lab.configPath, ...args]);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fwcert-status-filter-'));
+    lab = await startLab({ dir, fdm: 2, panos: 1, knobs: { fdm: { deployDurationMs: 50 }, panos: { commitDurationMs: 50 } } });
+    const r = await cli('-q', 'run');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+  after(async () => {
+    await lab.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows only the rows of the devices and profiles asked for; an unknown name is a usage error', async () => {
+    type Rows = { rows: { device: string; profile: string; kind?: string }[] };
+    const all = await cli('status', '--json', '--no-probe');
+    assert.equal(all.code, 0, all.stderr);
+    const devicesOf = (r: Rows) => [...new Set(r.rows.map((x) => x.device))].sort();
+    assert.deepEqual(devicesOf(JSON.parse(all.stdout) as Rows), ['ftd-1', 'ftd-2', 'pa-1']);
+    const one = await cli('status', '--json', '--no-probe', '--device', 'ftd-2');
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(devicesOf(JSON.parse(one.stdout) as Rows), ['ftd-2']);
+    const byProfile = await cli('status', '--json', '--no-probe', '--profile', 'gp-portal');
+    assert.deepEqual((JSON.parse(byProfile.stdout) as Rows).rows.map((x) => `${x.device}/${x.profile}`), ['pa-1/gp-portal']);
+    const bad = await cli('status', '--device', 'ftd-9');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^fwcert: usage: unknown device ftd-9 \(defined: ftd-1, ftd-2, pa-1\)/);
+  });
+});
+
 /** The first top-level key that a JSON object text holds twice (JSON.parse would silently keep the last). */
 function duplicateTopLevelKey(text: string): string | undefined {
   const seen = new Set<string>();
