@@ -33,14 +33,16 @@ export function registerSecrets(program: Command): void {
     .description('encrypt a credentials file to FILE.asc (OpenPGP, readable by gpg --decrypt)')
     .option('-o, --output <file>', 'where to write (default FILE.asc)')
     .option('--force', 'overwrite the output file')
-    .action((file: string, o: { output?: string; force?: boolean }) =>
+    .option('--json', 'report what was written as JSON')
+    .action((file: string, o: { output?: string; force?: boolean; json?: boolean }) =>
       guarded(async () => {
         const { decryptArmored, encryptArmored, looksEncrypted } = await import('../secrets/pgp.js');
         const text = readFileSync(file);
         if (looksEncrypted(text)) throw new UsageError(`${file} is already encrypted`);
         const out = o.output ?? `${file}.asc`;
         writeOut(out, await encryptArmored(text.toString('utf8'), await passphrase(program.opts<GlobalOptions>())), o.force);
-        process.stderr.write(`wrote ${out}; point the config at it and delete ${file} (shred -u ${file})\n`);
+        if (o.json) process.stdout.write(`${JSON.stringify({ input: file, output: out, encrypted: true })}\n`);
+        else process.stderr.write(`wrote ${out}; point the config at it and delete ${file} (shred -u ${file})\n`);
         return EXIT.ok;
       }),
     );
@@ -49,9 +51,11 @@ export function registerSecrets(program: Command): void {
     .description('decrypt an OpenPGP-encrypted credentials file to stdout (or -o FILE)')
     .option('-o, --output <file>', 'write to this file (mode 600) instead of stdout')
     .option('--force', 'overwrite the output file')
-    .action((file: string, o: { output?: string; force?: boolean }) =>
+    .option('--json', 'with -o: report what was written as JSON (the secrets stay in the file)')
+    .action((file: string, o: { output?: string; force?: boolean; json?: boolean }) =>
       guarded(async () => {
         const { decryptArmored, encryptArmored, looksEncrypted } = await import('../secrets/pgp.js');
+        if (o.json && !o.output) throw new UsageError('decrypt --json needs -o FILE: the JSON report never carries the decrypted secrets');
         const raw = readFileSync(file);
         if (!looksEncrypted(raw)) throw new UsageError(`${file} is not an OpenPGP-encrypted file`);
         let plain: string;
@@ -62,6 +66,7 @@ export function registerSecrets(program: Command): void {
         }
         if (o.output) writeOut(o.output, plain, o.force);
         else process.stdout.write(plain);
+        if (o.json) process.stdout.write(`${JSON.stringify({ input: file, output: o.output, decrypted: true })}\n`);
         return EXIT.ok;
       }),
     );

@@ -53,6 +53,23 @@ describe('installing and operating fwcert', () => {
     assert.equal(r.stdout.trim(), pkg.version);
   });
 
+  it('encrypt/decrypt --json report what they wrote, never the secrets', async () => {
+    const plain = join(tmp, 'creds.yaml');
+    writeFileSync(plain, 'username: admin\npassword: json-report-secret\n');
+    const env = { FWCERT_PASSPHRASE: 'pack test passphrase' };
+    const enc = await runCli(['encrypt', '--json', plain], { env });
+    assert.equal(enc.code, 0, enc.stderr);
+    assert.deepEqual(JSON.parse(enc.stdout), { input: plain, output: `${plain}.asc`, encrypted: true });
+    const dec = await runCli(['decrypt', '--json', '-o', join(tmp, 'back.yaml'), `${plain}.asc`], { env });
+    assert.equal(dec.code, 0, dec.stderr);
+    assert.deepEqual(JSON.parse(dec.stdout), { input: `${plain}.asc`, output: join(tmp, 'back.yaml'), decrypted: true });
+    assert.equal(readFileSync(join(tmp, 'back.yaml'), 'utf8'), 'username: admin\npassword: json-report-secret\n');
+    const toStdout = await runCli(['decrypt', '--json', `${plain}.asc`], { env });
+    assert.equal(toStdout.code, 2);
+    assert.match(toStdout.stderr, /usage: decrypt --json needs -o FILE/);
+    assert.ok(!toStdout.stdout.includes('json-report-secret'));
+  });
+
   it('--help lists every exit code, including the one for a held lock', async () => {
     const r = await runCli(['--help']);
     for (const code of ['0', '1', '2', '3', '4']) assert.match(r.stdout, new RegExp(`^  ${code}  \\S`, 'm'));
