@@ -76,9 +76,10 @@ export interface Target {
     maxNameLength: number;
     /** `status` lists every certificate the device holds, also those no profile manages (FMC trustpoints). */
     listsEveryCertificate?: boolean;
-    /** Delete the objects a renewal replaced in the same change, before commit() (a manager's
-     * one commit + push per run cannot be followed by a second one just for the clean-up). */
-    removeInSameCommit?: boolean;
+    /** Objects a renewal replaced are deleted AFTER the commit, not in the same change: for devices
+     *  where deleting is an operation on the live device (an FMC trustpoint) that the device refuses
+     *  while its deployed configuration still uses the object. No second commit follows. */
+    removeAfterCommit?: boolean;
   };
   /** Login, HA role check: throws a DeviceError on an HA standby/passive unit. */
   open(): Promise<OpenInfo>;

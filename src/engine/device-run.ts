@@ -257,10 +257,12 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
     let changed = outcomes.some((o) => o.changed);
     const present = new Set(inventory.map((c) => c.name));
     for (const o of outcomes) if (o.result.outcome === 'done' && o.result.objectName) present.add(o.result.objectName);
-    const removal = await removeReplaced(target, present, failedProfiles, deps, res, log);
+    const afterCommit = !!target.capabilities.removeAfterCommit;
+    const removal = afterCommit ? { removed: [], gone: [] } : await removeReplaced(target, present, failedProfiles, deps, res, log);
     changed ||= res.removed.length > 0;
     if (!changed && !deps.ledger.needsCommit(target.name)) {
       for (const id of removal.gone) deps.ledger.markRemoved(id);
+      if (afterCommit) await removeAfterCommit(target, present, failedProfiles, deps, res, log);
       return res;
     }
     const done = res.items.filter((i) => i.outcome === 'done');
@@ -276,6 +278,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
       for (const id of [...removal.removed, ...removal.gone]) deps.ledger.markRemoved(id);
       deps.ledger.event('committed', `${note}${cr.jobId ? ` (job ${cr.jobId})` : ''}`, undefined, target.name);
       log.info(`committed${cr.jobId ? ` (job ${cr.jobId})` : ''}`);
+      if (afterCommit) await removeAfterCommit(target, present, failedProfiles, deps, res, log);
       if (deps.postCommit?.length && done.length) {
         res.hooks = await runPostCommitHooks(deps.postCommit, target.name, done, log);
         for (const h of res.hooks) if (h.error) res.warnings.push(`post-commit hook ${h.command} ${h.error}`);
@@ -315,8 +318,18 @@ function safeKeyOnDevice(p: Profile, target: Target): boolean {
  * Profiles whose item failed in this run keep their old object. Returns the ledger ids deleted now and
  * those already gone from the device (both marked removed once the commit succeeds).
  */
+/** removeAfterCommit targets: the deployed configuration no longer uses the replaced objects, so they
+ *  are deleted now, each for good (no commit follows; a failure is retried by the next run). */
+async function removeAfterCommit(
+  target: Target, present: Set<string>, failedProfiles: Set<string>, deps: DeviceRunDeps, res: DeviceResult, log: Logger,
+): Promise<void> {
+  const { removed, gone } = await removeReplaced(target, present, failedProfiles, deps, res, log, { owesCommit: false });
+  for (const id of [...removed, ...gone]) deps.ledger.markRemoved(id);
+}
+
 async function removeReplaced(
   target: Target, present: Set<string>, failedProfiles: Set<string>, deps: DeviceRunDeps, res: DeviceResult, log: Logger,
+  opts: { owesCommit: boolean } = { owesCommit: true },
 ): Promise<{ removed: number[]; gone: number[] }> {
   const removed: number[] = [];
   const gone: number[] = [];
@@ -328,10 +341,10 @@ async function removeReplaced(
     }
     try {
       await target.remove(r.objectName);
-      deps.ledger.setNeedsCommit(target.name, true);
+      if (opts.owesCommit) deps.ledger.setNeedsCommit(target.name, true);
       removed.push(r.id);
       present.delete(r.objectName);
-      deps.ledger.event('removed', `${r.objectName} (with the next commit)`, r.profile, target.name);
+      deps.ledger.event('removed', opts.owesCommit ? `${r.objectName} (with the next commit)` : r.objectName, r.profile, target.name);
       res.removed.push(r.objectName);
       log.info(`removed the replaced object ${r.objectName}`);
     } catch (e) {

@@ -124,22 +124,29 @@ describe('PAN-OS (+ FTD) end to end through the CLI', () => {
   });
 
   it('XML/xpath injection strings only ever land as values', async () => {
+    // Subject fields may not carry < > ' " & (refused at load, below); xpath syntax they may carry
+    // must reach the firewall as a value, never as part of an xpath or an element.
+    const xpathish = 'a]/x | //entry[@name=1] (y)';
     const evil = "a']/x | <y>&";
-    writeFileSync(
-      join(dir, 'profiles', 'inject.yaml'),
-      stringify({
-        name: 'inject', ca: 'lab-sectigo', sectigo: { cert_type: 3001, term: 365, comments: evil },
-        subject: { cn: 'inject.lab.example', o: evil, ou: `${evil}"` }, key: { type: 'rsa', size: 2048 },
-        targets: [{ device: 'pa-2', bind: {} }],
-      }),
-    );
+    const profile = (o: string) => stringify({
+      name: 'inject', ca: 'lab-sectigo', sectigo: { cert_type: 3001, term: 365, comments: evil },
+      subject: { cn: 'inject.lab.example', o, ou: `${o} ou` }, key: { type: 'rsa', size: 2048 },
+      targets: [{ device: 'pa-2', bind: {} }],
+    });
+    const commitsBefore = st(pan()[1]!).counters.commit;
+    writeFileSync(join(dir, 'profiles', 'inject.yaml'), profile(evil));
+    const refused = await cli('run', '--device', 'pa-2', '--json');
+    assert.equal(refused.code, 2, refused.stderr + refused.stdout);
+    assert.match(refused.stderr, /inject\.yaml:\d+: subject\.o: no control characters .* none of < > ' " &/);
+    assert.equal(st(pan()[1]!).counters.commit, commitsBefore, 'refused before any call');
+    writeFileSync(join(dir, 'profiles', 'inject.yaml'), profile(xpathish));
     const r = await cli('run', '--device', 'pa-2', '--json');
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const s = st(pan()[1]!);
     assert.deepEqual(s.internalErrors, []);
     assert.ok(s.runningCertificates.some((c) => c.name === 'inject'));
     assert.ok(!/<y>|<x>|<x\/>/.test(s.runningXml), 'no element was injected');
-    assert.ok(s.runningXml.includes('&lt;y&gt;') || s.runningXml.includes('a&apos;]/x'), 'the string is kept as an escaped value');
+    assert.ok(s.runningXml.includes(xpathish), 'the string is kept as a value');
     const badName = join(dir, 'profiles', 'zz-bad.yaml');
     writeFileSync(badName, stringify({ name: evil, ca: 'lab-sectigo', sectigo: { cert_type: 3001, term: 365 }, subject: { cn: 'x.lab.example' }, key: { type: 'rsa', size: 2048 }, targets: [{ device: 'pa-2' }] }));
     const commits = s.counters.commit;

@@ -152,6 +152,9 @@ export class FdmTarget implements Target {
   /** What the device lacks for `bindings` (no RA VPN, no SSL policy, no web UI setting); reads only. */
   async checkBindings(bindings: Binding[]): Promise<string[]> {
     if (!bindings.length) return [];
+    // A binding this FTD's version cannot have is reported as that, not as something to set up.
+    const refusal = this.unsupportedBindings(bindings);
+    if (refusal) return [refusal];
     const c = await this.bindings.readConsumers();
     const out: string[] = [];
     for (const b of bindings) {

@@ -44,7 +44,7 @@ export class FmcFtdTarget implements Target {
 
   constructor(readonly name: string, private readonly log: Logger, private readonly manager: FmcManager, private readonly options: FmcFtdOptions) {
     this.names = new ObjectNames(name);
-    this.capabilities = { onDeviceKeygen: false, keyTypes: FMC_KEY_TYPES, maxNameLength: this.names.maxLength, listsEveryCertificate: true };
+    this.capabilities = { onDeviceKeygen: false, keyTypes: FMC_KEY_TYPES, maxNameLength: this.names.maxLength, listsEveryCertificate: true, removeAfterCommit: true };
   }
 
   private get fmcName(): string {

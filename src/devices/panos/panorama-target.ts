@@ -25,7 +25,7 @@ export type CommitPath = (device: string, note: string) => Promise<PushOutcome>;
 
 export class PanoramaTemplateTarget implements Target {
   readonly name: string;
-  readonly capabilities = { onDeviceKeygen: false, keyTypes: PANOS_KEY_TYPES, maxNameLength: PANORAMA_NAME_MAX, removeInSameCommit: true };
+  readonly capabilities = { onDeviceKeygen: false, keyTypes: PANOS_KEY_TYPES, maxNameLength: PANORAMA_NAME_MAX };
   readonly kind: TemplateKind;
   readonly template: string;
   private readonly loc: PanosLocation;
