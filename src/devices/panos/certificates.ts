@@ -1,10 +1,11 @@
 // Certificate objects on the device: read them from the candidate config, generate a key + CSR on the
 // box, export the CSR, import certificates / key pairs / CA chain members, delete (reference 3-5).
 import { isIP } from 'node:net';
-import { DeviceError } from '../../core/errors.js';
+import { DeviceError, errorMessage } from '../../core/errors.js';
 import { certFingerprintSha256, parseCertificate } from '../../pki/index.js';
 import type { CsrSpec } from '../../pki/types.js';
 import type { PanosSession } from './api.js';
+import { PanosApiError } from './envelope.js';
 import type { PanosLocation } from './locations.js';
 import { deriveCertName } from './names.js';
 import { asArray, child, el, entryName, isNode, textEl, textOf, members } from './xml.js';
@@ -196,6 +197,19 @@ export async function importChain(
  * Deletes a certificate object; true when it existed. A code 7 on delete has been seen for objects
  * that do exist (pan-chainguard), so "not present" is double-checked and the delete sent once more.
  */
+/** deleteCertificate for Target.remove(): a certificate still referenced by the configuration is
+ *  reported as "still in use" (PAN-OS answers code 10 or names the reference). */
+export async function removeCertificate(s: PanosSession, loc: PanosLocation, name: string, device: string): Promise<void> {
+  try {
+    await deleteCertificate(s, loc, name);
+  } catch (e) {
+    if (e instanceof PanosApiError && (e.code === 10 || e.detail.some((l) => /reference|in use/i.test(l)))) {
+      throw new DeviceError(`${device}: certificate ${name} is still in use and was not deleted: ${e.detail.join(' ') || errorMessage(e)}`, e.detail);
+    }
+    throw e;
+  }
+}
+
 export async function deleteCertificate(s: PanosSession, loc: PanosLocation, name: string): Promise<boolean> {
   if (await s.configDelete(loc.certificate(name), `delete certificate ${name}`)) return true;
   if (!(await readCertificate(s, loc, name))) return false;

@@ -21,6 +21,7 @@ import { PanosSession } from './api.js';
 import { applyBinding, bindingsOf, missingForBindings, readBindingState, validateBinding, type BindingState } from './bindings.js';
 import {
   deleteCertificate,
+  removeCertificate,
   exportCsr,
   generateOnDevice,
   importCertificatePem,
@@ -31,7 +32,6 @@ import {
   type CertEntry,
 } from './certificates.js';
 import { commitAndWait } from './commit.js';
-import { PanosApiError } from './envelope.js';
 import { panosLocation, type PanosLocation } from './locations.js';
 import { FIREWALL_NAME_MAX, PANORAMA_NAME_MAX, validateCertName } from './names.js';
 import type { PanosCredentialsConfig, PanosOptions } from './options.js';
@@ -290,14 +290,7 @@ export class PanosTarget implements Target {
 
   async remove(name: string): Promise<void> {
     this.validateName(name);
-    try {
-      await deleteCertificate(this.session, this.loc, name);
-    } catch (e) {
-      if (e instanceof PanosApiError && (e.code === 10 || e.detail.some((l) => /reference|referenced|in use/i.test(l)))) {
-        throw new DeviceError(`${this.name}: certificate ${name} is still in use and was not deleted: ${e.detail.join(' ') || errorMessage(e)}`, e.detail);
-      }
-      throw e;
-    }
+    await removeCertificate(this.session, this.loc, name, this.name);
     this.csrs.delete(name);
     this.store?.delete(name);
     this.unverified.delete(name);

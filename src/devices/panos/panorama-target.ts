@@ -9,8 +9,7 @@ import { registerSecret } from '../../core/redact.js';
 import { certFingerprintSha256, encryptPrivateKey, keyMatchesCertificate, parseCertificate } from '../../pki/index.js';
 import type { Binding, CommitResult, DeviceCert, OpenInfo, Receiver, Target, TargetContext } from '../target.js';
 import { applyBinding, bindingsOf, readBindingState, validateBinding } from './bindings.js';
-import { deleteCertificate, importCertificatePem, importChain, readCertificate, readCertificates } from './certificates.js';
-import { PanosApiError } from './envelope.js';
+import { deleteCertificate, importCertificatePem, removeCertificate, importChain, readCertificate, readCertificates } from './certificates.js';
 import type { PanosLocation } from './locations.js';
 import { PANORAMA_NAME_MAX, validateCertName } from './names.js';
 import { PANOS_KEY_TYPES } from './device.js';
@@ -134,14 +133,7 @@ export class PanoramaTemplateTarget implements Target {
 
   async remove(name: string): Promise<void> {
     this.validateName(name);
-    try {
-      await deleteCertificate(this.session, this.loc, name);
-    } catch (e) {
-      if (e instanceof PanosApiError && (e.code === 10 || e.detail.some((l) => /reference|in use/i.test(l)))) {
-        throw new DeviceError(`${this.name}: certificate ${name} is still in use and was not deleted: ${e.detail.join(' ') || errorMessage(e)}`, e.detail);
-      }
-      throw e;
-    }
+    await removeCertificate(this.session, this.loc, name, this.name);
   }
 
   /** The run's Panorama commit + the push of this template; a firewall that failed fails the commit. */
