@@ -7,6 +7,18 @@ import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, shortDate, table } from './output.js';
 import { wholeNumber } from './parse.js';
 
+/** What both sftunnel commands need, loaded only when one of them runs (not for every fwcert start). */
+async function sftunnelModules() {
+  const [status, lock, ledger, inspect, options, renew] = await Promise.all([
+    import('../engine/status.js'), import('../engine/lock.js'), import('../ledger/ledger.js'),
+    import('../sftunnel/inspect.js'), import('../sftunnel/options.js'), import('../sftunnel/renew.js'),
+  ]);
+  return {
+    levelOf: status.levelOf, RunLock: lock.RunLock, Ledger: ledger.Ledger, inspectSite: inspect.inspectSite,
+    fmcManagers: options.fmcManagers, resolveSite: options.resolveSite, renewSftunnel: renew.renewSftunnel,
+  };
+}
+
 export function registerSftunnel(program: Command): void {
   const cmd = program.command('sftunnel').description("the FMC's internal CA (sftunnel, port 8305): expiry, and renewal over SSH with every FTD brought back");
   cmd
@@ -18,12 +30,7 @@ export function registerSftunnel(program: Command): void {
     .option('--critical-days <n>', 'CRITICAL below this many days (exit 3)', wholeNumber(0), 30)
     .action((o: { json?: boolean; fmc?: string; warnDays: number; criticalDays: number }) =>
       guarded(async () => {
-        const { levelOf } = await import('../engine/status.js');
-        const { RunLock } = await import('../engine/lock.js');
-        const { Ledger } = await import('../ledger/ledger.js');
-        const { inspectSite } = await import('../sftunnel/inspect.js');
-        const { fmcManagers, resolveSite } = await import('../sftunnel/options.js');
-        const { renewSftunnel } = await import('../sftunnel/renew.js');
+        const { levelOf, RunLock, Ledger, inspectSite, fmcManagers, resolveSite, renewSftunnel } = await sftunnelModules();
         const { cfg } = await loadContext(program.opts<GlobalOptions>());
         const managers = selectManagers(fmcManagers(cfg), o.fmc);
         const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
@@ -73,12 +80,7 @@ export function registerSftunnel(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action((o: { fmc: string; yes?: boolean; dryRun?: boolean; force?: boolean; json?: boolean }) =>
       guarded(async () => {
-        const { levelOf } = await import('../engine/status.js');
-        const { RunLock } = await import('../engine/lock.js');
-        const { Ledger } = await import('../ledger/ledger.js');
-        const { inspectSite } = await import('../sftunnel/inspect.js');
-        const { fmcManagers, resolveSite } = await import('../sftunnel/options.js');
-        const { renewSftunnel } = await import('../sftunnel/renew.js');
+        const { levelOf, RunLock, Ledger, inspectSite, fmcManagers, resolveSite, renewSftunnel } = await sftunnelModules();
         if (!o.yes && !o.dryRun) {
           process.stderr.write('fwcert: sftunnel renew replaces the FMC InternalCA and restarts sftunnel on devices: add --yes (or --dry-run to see the steps)\n');
           return EXIT.usage;
