@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { CaError, ConfigError, errorMessage } from '../core/errors.js';
 import { commandProblem } from '../core/command.js';
 import { buildIssuer, Targets } from '../engine/build.js';
+import { assertManagesSomething } from '../engine/manages-nothing.js';
 import { checkProfileOf, devicePairProblems } from '../engine/preflight.js';
 import { Ledger } from '../ledger/ledger.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
@@ -28,6 +29,7 @@ export function registerCheck(program: Command): void {
     .action((o: { json?: boolean }) =>
       guarded(async () => {
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
+        assertManagesSomething(cfg); // like run: exit 2, before any contact
         const rows: CheckRow[] = [];
         const targets = new Targets(cfg, log);
         try {

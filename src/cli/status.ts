@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { publish } from '../alerts/dispatch.js';
 import { writeStatusPage } from '../report/status-page.js';
 import { fleetStatus, statusExitCode, type StatusReport } from '../engine/status.js';
+import { assertManagesSomething } from '../engine/manages-nothing.js';
 import { selectProfiles } from '../engine/run.js';
 import { guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, shortDate, table } from './output.js';
@@ -69,6 +70,7 @@ export function registerStatus(program: Command): void {
     .action((o: StatusFlags) =>
       guarded(async () => {
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
+        assertManagesSomething(cfg); // like run: exit 2, before any contact
         if (o.profile.length || o.device.length) selectProfiles(cfg, o.profile, o.device); // a typo: exit 2 before any contact
         const a = cfg.monitoring.alerts;
         const r = await fleetStatus(cfg, {
