@@ -34,7 +34,7 @@ export function assertManagesSomething(cfg: Config): void {
   if (!why) return;
   const retired = retiredOnConfiguredDevices(cfg);
   const hint = retired
-    ? `\n${retired} certificate(s) fwcert installed earlier are still on configured devices: \`fwcert run --remove-retired\` deletes them`
+    ? `\n${retired} certificate(s) fwcert installed earlier are still on configured devices: \`fwcert run --remove-retired\` deletes those no binding uses`
     : '';
   throw new ConfigError(`${why}${hint}`);
 }

@@ -75,7 +75,7 @@ describe('a configuration that manages nothing', () => {
     // Without --remove-retired it is still "manages nothing", and the message says what would help.
     const refused = await runCli(['--config', empty, 'status']);
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /manages nothing[^]*4 certificate\(s\) fwcert installed earlier .*`fwcert run --remove-retired` deletes them/);
+    assert.match(refused.stderr, /manages nothing[^]*4 certificate\(s\) fwcert installed earlier .*`fwcert run --remove-retired` deletes those no binding uses/);
     assert.equal((await runCli(['--config', empty, 'run'])).code, 2);
 
     const deploysBefore = fdmState().deployJobs.length;
