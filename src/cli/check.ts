@@ -4,10 +4,6 @@
 // mistake found this way, 1 for a device or CA that cannot be reached, 0 when all is well.
 import type { Command } from 'commander';
 import { CaError, ConfigError, errorMessage } from '../core/errors.js';
-import { commandProblem } from '../core/command.js';
-import { buildIssuer, Targets } from '../engine/build.js';
-import { checkProfileOf, devicePairProblems } from '../engine/preflight.js';
-import { Ledger } from '../ledger/ledger.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, table } from './output.js';
 
@@ -27,6 +23,10 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print the results as JSON')
     .action((o: { json?: boolean }) =>
       guarded(async () => {
+        // Loaded when the command runs, not for every start (--help loads no driver).
+        const [{ commandProblem }, { buildIssuer, Targets }, { checkProfileOf, devicePairProblems }, { Ledger }] = await Promise.all([
+          import('../core/command.js'), import('../engine/build.js'), import('../engine/preflight.js'), import('../ledger/ledger.js'),
+        ]);
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
         const rows: CheckRow[] = [];
         const targets = new Targets(cfg, log);

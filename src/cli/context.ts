@@ -1,6 +1,6 @@
 // Shared by every command: load the config, build the logger, map errors to exit codes.
 import { ConfigError, errorMessage, RunLockedError, UsageError } from '../core/errors.js';
-import { createLogger, type Logger } from '../core/log.js';
+import type { Logger } from '../core/log.js';
 import { redact } from '../core/redact.js';
 import type { Config } from '../config/model.js';
 
@@ -13,8 +13,8 @@ export interface GlobalOptions {
 }
 
 export async function loadContext(g: GlobalOptions): Promise<{ cfg: Config; log: Logger }> {
-  // Loaded on demand: the config loader brings every CA and device driver with it (not needed for --help).
-  const { loadConfig } = await import('../config/load.js');
+  // Loaded on demand: the config loader brings every CA and device driver with it, the logger pino (not needed for --help).
+  const [{ loadConfig }, { createLogger }] = await Promise.all([import('../config/load.js'), import('../core/log.js')]);
   const cfg = await loadConfig({ configPath: g.config });
   const level = g.verbose ? 'debug' : cfg.log.level;
   const log = createLogger({ level, file: cfg.log.file, terminal: !g.quiet, terminalLevel: g.verbose ? 'debug' : level === 'debug' || level === 'trace' ? level : 'info' });

@@ -4,8 +4,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createLogger } from '../core/log.js';
-import { runFailed } from '../engine/report.js';
 import type { LabDevice } from '../lab/fleet.js';
 import type { Served } from '../lab/handshake.js';
 import { EXIT, guarded } from './context.js';
@@ -22,6 +20,8 @@ export function registerDemo(program: Command): void {
     .option('--dir <dir>', 'keep the lab files here (default: a new temporary folder)')
     .action((o: { dir?: string }) =>
       guarded(async () => {
+        const { createLogger } = await import('../core/log.js');
+        const { runFailed } = await import('../engine/report.js');
         const { loadConfig } = await import('../config/load.js');
         const { runEngine } = await import('../engine/run.js');
         const { fleetStatus } = await import('../engine/status.js');

@@ -72,8 +72,6 @@ export function registerLab(program: Command): void {
     .option('--timeout <s>', 'give up after this many seconds (exit 1)', wholeNumber(1, 3600), 60)
     .action((o: { dir: string; timeout: number }) =>
       guarded(async () => {
-        const { configJsonSchema, profileJsonSchema } = await import('../config/json-schema.js');
-        const { startLab } = await import('../lab/fleet.js');
         const path = join(resolve(o.dir), 'lab.json');
         const until = Date.now() + o.timeout * 1000;
         while (Date.now() < until) {

@@ -1,12 +1,8 @@
 // `fwcert revoke --profile N --reason R`: revoke at the CA what the ledger says is in service.
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { REVOCATION_REASONS, type RevocationReason } from '../ca/issuer.js';
+import { REVOCATION_REASONS, type Issuer, type RevocationReason } from '../ca/issuer.js';
 import { errorMessage, UsageError } from '../core/errors.js';
-import { buildIssuer } from '../engine/build.js';
-import { selectProfiles } from '../engine/run.js';
-import { RunLock } from '../engine/lock.js';
-import { Ledger } from '../ledger/ledger.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, table } from './output.js';
 
@@ -25,6 +21,10 @@ export function registerRevoke(program: Command): void {
         if (!REVOCATION_REASONS.includes(o.reason as RevocationReason)) {
           throw new UsageError(`--reason ${o.reason} is not allowed (allowed: ${REVOCATION_REASONS.join(', ')})`);
         }
+        // Loaded when the command runs, not for every start (--help loads no driver).
+        const [{ buildIssuer }, { selectProfiles }, { RunLock }, { Ledger }] = await Promise.all([
+          import('../engine/build.js'), import('../engine/run.js'), import('../engine/lock.js'), import('../ledger/ledger.js'),
+        ]);
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
         const [profile] = selectProfiles(cfg, [o.profile], o.device ? [o.device] : undefined);
         if (!profile) throw new UsageError(`profile ${o.profile} has no target ${o.device ?? ''}`);
@@ -43,7 +43,7 @@ export function registerRevoke(program: Command): void {
             process.stderr.write('fwcert: nothing revoked\n');
             return EXIT.ok;
           }
-          const issuers = new Map<string, ReturnType<typeof buildIssuer>>();
+          const issuers = new Map<string, Issuer>();
           for (const r of records) {
             if (!r.caRef) {
               rows.push([r.device, r.objectName, r.serial, 'skipped', 'not issued by fwcert (adopted); revoke it at its CA']);

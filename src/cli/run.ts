@@ -1,9 +1,6 @@
 // `fwcert run|enroll|renew`: the main job.
 import type { Command } from 'commander';
-import { publish, recordLastRun } from '../alerts/dispatch.js';
-import { lastRunOf, rowsAfterRun } from '../alerts/after-run.js';
-import { runEngine } from '../engine/run.js';
-import { runFailed, type RunReport } from '../engine/report.js';
+import type { RunReport } from '../engine/report.js';
 import type { Mode } from '../engine/device-run.js';
 import { EXIT, guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, shortDate, table } from './output.js';
@@ -62,6 +59,10 @@ export function registerRun(program: Command, name: Mode, description: string): 
   if (name !== 'enroll') cmd.option('--force', name === 'renew' ? 'renew every certificate now, due or not' : 'renew every existing certificate now');
   cmd.action((o: { profile: string[]; device: string[]; dryRun?: boolean; json?: boolean; concurrency?: number; force?: boolean; prometheus?: string; removeRetired?: boolean }) =>
     guarded(async () => {
+      // Loaded when the command runs, not for every start (--help loads no driver).
+      const [{ publish, recordLastRun }, { lastRunOf, rowsAfterRun }, { runEngine }, { runFailed }] = await Promise.all([
+        import('../alerts/dispatch.js'), import('../alerts/after-run.js'), import('../engine/run.js'), import('../engine/report.js'),
+      ]);
       const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
       const report = await runEngine(cfg, {
         command: name, profiles: o.profile, devices: o.device, dryRun: o.dryRun, force: o.force, concurrency: o.concurrency, log, removeRetired: o.removeRetired,

@@ -2,14 +2,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parse } from 'yaml';
 import { ConfigError, UsageError } from '../core/errors.js';
-import { resolvePassphrase } from '../secrets/passphrase.js';
 import { EXIT, guarded, type GlobalOptions } from './context.js';
 
 /** $FWCERT_PASSPHRASE, else the config's secrets.passphrase_file (read without loading the rest). */
 async function passphrase(g: GlobalOptions): Promise<string> {
-  const { resolveConfigPath } = await import('../config/load.js');
+  const [{ resolveConfigPath }, { parse }, { resolvePassphrase }] = await Promise.all([
+    import('../config/load.js'), import('yaml'), import('../secrets/passphrase.js'),
+  ]);
   const cfgPath = resolveConfigPath({ configPath: g.config });
   let file: string | undefined;
   if (existsSync(cfgPath)) {
@@ -36,7 +36,7 @@ export function registerSecrets(program: Command): void {
     .option('--json', 'report what was written as JSON')
     .action((file: string, o: { output?: string; force?: boolean; json?: boolean }) =>
       guarded(async () => {
-        const { decryptArmored, encryptArmored, looksEncrypted } = await import('../secrets/pgp.js');
+        const { encryptArmored, looksEncrypted } = await import('../secrets/pgp.js');
         const text = readFileSync(file);
         if (looksEncrypted(text)) throw new UsageError(`${file} is already encrypted`);
         const out = o.output ?? `${file}.asc`;
@@ -54,7 +54,7 @@ export function registerSecrets(program: Command): void {
     .option('--json', 'with -o: report what was written as JSON (the secrets stay in the file)')
     .action((file: string, o: { output?: string; force?: boolean; json?: boolean }) =>
       guarded(async () => {
-        const { decryptArmored, encryptArmored, looksEncrypted } = await import('../secrets/pgp.js');
+        const { decryptArmored, looksEncrypted } = await import('../secrets/pgp.js');
         if (o.json && !o.output) throw new UsageError('decrypt --json needs -o FILE: the JSON report never carries the decrypted secrets');
         const raw = readFileSync(file);
         if (!looksEncrypted(raw)) throw new UsageError(`${file} is not an OpenPGP-encrypted file`);

@@ -1,10 +1,7 @@
 // `fwcert status`: what every device really serves and holds, days left, marked by thresholds.
 // Exit: 0 fine, 1 an error row or an unreachable device, 3 anything critical, 5 warnings (with --warn-exit).
 import type { Command } from 'commander';
-import { publish } from '../alerts/dispatch.js';
-import { writeStatusPage } from '../report/status-page.js';
-import { fleetStatus, statusExitCode, type StatusReport } from '../engine/status.js';
-import { selectProfiles } from '../engine/run.js';
+import type { StatusReport } from '../engine/status.js';
 import { guarded, loadContext, type GlobalOptions } from './context.js';
 import { printJson, shortDate, table } from './output.js';
 import { wholeNumber } from './parse.js';
@@ -68,6 +65,10 @@ export function registerStatus(program: Command): void {
     .option('--html <file>', 'also write a self-contained HTML report (table, expiry timeline, last run failures)')
     .action((o: StatusFlags) =>
       guarded(async () => {
+        // Loaded when the command runs, not for every start (--help loads no driver).
+        const [{ publish }, { writeStatusPage }, { fleetStatus, statusExitCode }, { selectProfiles }] = await Promise.all([
+          import('../alerts/dispatch.js'), import('../report/status-page.js'), import('../engine/status.js'), import('../engine/run.js'),
+        ]);
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
         if (o.profile.length || o.device.length) selectProfiles(cfg, o.profile, o.device); // a typo: exit 2 before any contact
         const a = cfg.monitoring.alerts;

@@ -18,7 +18,7 @@ import { ALL_KEY_SPECS, keySpecLabel, sameKeySpec, type CsrSpec, type KeySpec } 
 import type { TlsTrust } from '../../http/client.js';
 import type { Binding, CommitResult, DeviceCert, OpenInfo, Target, TargetContext } from '../target.js';
 import { PanosSession } from './api.js';
-import { applyBinding, bindingsOf, missingForBindings, readBindingState, validateBinding, type BindingState } from './bindings.js';
+import { applyBinding, missingForBindings, readBindingState, validateBinding, type BindingState } from './bindings.js';
 import {
   deleteCertificate,
   removeCertificate,
@@ -32,6 +32,7 @@ import {
   type CertEntry,
 } from './certificates.js';
 import { commitAndWait } from './commit.js';
+import { readInventory } from './inventory.js';
 import { panosLocation, type PanosLocation } from './locations.js';
 import { FIREWALL_NAME_MAX, PANORAMA_NAME_MAX, validateCertName } from './names.js';
 import type { PanosCredentialsConfig, PanosOptions } from './options.js';
@@ -120,17 +121,10 @@ export class PanosTarget implements Target {
   }
 
   async inventory(): Promise<DeviceCert[]> {
-    const [certs, state] = await Promise.all([readCertificates(this.session, this.loc), readBindingState(this.session, this.loc)]);
+    const { certs, state, deviceCerts } = await readInventory(this.session, this.loc);
     this.store = new Map(certs.map((c) => [c.name, c]));
     this.bindingState = state;
-    return certs.map((c) => ({
-      name: c.name,
-      certPem: c.certPem,
-      hasKey: c.hasKey,
-      pendingCsr: Boolean(c.csrPem) && !c.certPem,
-      bindings: bindingsOf(state, c.name),
-      isCa: c.isCa,
-    }));
+    return deviceCerts;
   }
 
   /** What the device lacks for `bindings` (a decryption rule that does not exist ...); reads only. */

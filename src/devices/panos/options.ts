@@ -3,25 +3,28 @@ import { z } from 'zod';
 import type { Binding } from '../target.js';
 import { FIREWALL_NAME_MAX, validateObjectName } from './names.js';
 
+/** 'shared' or a vsys: where certificates and SSL/TLS service profiles live. */
+export const vsysSchema = z
+  .string()
+  .regex(/^(shared|vsys\d{1,4})$/, "must be 'shared' or a vsys name such as 'vsys1'")
+  .default('shared');
+
+/** The `commit:` block of a firewall or a Panorama: its description and whose changes it covers. */
+export function commitSchema(adminMeaning: string) {
+  return z
+    .object({
+      description: z.string().max(512).default('fwcert'),
+      admin: z.string().min(1).max(63).optional().describe(adminMeaning),
+    })
+    .strict()
+    .prefault({});
+}
+
 export const optionsSchema = z
   .object({
     /** Where certificates and SSL/TLS service profiles live: 'shared' or a vsys ('vsys1' ...). */
-    vsys: z
-      .string()
-      .regex(/^(shared|vsys\d{1,4})$/, "must be 'shared' or a vsys name such as 'vsys1'")
-      .default('shared'),
-    commit: z
-      .object({
-        description: z.string().max(512).default('fwcert'),
-        /**
-         * The admin whose changes the commit is scoped to. Defaults to the login username. With an
-         * api_key fwcert cannot tell whose key it is, and committing without the scope would also
-         * commit every other admin's pending changes, so it must be given.
-         */
-        admin: z.string().min(1).max(63).optional(),
-      })
-      .strict()
-      .prefault({}),
+    vsys: vsysSchema,
+    commit: commitSchema('The admin whose changes the commit is scoped to. Defaults to the login username. With an api_key fwcert cannot tell whose key it is, and committing without the scope would also commit every other admin\'s pending changes, so it must be given.'),
     /** How long to wait for the commit job (large certificate stores commit slowly). */
     commit_timeout_s: z.number().int().positive().default(1800),
     /** Shortest delay between job polls (PAN-OS docs advise >= 2 s); it grows to 10 % of the time waited, at most 5 s. */

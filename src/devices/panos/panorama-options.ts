@@ -2,21 +2,14 @@
 // entry of type panorama-template (a template or template stack and the firewalls that receive it).
 import { z } from 'zod';
 import type { Binding } from '../target.js';
-import { bindSchema as firewallBindSchema, credentialsSchema } from './options.js';
+import { bindSchema as firewallBindSchema, commitSchema, credentialsSchema, vsysSchema } from './options.js';
 import { PANORAMA_NAME_MAX } from './names.js';
 
 export const panoramaCredentialsSchema = credentialsSchema;
 
 export const panoramaOptionsSchema = z
   .object({
-    commit: z
-      .object({
-        description: z.string().max(512).default('fwcert'),
-        /** Whose changes the Panorama commit (and, on 10.2+, the push) covers; defaults to the login. */
-        admin: z.string().min(1).max(63).optional(),
-      })
-      .strict()
-      .prefault({}),
+    commit: commitSchema('Whose changes the Panorama commit (and, on 10.2+, the push) covers; defaults to the login.'),
     /** Scope the push to the commit admin (`<admin>` in commit-all, PAN-OS 10.2+ per pan-os-python). */
     push_admin_scope: z.boolean().default(true),
     /** Wait for the Panorama commit, and separately for the push to every firewall. */
@@ -40,10 +33,7 @@ export const templateTargetOptionsSchema = z
     template: NAME.optional(),
     template_stack: NAME.optional(),
     /** Where in the template the certificates live: 'shared' or a vsys of the template. */
-    vsys: z
-      .string()
-      .regex(/^(shared|vsys\d{1,4})$/, "must be 'shared' or a vsys name such as 'vsys1'")
-      .default('shared'),
+    vsys: vsysSchema,
     /** The firewalls that receive the template, by serial number or hostname as Panorama knows them. */
     firewalls: z.array(z.string().min(1).max(63)).min(1, 'at least one firewall'),
   })

@@ -8,8 +8,9 @@ import type { Logger } from '../../core/log.js';
 import { registerSecret } from '../../core/redact.js';
 import { certFingerprintSha256, encryptPrivateKey, keyMatchesCertificate, parseCertificate } from '../../pki/index.js';
 import type { Binding, CommitResult, DeviceCert, OpenInfo, Receiver, Target, TargetContext } from '../target.js';
-import { applyBinding, bindingsOf, readBindingState, validateBinding } from './bindings.js';
+import { applyBinding, validateBinding } from './bindings.js';
 import { deleteCertificate, importCertificatePem, removeCertificate, importChain, readCertificate, readCertificates } from './certificates.js';
+import { readInventory } from './inventory.js';
 import type { PanosLocation } from './locations.js';
 import { PANORAMA_NAME_MAX, validateCertName } from './names.js';
 import { PANOS_KEY_TYPES } from './device.js';
@@ -72,15 +73,7 @@ export class PanoramaTemplateTarget implements Target {
   }
 
   async inventory(): Promise<DeviceCert[]> {
-    const [certs, state] = await Promise.all([readCertificates(this.session, this.loc), readBindingState(this.session, this.loc)]);
-    return certs.map((c) => ({
-      name: c.name,
-      certPem: c.certPem,
-      hasKey: c.hasKey,
-      pendingCsr: Boolean(c.csrPem) && !c.certPem,
-      bindings: bindingsOf(state, c.name),
-      isCa: c.isCa,
-    }));
+    return (await readInventory(this.session, this.loc)).deviceCerts;
   }
 
   /**

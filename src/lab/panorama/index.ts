@@ -2,23 +2,18 @@
 // templates, template stacks, admin-scoped commits and commit-all pushes, plus N managed firewalls,
 // each a full PAN-OS emulator whose `gp-portal` data-plane port serves what the last push gave it.
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { serveXmlApi } from '../panos/xml-api-server.js';
 import { createSelfSigned } from '../../pki/index.js';
 import type { EmulatorHandle } from '../emulator.js';
-import { readBody } from '../read-body.js';
 import { ApiKeys, type AdminAccount } from '../panos/auth.js';
 import { certificateEntry, KeyVault } from '../panos/cert-entry.js';
 import { validateForCommit } from '../panos/commit-validation.js';
 import { CommitJobs } from '../panos/commit-jobs.js';
 import { ConfigStore } from '../panos/config-store.js';
 import type { Device } from '../panos/device.js';
-import { ApiError, errorResponse, withQuoting } from '../panos/envelope.js';
 import { startPanosEmulator } from '../panos/index.js';
 import { mergeKnobs, type HaState } from '../panos/knobs.js';
 import { labState } from '../panos/lab-state.js';
-import { mergeParams } from '../panos/params.js';
 import { clone, type XNode } from '../panos/xml-tree.js';
 import { defaultPanoramaKnobs, type PanoramaKnobs } from './knobs.js';
 import { PushJobs, type ManagedFirewall } from './push-jobs.js';
@@ -51,8 +46,6 @@ export interface ManagedFirewallHandle extends EmulatorHandle {
 export interface PanoramaHandle extends EmulatorHandle {
   firewalls: ManagedFirewallHandle[];
 }
-
-const MAX_BODY = 16 * 1024 * 1024;
 
 /** A 15-digit serial like a VM-Series one, stable per hostname. */
 function serialFor(name: string): string {
@@ -151,75 +144,14 @@ export async function startPanoramaEmulator(opts: PanoramaEmulatorOptions): Prom
     firewalls: fwHandles.map((h) => ({ name: h.name, serial: h.serial, url: h.url, services: h.services, state: h.state() })),
   });
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const u = new URL(req.url ?? '/', 'https://127.0.0.1');
-    const json = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (u.pathname === '/__lab/state' && req.method === 'GET') return json(200, state());
-    if (u.pathname === '/__lab/knobs' && req.method === 'POST') {
-      try {
-        mergeKnobs(knobs, JSON.parse((await readBody(req, MAX_BODY, () => new Error('too large'))).toString('utf8') || '{}') as Record<string, unknown>);
-        return json(200, knobs);
-      } catch {
-        return json(400, { error: 'knobs must be a JSON object' });
-      }
-    }
-    if (u.pathname !== '/api/' && u.pathname !== '/api') {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      return res.end('Not Found');
-    }
-    if (req.method !== 'GET' && req.method !== 'POST') {
-      res.writeHead(405, { allow: 'GET, POST' });
-      return res.end();
-    }
-    let outcome;
-    let requestType = u.searchParams.get('type') ?? '';
-    try {
-      const body = await readBody(req, MAX_BODY, () => new Error('request body too large'));
-      const params = await mergeParams(u, req.headers['content-type'], body, { rejectQuotedBoundary: knobs.rejectQuotedMultipartBoundary });
-      requestType = params.get('type') ?? '';
-      outcome = await routePanorama(panorama, { params, headers: req.headers });
-    } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError(400, ['Bad request']);
-      outcome = { kind: 'response' as const, response: errorResponse(err) };
-    }
-    if (knobs.latencyMs > 0) await new Promise((r) => setTimeout(r, knobs.latencyMs));
-    if (outcome.kind === 'reset') return req.socket.destroy();
-    if (outcome.kind === 'status') {
-      res.writeHead(outcome.status, { 'content-type': 'text/html' });
-      return res.end(`<html><body>${outcome.status}</body></html>`);
-    }
-    // Same quoting as a firewall's answers (keygen: `status = 'success'`), see withQuoting.
-    const r = withQuoting(outcome.response, requestType, knobs.responseQuoting);
-    res.writeHead(r.httpStatus, { 'content-type': r.contentType, ...(r.headers ?? {}) });
-    res.end(r.body);
-  };
-
-  const server: Server = createServer({ cert: apiTls.certPem, key: apiTls.keyPem }, (req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  });
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  let api;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    api = await serveXmlApi({ tls: apiTls, knobs, state, route: (req) => routePanorama(panorama, req) });
   } catch (e) {
     await Promise.all(started.map((h) => h.close().catch(() => undefined)));
     throw e;
   }
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('emulator has no address');
-  url = `https://127.0.0.1:${addr.port}`;
+  url = api.url;
 
   return {
     name: opts.name,
@@ -232,8 +164,7 @@ export async function startPanoramaEmulator(opts: PanoramaEmulatorOptions): Prom
     close: async () => {
       device.jobs.close();
       pushes.close();
-      for (const s of sockets) s.destroy();
-      await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), ...started.map((h) => h.close().catch(() => undefined))]);
+      await Promise.all([api.close(), ...started.map((h) => h.close().catch(() => undefined))]);
     },
   };
 }

@@ -2,12 +2,9 @@
 // HTTPS server on 127.0.0.1, lab endpoints (/__lab/state, /__lab/knobs), and the GlobalProtect
 // portal data-plane port that serves the certificate of the RUNNING config.
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { serveXmlApi } from './xml-api-server.js';
 import { createSelfSigned } from '../../pki/index.js';
 import type { EmulatorHandle } from '../emulator.js';
-import { readBody } from '../read-body.js';
 import { routeApi } from './api-router.js';
 import { ApiKeys, type AdminAccount } from './auth.js';
 import { certificateEntry, KeyVault } from './cert-entry.js';
@@ -15,10 +12,8 @@ import { CommitJobs } from './commit-jobs.js';
 import { ConfigStore } from './config-store.js';
 import { DataPlaneService } from './data-plane.js';
 import type { Device } from './device.js';
-import { ApiError, errorResponse, withQuoting, type ApiResponse } from './envelope.js';
 import { defaultKnobs, mergeKnobs, type HaState, type PanosKnobs } from './knobs.js';
 import { labState } from './lab-state.js';
-import { mergeParams } from './params.js';
 import { buildSeedConfig, SEED_NAMES, type InboundInspectionSchema } from './seed-config.js';
 import { resolveGpPortal } from './service-bindings.js';
 
@@ -41,20 +36,6 @@ export interface PanosEmulatorOptions {
   /** The lab's Panorama mode manages this firewall: it gets the device and a way to re-read the
    * data plane after it writes a pushed template into the running config. */
   onStart?: (internals: { device: Device; refreshDataPlane: () => void }) => void;
-}
-
-const MAX_BODY = 16 * 1024 * 1024;
-
-const readRequest = (req: IncomingMessage) => readBody(req, MAX_BODY, () => new Error('request body too large'));
-
-function send(res: ServerResponse, r: ApiResponse): void {
-  res.writeHead(r.httpStatus, { 'content-type': r.contentType, ...(r.headers ?? {}) });
-  res.end(r.body);
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }
 
 /** A 15-digit serial like a VM-Series one ("0079..."), stable per device name. */
@@ -111,63 +92,14 @@ export async function startPanosEmulator(opts: PanosEmulatorOptions): Promise<Em
   let url = '';
   const state = () => labState(device, { name: opts.name, url, services }, planes);
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const u = new URL(req.url ?? '/', 'https://127.0.0.1');
-    if (u.pathname === '/__lab/state' && req.method === 'GET') return sendJson(res, 200, state());
-    if (u.pathname === '/__lab/knobs' && req.method === 'POST') {
-      try {
-        mergeKnobs(knobs, JSON.parse((await readRequest(req)).toString('utf8') || '{}') as Record<string, unknown>);
-        return sendJson(res, 200, knobs);
-      } catch {
-        return sendJson(res, 400, { error: 'knobs must be a JSON object' });
-      }
-    }
-    if (u.pathname !== '/api/' && u.pathname !== '/api') {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      return res.end('Not Found');
-    }
-    if (req.method !== 'GET' && req.method !== 'POST') {
-      res.writeHead(405, { allow: 'GET, POST' });
-      return res.end();
-    }
-    let outcome;
-    let requestType = u.searchParams.get('type') ?? '';
-    try {
-      const body = await readRequest(req);
-      const params = await mergeParams(u, req.headers['content-type'], body, { rejectQuotedBoundary: knobs.rejectQuotedMultipartBoundary });
-      requestType = params.get('type') ?? '';
-      outcome = await routeApi(device, { params, headers: req.headers });
-    } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError(400, ['Bad request']);
-      outcome = { kind: 'response' as const, response: errorResponse(err) };
-    }
-    if (knobs.latencyMs > 0) await new Promise((r) => setTimeout(r, knobs.latencyMs));
-    if (outcome.kind === 'reset') return req.socket.destroy();
-    if (outcome.kind === 'status') {
-      res.writeHead(outcome.status, { 'content-type': 'text/html' });
-      return res.end(`<html><body>${outcome.status}</body></html>`);
-    }
-    send(res, withQuoting(outcome.response, requestType, knobs.responseQuoting));
-  };
-
-  const server: Server = createServer({ cert: apiTls.certPem, key: apiTls.keyPem }, (req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
+  const api = await serveXmlApi({
+    tls: apiTls,
+    port: opts.port,
+    knobs,
+    state,
+    route: (req) => routeApi(device, req),
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('emulator has no address');
-  url = `https://127.0.0.1:${addr.port}`;
+  url = api.url;
 
   return {
     name: opts.name,
@@ -178,8 +110,7 @@ export async function startPanosEmulator(opts: PanosEmulatorOptions): Promise<Em
     setKnobs: (k: object) => mergeKnobs(knobs, k as Record<string, unknown>),
     close: async () => {
       device.jobs.close();
-      for (const s of sockets) s.destroy();
-      await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), gpPortal.close()]);
+      await Promise.all([api.close(), gpPortal.close()]);
     },
   };
 }

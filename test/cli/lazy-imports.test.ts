@@ -1,0 +1,56 @@
+// `fwcert --help`, `--version` and a command's --help load commander and the CLI modules only: no CA or
+// device driver, none of the lab, no engine pipeline, ledger, PKI or logger. Each command loads what it
+// needs when it runs, which the last test shows with the same tracer (so an empty trace cannot pass).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The modules a `fwcert ARGS` process loads: repo paths (src/...) and package names. */
+function loadedBy(args: string[]): { status: number | null; stdout: string; stderr: string; src: string[]; packages: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'fwcert-imports-'));
+  const file = join(dir, 'imports.txt');
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/support/trace-imports.mjs', 'src/cli/main.ts', ...args], {
+      cwd: ROOT, env: { ...process.env, FWCERT_CONFIG: '', FWCERT_TRACE_IMPORTS: file }, encoding: 'utf8', timeout: 120_000,
+    });
+    const urls = [...new Set(readFileSync(file, 'utf8').split('\n').filter((u) => u.startsWith('file:')))];
+    const src = urls.filter((u) => !u.includes('/node_modules/') && u.includes('/src/')).map((u) => u.slice(u.lastIndexOf('/src/') + 1));
+    const packages = [...new Set(urls.filter((u) => u.includes('/node_modules/')).map((u) => {
+      const parts = u.slice(u.lastIndexOf('/node_modules/') + 14).split('/');
+      return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+    }))];
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, src, packages };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What must not load before a command runs: drivers, lab, engine pipeline, config loader, ledger, PKI, alerts, secrets. */
+const HEAVY = /^src\/(ca\/(?!issuer\.ts$)|devices\/|lab\/|ledger\/|pki\/|http\/|sftunnel\/|alerts\/|report\/|secrets\/|config\/load\.ts$|engine\/(?!policy\.ts$))/;
+
+for (const args of [['--help'], ['--version'], ['run', '--help'], ['status', '--help'], ['check', '--help'], ['revoke', '--help']]) {
+  test(`fwcert ${args.join(' ')} loads commander and the CLI only`, () => {
+    const r = loadedBy(args);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, args[0] === '--version' ? /^\d+\.\d+\.\d+/ : /Usage: fwcert/);
+    assert.ok(r.src.includes('src/cli/main.ts'), r.src.join('\n'));
+    assert.deepEqual(r.src.filter((m) => HEAVY.test(m)), []);
+    // tsx's own modules are the loader, not fwcert's.
+    assert.deepEqual(r.packages.filter((p) => !['commander', 'tsx', 'esbuild', 'get-tsconfig', 'resolve-pkg-maps'].includes(p)), []);
+  });
+}
+
+test('a command loads the config loader and the drivers when it runs (the tracer sees them)', () => {
+  const r = loadedBy(['--config', join(tmpdir(), 'fwcert-no-such-config.yaml'), 'run']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /file not found/);
+  assert.ok(r.src.includes('src/config/load.ts'), r.src.join('\n'));
+  assert.ok(r.src.some((m) => m.startsWith('src/devices/')), r.src.join('\n'));
+  assert.ok(r.packages.includes('zod'), r.packages.join('\n'));
+});
