@@ -167,25 +167,26 @@ export class FmcFtdTarget implements Target {
   }
 
   /**
-   * EST enrollment: the object "<name>_<device>" (type EST: URL, username, password, CA fingerprint) is
-   * created and enrolled on the FTD, which makes its key, asks the EST server and keeps the key (seed 003,
-   * "Installing a Certificate using EST Enrollment"). Returns what the trustpoint then holds.
+   * The FTD makes the key and certificate itself; fwcert creates the enrollment object "<name>_<device>"
+   * and enrolls it (seed 003): EST (URL, username, password, CA fingerprint: the FTD asks the EST server,
+   * "Installing a Certificate using EST Enrollment") or SELF_SIGNED_CERTFICATE (the FTD signs its own,
+   * "Installing a Certificate Using Self-Signed Enrollment"; the wire value is misspelled, pitfall 12).
+   * Returns what the trustpoint then holds.
    */
-  async enrollOnDevice(name: string, spec: CsrSpec, est: DeviceEnrollment): Promise<{ leafPem: string; chainPem: string[] }> {
+  async enrollOnDevice(name: string, spec: CsrSpec, how: DeviceEnrollment): Promise<{ leafPem: string; chainPem: string[] }> {
     this.validateName(name);
     const fmcName = this.names.toFmc(name);
+    const what = how.protocol === 'est' ? 'EST' : 'self-signed';
     if (this.manager.version < INSTALL_API_VERSION) {
       throw new DeviceError(
-        `${this.name}: FMC ${this.manager.versionText} cannot create and install EST enrollments over the API (FMC 7.7 can); ` +
-          `in the FMC create an EST enrollment object for ${est.url} and add it to ${this.label} in Devices > Certificates`,
+        `${this.name}: FMC ${this.manager.versionText} cannot create and install ${what} enrollments over the API (FMC 7.7 can); ` +
+          `in the FMC create a ${what} enrollment object${how.protocol === 'est' ? ` for ${how.url}` : ''} and add it to ${this.label} in Devices > Certificates`,
       );
     }
-    registerSecret(est.password);
     const [cn, ...alt] = spec.sans.length ? spec.sans : [spec.subject.cn ?? this.dev.name];
     const obj: CertEnrollment = {
-      name: fmcName, type: 'CertEnrollment', enrollmentType: 'EST', description: `fwcert: ${name} for ${this.dev.name}`,
+      name: fmcName, type: 'CertEnrollment', enrollmentType: how.protocol === 'est' ? 'EST' : 'SELF_SIGNED_CERTFICATE', description: `fwcert: ${name} for ${this.dev.name}`,
       validationUsage: { ipsecClient: false, sslClient: false, sslServer: true },
-      estContent: { enrollmentUrl: est.url, username: est.username, password: est.password, fingerprint: est.caFingerprint, ignoreServerCertificateValidations: false },
       certificateParameters: {
         includeFQDN: 'CUSTOM', customFqdn: cn, commonName: spec.subject.cn ?? cn, organization: spec.subject.o, countryCode: spec.subject.c,
         ...(alt.length ? { altFQDN: alt.join(',') } : {}),
@@ -194,13 +195,17 @@ export class FmcFtdTarget implements Target {
         ? { keyType: 'RSA', keyName: fmcName, keySize: `CertKey_${spec.key.size}` }
         : { keyType: 'ECDSA', keyName: fmcName, keySize: `CertKey_${spec.key.curve.slice(2)}` },
     };
+    if (how.protocol === 'est') {
+      registerSecret(how.password);
+      obj.estContent = { enrollmentUrl: how.url, username: how.username, password: how.password, fingerprint: how.caFingerprint, ignoreServerCertificateValidations: false };
+    }
     const saved = await upsertEnrollment(this.manager.api, this.manager.enrollments, obj);
     const present = this.trustpoints.some((t) => t.name === fmcName);
-    await manageCertificate(this.manager.api, present ? 'REENROLL' : 'ENROLL', this.dev.id, saved.id!, this.taskOpts(`EST enrollment of ${fmcName} on ${this.label}`));
+    await manageCertificate(this.manager.api, present ? 'REENROLL' : 'ENROLL', this.dev.id, saved.id!, this.taskOpts(`${what} enrollment of ${fmcName} on ${this.label}`));
     const tp = (await this.readTrustpoints()).find((t) => t.name === fmcName);
     const leaf = tp?.identityCertificate?.certificateContent;
-    if (!isPem(leaf)) throw new DeviceError(`${this.name}: ${fmcName} has no identity certificate on ${this.label} after the EST enrollment (state ${tp?.status ?? 'missing'})`);
-    this.log.info(`${this.name}: ${this.label} enrolled ${fmcName} over EST`);
+    if (!isPem(leaf)) throw new DeviceError(`${this.name}: ${fmcName} has no identity certificate on ${this.label} after the ${what} enrollment (state ${tp?.status ?? 'missing'})`);
+    this.log.info(`${this.name}: ${this.label} enrolled ${fmcName} (${what})`);
     return { leafPem: leaf, chainPem: (tp!.caCertificates ?? []).map((c) => c.certificateContent).filter(isPem) };
   }
 
