@@ -6,6 +6,8 @@ import type { Prng } from './prng.js';
 export interface ArmedFaults {
   /** Human-readable list of what was armed, for the log of a failing seed. */
   labels: string[];
+  /** The same faults without device names ("fdm token expires", "scm renewById dropAnswer"), for the figures. */
+  kinds: string[];
   /** Puts every knob back to a fault-free lab. */
   clear(): void;
 }
@@ -78,6 +80,13 @@ const PANOS: Arm[] = [
   },
 ];
 
+/** "ftd-1 token expires after 4 calls" -> "fdm token expires after N calls": a label without its device and counts. */
+function kindOf(label: string, lab: Lab): string {
+  const d = lab.devices.find((x) => label.startsWith(`${x.name} `));
+  const prefix = d ? (d.type === 'cisco-fdm' ? 'fdm' : 'panos') : '';
+  return `${prefix}${d ? label.slice(d.name.length) : label}`.replace(/\b\d+ (calls|polls)\b/, 'N $1');
+}
+
 /** Arms 1..3 random faults somewhere in the lab. */
 export function armFaults(rng: Prng, lab: Lab): ArmedFaults {
   const labels: string[] = [];
@@ -91,5 +100,5 @@ export function armFaults(rng: Prng, lab: Lab): ArmedFaults {
       rng.pick(d.type === 'cisco-fdm' ? FDM : PANOS)(rng, lab, d, labels, undo);
     }
   }
-  return { labels, clear: () => undo.forEach((u) => u()) };
+  return { labels, kinds: labels.map((l) => kindOf(l, lab)), clear: () => undo.forEach((u) => u()) };
 }

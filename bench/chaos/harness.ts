@@ -13,6 +13,8 @@ import { checkInvariants } from './invariants.js';
 import { Prng } from './prng.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** How the harness starts fwcert by default: from the sources, through tsx (see cli-bundle.ts for the fast way). */
+export const TSX_CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 
 export interface ChaosOptions {
   /** Faulted runs in total. */
@@ -26,6 +28,8 @@ export interface ChaosOptions {
   maxConvergeRuns?: number;
   /** Stop after the round during which this many minutes have passed (a time-boxed campaign). */
   maxMinutes?: number;
+  /** Node arguments that start the CLI (default TSX_CLI; run from the repository root). */
+  cli?: string[];
   log?: (line: string) => void;
 }
 
@@ -40,6 +44,12 @@ export interface ChaosFigures {
   convergeRuns: number;
   maxRunsToConverge: number;
   faultedExitCodes: Record<string, number>;
+  /** Faults armed, by kind (device names and counts left out). */
+  faultsByKind: Record<string, number>;
+  /** Rounds (and the first enrollment) by how many clean runs they needed until one changed nothing. */
+  convergeHistogram: Record<string, number>;
+  /** Times every invariant was checked (once after each converged round). */
+  invariantChecks: number;
   scmCertificates: number;
   violations: string[];
   wallSeconds: number;
@@ -53,10 +63,10 @@ interface Child {
   ms: number;
 }
 
-function runCli(configPath: string, args: string[], killAfterMs?: number): Promise<Child & { killedMidRun: boolean }> {
+function runCli(cli: string[], configPath: string, args: string[], killAfterMs?: number): Promise<Child & { killedMidRun: boolean }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--config', configPath, ...args], {
+    const child = spawn(process.execPath, [...cli, '--config', configPath, ...args], {
       cwd: ROOT, env: { ...process.env, FWCERT_CONFIG: '', FWCERT_PASSPHRASE: '' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -104,19 +114,23 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
   const ledger = join(dir, 'state', 'fwcert.db');
   const fig: ChaosFigures = {
     seed: opts.seed, devices: opts.fdm + opts.panos, rounds: 0, faultedRuns: 0, killsSent: 0, killsMidRun: 0,
-    convergeRuns: 0, maxRunsToConverge: 0, faultedExitCodes: {}, scmCertificates: 0, violations: [], wallSeconds: 0,
+    convergeRuns: 0, maxRunsToConverge: 0, faultedExitCodes: {}, faultsByKind: {}, convergeHistogram: {}, invariantChecks: 0,
+    scmCertificates: 0, violations: [], wallSeconds: 0,
   };
+  const cli = opts.cli ?? TSX_CLI;
+  const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
   const maxConverge = opts.maxConvergeRuns ?? 6;
   let durations: number[] = [];
   const typicalMs = () => (durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : 8000);
 
   const converge = async (round: number): Promise<boolean> => {
     for (let i = 1; i <= maxConverge; i++) {
-      const r = await runCli(lab.configPath, ['run', '--json']);
+      const r = await runCli(cli, lab.configPath, ['run', '--json']);
       fig.convergeRuns++;
       durations = [...durations.slice(-19), r.ms];
       if (changedNothing(r)) {
         fig.maxRunsToConverge = Math.max(fig.maxRunsToConverge, i);
+        bump(fig.convergeHistogram, String(i));
         return true;
       }
       if (r.code !== 0 && r.code !== 1) log(`round ${round}: clean run exited ${r.code}: ${r.stderr.slice(-400)}`);
@@ -126,6 +140,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
 
   try {
     if (!(await converge(0))) fig.violations.push('the first enrollment of the fleet did not converge');
+    else {
+      for (const b of await checkInvariants(lab, ledger)) fig.violations.push(`first enrollment: ${b}`);
+      fig.invariantChecks++;
+    }
     let killsLeft = opts.kills;
     let runsLeft = opts.runs;
     const deadline = opts.maxMinutes ? started + opts.maxMinutes * 60_000 : Infinity;
@@ -134,11 +152,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
       const inRound = Math.min(runsLeft, rng.int(1, 3));
       for (let i = 0; i < inRound; i++) {
         const faults = armFaults(rng, lab);
+        for (const k of faults.kinds) bump(fig.faultsByKind, k);
         // Kills are spread over the remaining runs so that the requested number is reached.
         const kill = killsLeft > 0 && rng.next() < killsLeft / runsLeft;
         const args = rng.chance(0.5) ? ['renew', '--force', '--json'] : ['run', '--json'];
         const killAt = kill ? Math.round(typicalMs() * (0.15 + 0.85 * rng.next())) : undefined;
-        const r = await runCli(lab.configPath, args, killAt);
+        const r = await runCli(cli, lab.configPath, args, killAt);
         runsLeft--;
         fig.faultedRuns++;
         if (kill) {
@@ -147,11 +166,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
           if (r.killedMidRun) fig.killsMidRun++;
         }
         const key = r.signal ?? String(r.code);
-        fig.faultedExitCodes[key] = (fig.faultedExitCodes[key] ?? 0) + 1;
+        bump(fig.faultedExitCodes, key);
         if (r.code !== null && r.code !== 0 && r.code !== 1) {
           fig.violations.push(`round ${round}: ${args[0]} with [${faults.labels.join('; ')}] exited ${r.code}: ${r.stderr.slice(-600)}`);
         }
-        log(`round ${round}: ${args.join(' ')} [${faults.labels.join('; ')}]${kill ? ` kill@${killAt}ms${r.killedMidRun ? '' : ' (already done)'}` : ''} -> ${key}`);
+        log(`round ${round}: ${args.join(' ')} [${faults.labels.join('; ')}]${kill ? ` kill@${killAt}ms${r.killedMidRun ? '' : ' (already done)'}` : ''} -> ${key} (${r.ms} ms)`);
         faults.clear();
       }
       if (!(await converge(round))) {
@@ -159,6 +178,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
         break;
       }
       const bad = await checkInvariants(lab, ledger);
+      fig.invariantChecks++;
       for (const b of bad) fig.violations.push(`round ${round}: ${b}`);
       log(`round ${round}: converged; invariants ${bad.length ? `BROKEN: ${bad.join(' | ')}` : 'hold'} (faulted runs ${fig.faultedRuns}, kills ${fig.killsSent})`);
     }

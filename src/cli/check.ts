@@ -24,10 +24,12 @@ export function registerCheck(program: Command): void {
     .action((o: { json?: boolean }) =>
       guarded(async () => {
         // Loaded when the command runs, not for every start (--help loads no driver).
-        const [{ commandProblem }, { buildIssuer, Targets }, { checkProfileOf, devicePairProblems }, { Ledger }] = await Promise.all([
+        const [{ commandProblem }, { buildIssuer, Targets }, { checkProfileOf, devicePairProblems }, { Ledger }, { assertManagesSomething }] = await Promise.all([
           import('../core/command.js'), import('../engine/build.js'), import('../engine/preflight.js'), import('../ledger/ledger.js'),
+          import('../engine/manages-nothing.js'),
         ]);
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
+        assertManagesSomething(cfg); // like run: exit 2, before any contact
         const rows: CheckRow[] = [];
         const targets = new Targets(cfg, log);
         try {

@@ -66,10 +66,12 @@ export function registerStatus(program: Command): void {
     .action((o: StatusFlags) =>
       guarded(async () => {
         // Loaded when the command runs, not for every start (--help loads no driver).
-        const [{ publish }, { writeStatusPage }, { fleetStatus, statusExitCode }, { selectProfiles }] = await Promise.all([
+        const [{ publish }, { writeStatusPage }, { fleetStatus, statusExitCode }, { selectProfiles }, { assertManagesSomething }] = await Promise.all([
           import('../alerts/dispatch.js'), import('../report/status-page.js'), import('../engine/status.js'), import('../engine/run.js'),
+          import('../engine/manages-nothing.js'),
         ]);
         const { cfg, log } = await loadContext(program.opts<GlobalOptions>());
+        assertManagesSomething(cfg); // like run: exit 2, before any contact
         if (o.profile.length || o.device.length) selectProfiles(cfg, o.profile, o.device); // a typo: exit 2 before any contact
         const a = cfg.monitoring.alerts;
         const r = await fleetStatus(cfg, {

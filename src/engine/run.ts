@@ -2,11 +2,12 @@
 import type { Issuer } from '../ca/issuer.js';
 import type { Config, Profile } from '../config/model.js';
 import type { Logger } from '../core/log.js';
-import { ConfigError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { Ledger } from '../ledger/ledger.js';
 import { buildIssuer, Targets } from './build.js';
 import { runDevice, type Mode } from './device-run.js';
 import { Limit } from './limit.js';
+import { assertManagesSomething, managesNothing, retiredOnConfiguredDevices } from './manages-nothing.js';
 import { CaPreflight } from './preflight.js';
 import { removeRetired } from './retire.js';
 import { RunLock } from './lock.js';
@@ -26,12 +27,10 @@ export interface RunOptions {
   log: Logger;
 }
 
-/** Checks --profile/--device names against the config (exit 2 on a typo, before anything happens). */
-export function selectProfiles(cfg: Config, profiles?: string[], devices?: string[]): Profile[] {
-  // An empty or profile-less config would "succeed" every night while renewing nothing.
-  if (cfg.profiles.length === 0) {
-    throw new ConfigError(`${cfg.file}: this configuration manages nothing: it defines no certificate profile (add profiles: or profiles_dir: with at least one profile)`);
-  }
+/** Checks --profile/--device names against the config (exit 2 on a typo, before anything happens).
+ *  `retiredOnly`: the config manages nothing, and the run only removes retired certificates. */
+export function selectProfiles(cfg: Config, profiles?: string[], devices?: string[], retiredOnly = false): Profile[] {
+  if (!retiredOnly) assertManagesSomething(cfg);
   const unknownP = (profiles ?? []).filter((n) => !cfg.profiles.some((p) => p.name === n));
   if (unknownP.length) throw new UsageError(`unknown profile ${unknownP.join(', ')} (defined: ${cfg.profiles.map((p) => p.name).join(', ') || 'none'})`);
   const unknownD = (devices ?? []).filter((n) => !cfg.devices.has(n));
@@ -44,7 +43,9 @@ export function selectProfiles(cfg: Config, profiles?: string[], devices?: strin
 
 export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunReport> {
   const startedAt = new Date();
-  const selected = selectProfiles(cfg, opts.profiles, opts.devices);
+  // With no profile left, `--remove-retired` may still delete what fwcert installed before.
+  const retiredOnly = !!opts.removeRetired && managesNothing(cfg) !== undefined && retiredOnConfiguredDevices(cfg, opts.devices) > 0;
+  const selected = selectProfiles(cfg, opts.profiles, opts.devices, retiredOnly);
   const lock = opts.dryRun ? undefined : RunLock.acquire(`${cfg.ledgerPath}.lock`);
   const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
   const issuers = new Map<string, Issuer>();

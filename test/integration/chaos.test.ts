@@ -11,4 +11,8 @@ it('chaos slice: faults and kills, then convergence with every invariant intact'
   assert.equal(fig.faultedRuns, 2);
   assert.equal(fig.killsSent, 1);
   assert.ok(fig.convergeRuns >= 2, 'the fleet was enrolled and re-checked by clean runs');
+  assert.equal(fig.invariantChecks, fig.rounds + 1, 'checked after the first enrollment and after every round');
+  const armed = Object.values(fig.faultsByKind).reduce((a, b) => a + b, 0);
+  assert.ok(armed >= fig.faultedRuns && armed <= 3 * fig.faultedRuns, `1 to 3 faults per faulted run, ${armed} armed`);
+  assert.ok(!Object.keys(fig.faultsByKind).some((k) => /ftd-|pa-/.test(k)), 'fault kinds carry no device names');
 });
