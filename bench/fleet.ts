@@ -7,6 +7,7 @@
 //   --scenario cpu: the same with local RSA-2048 keys everywhere.
 //   --renew: then the same fleet again with renew --force; the renewal's figures are reported.
 //   --certs-total N: N certificates over 100 devices (the memory check).
+//   --log FILE: fwcert's debug log (JSON lines with times) to FILE, to see where a run's time goes.
 // fwcert runs with its product defaults for job polling and CA collect intervals; only the CA's
 // max_in_flight is raised to the fleet size (the default 10 would make the CA the bottleneck, which
 // the floor would then include as ceil(N / max_in_flight) issuances).
@@ -19,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { parse, stringify } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
-import { silentLogger } from '../src/core/log.js';
+import { createLogger, silentLogger } from '../src/core/log.js';
 import { runEngine } from '../src/engine/run.js';
 import { runFailed, type RunReport } from '../src/engine/report.js';
 import { generateKeyPair } from '../src/pki/index.js';
@@ -37,6 +38,7 @@ const { values: a } = parseArgs({
     'max-in-flight': { type: 'string' },
     concurrency: { type: 'string' },
     renew: { type: 'boolean', default: false },
+    log: { type: 'string' },
   },
 });
 const scenario = a.scenario === 'cpu' ? 'cpu' : a.scenario === 'latency' ? 'latency' : undefined;
@@ -90,6 +92,29 @@ function useProductDefaults(): void {
   }
 }
 
+/**
+ * Peak RSS of this process during one phase. Linux: the kernel's own high-water mark (VmHWM), reset
+ * at the start (clear_refs 5), so nothing is missed and no sampling costs CPU counted as fwcert's.
+ * Elsewhere: sampled every 250 ms.
+ */
+function peakRssTracker(): { stop(): number } {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    const hwm = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) * 1024;
+    if (hwm() > 0) return { stop: hwm };
+  } catch {
+    // not Linux, or no permission: sample
+  }
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 250);
+  return {
+    stop() {
+      clearInterval(sampler);
+      return Math.max(peak, process.memoryUsage.rss());
+    },
+  };
+}
+
 type Counters = Record<string, number>;
 const localKey: KeySpec = scenario === 'cpu' ? { type: 'rsa', size: 2048 } : { type: 'ecdsa', curve: 'P-256' };
 const localKeys = scenario === 'cpu' ? devices * certs : fdm * certs;
@@ -110,23 +135,26 @@ try {
   const scmBase = info.scm.url.replace(/\/api\/ssl\/v1$/, '');
   const snapshot = async () => ({ scm: await counters(scmBase), devices: await Promise.all(info.devices.map((d) => counters(d.url))) });
 
-  // Key generation cost on this machine, for the CPU floor.
-  const t0 = performance.now();
-  for (let i = 0; i < 4; i++) await generateKeyPair(localKey);
-  const keygenMs = (performance.now() - t0) / 4;
+  // Key generation cost on this machine, for the CPU floor: CPU time (all threads of this process),
+  // not wall time, so that other load on the machine does not inflate it. RSA key times vary with
+  // the primes found: an average over several keys.
+  const samples = scenario === 'cpu' ? 12 : 24;
+  const k0 = process.cpuUsage();
+  for (let i = 0; i < samples; i++) await generateKeyPair(localKey);
+  const k1 = process.cpuUsage(k0);
+  const keygenMs = (k1.user + k1.system) / 1000 / samples;
 
   const measure = async (phase: 'enroll' | 'renew') => {
     const before = await snapshot();
     const labCpu0 = cpuSecondsOf(lab.pid);
     const cpu0 = process.cpuUsage();
-    let peakRss = process.memoryUsage().rss;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+    const peak = peakRssTracker();
     const start = performance.now();
     const report: RunReport = await runEngine(cfg, {
-      command: phase === 'enroll' ? 'run' : 'renew', force: phase === 'renew', log: silentLogger(), concurrency,
+      command: phase === 'enroll' ? 'run' : 'renew', force: phase === 'renew', log: a.log ? createLogger({ level: 'debug', file: a.log, terminal: false }) : silentLogger(), concurrency,
     });
     const wallMs = performance.now() - start;
-    clearInterval(sampler);
+    const peakRss = peak.stop();
     const cpu = process.cpuUsage(cpu0);
     const labCpuS = cpuSecondsOf(lab.pid) - labCpu0;
     const after = await snapshot();
@@ -162,7 +190,7 @@ try {
     const fwcertCpuS = (cpu.user + cpu.system) / 1e6;
     const apiCalls = perDevice.reduce((x, d) => x + d.calls, 0);
     const commits = perDevice.map((d) => d.commits);
-    const keysMade = phase === 'enroll' || scenario === 'cpu' ? localKeys : localKeys;
+    const keysMade = localKeys;
     return {
       scenario, phase, devices, certsPerDevice: certs, certificates: n, done: items.filter((i) => i.outcome === 'done').length,
       failed: runFailed(report) ? items.filter((i) => i.outcome !== 'done').length || 1 : 0,

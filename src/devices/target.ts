@@ -26,10 +26,22 @@ export interface DeviceCert {
   isCa?: boolean;
   /** What else the device says about it, for `status` (e.g. FMC: enrollment type and state). */
   detail?: string;
+  /** Held as far as the device's API allows, but a step only an operator can do is still owed (FMC
+   *  before 7.7: add the enrollment object to the FTD in the UI). Counts as installed for planning (it is
+   *  not ordered again); the run reports the pair as failed with this text until the step is done. */
+  owed?: string;
 }
 
-/** What a device needs to enroll itself at a CA (EST, RFC 7030), so that its key never leaves it. */
-export interface DeviceEnrollment {
+/** What install() can tell the engine: the certificate is stored, but an operator's step is owed. */
+export interface InstallResult {
+  owed?: string;
+}
+
+/** What a device needs to enroll itself (so that its key never leaves it): at a CA over EST, or self-signed. */
+export type DeviceEnrollment = EstEnrollment | { protocol: 'self-signed' };
+
+/** EST (RFC 7030): the device asks the CA itself. */
+export interface EstEnrollment {
   protocol: 'est';
   /** EST base URL, e.g. https://ca.example.com/.well-known/est */
   url: string;
@@ -95,7 +107,7 @@ export interface Target {
   generateCsr?(name: string, spec: CsrSpec): Promise<string>;
   /** The device enrolls `name` itself at the CA (EST): key, request and certificate stay on the device. */
   enrollOnDevice?(name: string, spec: CsrSpec, enrollment: DeviceEnrollment): Promise<{ leafPem: string; chainPem: string[] }>;
-  install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void>;
+  install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void | InstallResult>;
   /** Points every binding at `name`; returns the certificate names they pointed at before. */
   bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]>;
   remove(name: string): Promise<void>;

@@ -156,8 +156,9 @@ async function execute(item: PlanItem, work: DeviceWork, log: Logger): Promise<{
 async function installAndBind(item: PlanItem, got: Extract<Obtained, { state: 'issued' }>, work: DeviceWork, log: Logger, onDevice: boolean): Promise<{ result: ItemResult; changed: boolean }> {
   const { target, deps } = work;
   const p = item.profile;
+  let owed: string | undefined;
   if (onDevice) log.info(`${target.name} enrolled ${got.objectName} itself at ${deps.issuers.get(p.ca)?.name ?? p.ca}; its key stays on the device`);
-  else await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem });
+  else owed = (await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem }))?.owed;
   const i = got.info;
   deps.ledger.recordInstalled({
     profile: p.name, device: target.name, objectName: got.objectName, ca: p.ca, caRef: got.caRef, serial: i.serial,
@@ -168,6 +169,12 @@ async function installAndBind(item: PlanItem, got: Extract<Obtained, { state: 'i
   deps.ledger.setNeedsCommit(target.name, true);
   deps.ledger.event('installed', `${got.objectName} serial ${i.serial} until ${i.notAfter.toISOString()} (${got.caRef.ca} ${got.caRef.id})`, p.name, target.name);
   log.info({ object: got.objectName, serial: i.serial }, `installed ${got.objectName} (serial ${i.serial}, valid until ${i.notAfter.toISOString().slice(0, 10)})`);
+  const done = { objectName: got.objectName, serial: i.serial, notAfter: i.notAfter.toISOString(), caId: got.caRef.id };
+  if (owed) {
+    // Stored where the device's API allows (recorded, so it is not ordered again); binding waits for the operator.
+    log.error(owed);
+    return { result: resultOf(item, 'failed', { ...done, error: owed }), changed: true };
+  }
   // Everything that used the old certificate moves to the new one, plus what the profile asks for.
   const wanted = p.targets.find((t) => t.device === target.name)?.bindings ?? [];
   const bindings = unionBindings(wanted, item.current?.bindings ?? []);
@@ -175,10 +182,7 @@ async function installAndBind(item: PlanItem, got: Extract<Obtained, { state: 'i
     await target.bind(got.objectName, bindings);
     log.info(`bound ${got.objectName} to ${bindings.map((b) => (b.name ? `${b.kind} ${b.name}` : b.kind)).join(', ')}`);
   }
-  return {
-    result: resultOf(item, 'done', { objectName: got.objectName, serial: i.serial, notAfter: i.notAfter.toISOString(), caId: got.caRef.id }),
-    changed: true,
-  };
+  return { result: resultOf(item, 'done', done), changed: true };
 }
 
 async function enrolledOnDevice(issuer: Issuer, target: Target, objectName: string, p: Profile): Promise<Obtained> {
@@ -230,6 +234,11 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
     const outcomes = await Promise.all(
       items.map(async (item): Promise<{ result: ItemResult; changed: boolean }> => {
         const plog = log.child({ profile: item.profile.name });
+        // Installed as far as the device's API allows: nothing to order or bind until the operator's step is done.
+        if (item.current?.owed && (item.action === 'ok' || item.action === 'rebind')) {
+          plog.error(item.current.owed);
+          return { result: resultOf(item, 'failed', { error: item.current.owed }), changed: false };
+        }
         if (item.action === 'ok') return { result: resultOf(item, 'ok'), changed: false };
         if (!MODE_ACTIONS[deps.mode].includes(item.action)) return { result: resultOf(item, 'skipped'), changed: false };
         plog.info(`${item.action}: ${item.reason}`);
@@ -254,6 +263,8 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
       }),
     );
     res.items = outcomes.map((o) => o.result);
+    // A failed item keeps the object it would have replaced.
+    for (const o of outcomes) if (o.result.outcome === 'failed') failedProfiles.add(o.result.profile);
     let changed = outcomes.some((o) => o.changed);
     const present = new Set(inventory.map((c) => c.name));
     for (const o of outcomes) if (o.result.outcome === 'done' && o.result.objectName) present.add(o.result.objectName);

@@ -122,6 +122,10 @@ async function managedRow(p: Profile, dev: string, inventory: ParsedCert[] | und
       daysLeft: e.daysLeft, subject: cur.info.subject.cn, issuer: cur.info.issuerCn,
       caId: record?.serial === cur.info.serial ? record.caRef?.id : undefined, bindings: cur.bindings.map(bindingLabel),
     };
+    if (cur.owed) {
+      row.level = worst(row.level, 'error');
+      addNote(row, cur.owed);
+    }
     if (!cur.hasKey) {
       row.level = worst(row.level, 'error');
       row.state = 'no-key';

@@ -1,6 +1,6 @@
 // One HTTP client for every driver: TLS trust (CA file, SHA-256 pin, or loud insecure), timeouts,
 // retries with backoff on 429/5xx/resets, and secret redaction in every error it raises.
-import type { TLSSocket } from 'node:tls';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import { Agent, buildConnector, request as undiciRequest, FormData } from 'undici';
 import { redact } from '../core/redact.js';
 import type { Logger } from '../core/log.js';
@@ -109,11 +109,11 @@ export class HttpClient {
       opts.log?.warn({ url: this.base.origin }, `TLS verification is OFF for ${opts.name} (insecure: true) — anyone on the path can impersonate it`);
     }
     const connector = buildConnector({
-      ca: !pin && tls.caPem ? tls.caPem : undefined,
+      // Made once per client, not per connection (the CA bundle and client key are parsed once;
+      // a run opens a new connection whenever a device or CA closed an idle one).
+      secureContext: createSecureContext({ ca: !pin && tls.caPem ? tls.caPem : undefined, cert: tls.clientCertPem, key: tls.clientKeyPem }),
       // A pin replaces chain verification: self-signed device certificates are the normal case.
       rejectUnauthorized: !(pin || tls.insecure),
-      cert: tls.clientCertPem,
-      key: tls.clientKeyPem,
       timeout: opts.timeoutMs ?? 60_000,
       // A resumed TLS session carries no peer certificate, so a pin could not be checked on it.
       maxCachedSessions: pin ? 0 : undefined,

@@ -88,6 +88,8 @@ function toRecord(r: Row): CertRecord {
 export class Ledger {
   private readonly db: Database.Database;
   private readonly sealer: Sealer;
+  /** Prepared once per ledger: a run asks the same few questions for every certificate. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(readonly path: string, passphrase?: string) {
     // Private: the ledger names every device, certificate and CA order (0700 folder, 0600 file; SQLite
@@ -111,12 +113,21 @@ export class Ledger {
     }
   }
 
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
+
   private meta(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.sql('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
 
   private setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   seal(plain: string): string {
@@ -130,8 +141,8 @@ export class Ledger {
   // ---- certificates ------------------------------------------------------------------------
 
   recordInstalled(r: Omit<CertRecord, 'id' | 'state' | 'installedAt' | 'committedAt' | 'removedAt'>, now = new Date()): number {
-    const res = this.db
-      .prepare(
+    const res = this
+      .sql(
         `INSERT INTO certificates (profile, device, object_name, ca, ca_ref, serial, not_before, not_after, names, key_spec,
            fingerprint, state, installed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'installed', ?)`,
       )
@@ -143,13 +154,13 @@ export class Ledger {
   /** Records a certificate fwcert found on a device and adopted (named like the profile, right names). */
   adopt(r: Omit<CertRecord, 'id' | 'state' | 'installedAt' | 'committedAt' | 'removedAt'>, now = new Date()): void {
     const id = this.recordInstalled(r, now);
-    this.db.prepare(`UPDATE certificates SET state = 'active', committed_at = ? WHERE id = ?`).run(now.toISOString(), id);
+    this.sql(`UPDATE certificates SET state = 'active', committed_at = ? WHERE id = ?`).run(now.toISOString(), id);
   }
 
   /** The record fwcert considers current for (profile, device): newest installed, else active. */
   current(profile: string, device: string): CertRecord | undefined {
-    const row = this.db
-      .prepare(
+    const row = this
+      .sql(
         `SELECT * FROM certificates WHERE profile = ? AND device = ? AND state IN ('installed', 'active', 'revoked')
          ORDER BY CASE state WHEN 'installed' THEN 0 WHEN 'active' THEN 1 ELSE 2 END, id DESC LIMIT 1`,
       )
@@ -159,21 +170,21 @@ export class Ledger {
 
   /** Every certificate currently in service or waiting for a commit. */
   inService(): CertRecord[] {
-    return (this.db.prepare(`SELECT * FROM certificates WHERE state IN ('installed', 'active', 'revoked') ORDER BY device, profile, id`).all() as Row[]).map(toRecord);
+    return (this.sql(`SELECT * FROM certificates WHERE state IN ('installed', 'active', 'revoked') ORDER BY device, profile, id`).all() as Row[]).map(toRecord);
   }
 
   /** After a successful commit on `device`: installed -> active, the older active ones -> superseded. */
   markCommitted(device: string, now = new Date()): void {
     const tx = this.db.transaction(() => {
-      const installed = this.db.prepare(`SELECT * FROM certificates WHERE device = ? AND state = 'installed'`).all(device) as Row[];
+      const installed = this.sql(`SELECT * FROM certificates WHERE device = ? AND state = 'installed'`).all(device) as Row[];
       for (const r of installed) {
-        this.db
-          .prepare(`UPDATE certificates SET state = 'superseded' WHERE profile = ? AND device = ? AND state IN ('active', 'revoked') AND id < ? AND object_name <> ?`)
+        this
+          .sql(`UPDATE certificates SET state = 'superseded' WHERE profile = ? AND device = ? AND state IN ('active', 'revoked') AND id < ? AND object_name <> ?`)
           .run(r.profile, r.device, r.id, r.object_name);
-        this.db
-          .prepare(`UPDATE certificates SET state = 'removed', removed_at = ? WHERE profile = ? AND device = ? AND state IN ('active', 'revoked') AND id < ? AND object_name = ?`)
+        this
+          .sql(`UPDATE certificates SET state = 'removed', removed_at = ? WHERE profile = ? AND device = ? AND state IN ('active', 'revoked') AND id < ? AND object_name = ?`)
           .run(now.toISOString(), r.profile, r.device, r.id, r.object_name);
-        this.db.prepare(`UPDATE certificates SET state = 'active', committed_at = ? WHERE id = ?`).run(now.toISOString(), r.id);
+        this.sql(`UPDATE certificates SET state = 'active', committed_at = ? WHERE id = ?`).run(now.toISOString(), r.id);
       }
     });
     tx();
@@ -181,7 +192,7 @@ export class Ledger {
 
   /** Old objects on `device` that a successful commit replaced and that are still to be deleted. */
   pendingRemovals(device: string): CertRecord[] {
-    return (this.db.prepare(`SELECT * FROM certificates WHERE device = ? AND state = 'superseded' ORDER BY id`).all(device) as Row[]).map(toRecord);
+    return (this.sql(`SELECT * FROM certificates WHERE device = ? AND state = 'superseded' ORDER BY id`).all(device) as Row[]).map(toRecord);
   }
 
   /**
@@ -191,8 +202,8 @@ export class Ledger {
    */
   replacedObjects(device: string): CertRecord[] {
     return (
-      this.db
-        .prepare(
+      this
+        .sql(
           `SELECT * FROM certificates c WHERE device = ? AND (state = 'superseded' OR (state IN ('active', 'revoked') AND EXISTS (
              SELECT 1 FROM certificates n WHERE n.profile = c.profile AND n.device = c.device AND n.state = 'installed'
                AND n.id > c.id AND n.object_name <> c.object_name))) ORDER BY id`,
@@ -203,30 +214,30 @@ export class Ledger {
 
   /** Every CA id the ledger holds for CA account `ca`: issued certificates and pending orders. */
   caIds(ca: string): string[] {
-    const rows = this.db.prepare('SELECT ca_ref FROM certificates WHERE ca = ? AND ca_ref IS NOT NULL UNION SELECT ca_ref FROM orders WHERE ca = ?').all(ca, ca) as { ca_ref: string }[];
+    const rows = this.sql('SELECT ca_ref FROM certificates WHERE ca = ? AND ca_ref IS NOT NULL UNION SELECT ca_ref FROM orders WHERE ca = ?').all(ca, ca) as { ca_ref: string }[];
     return [...new Set(rows.map((r) => (JSON.parse(r.ca_ref) as CaRef).id).filter(Boolean))];
   }
 
   /** Every object name fwcert recorded on `device`: certificates in any state and pending orders. */
   objectNames(device: string): string[] {
-    const rows = this.db
-      .prepare('SELECT object_name AS n FROM certificates WHERE device = ? UNION SELECT object_name AS n FROM orders WHERE device = ?')
+    const rows = this
+      .sql('SELECT object_name AS n FROM certificates WHERE device = ? UNION SELECT object_name AS n FROM orders WHERE device = ?')
       .all(device, device) as { n: string }[];
     return rows.map((r) => r.n);
   }
 
   markRemoved(id: number, now = new Date()): void {
-    this.db.prepare(`UPDATE certificates SET state = 'removed', removed_at = ? WHERE id = ?`).run(now.toISOString(), id);
+    this.sql(`UPDATE certificates SET state = 'removed', removed_at = ? WHERE id = ?`).run(now.toISOString(), id);
   }
 
   markRevoked(id: number): void {
-    this.db.prepare(`UPDATE certificates SET state = 'revoked' WHERE id = ?`).run(id);
+    this.sql(`UPDATE certificates SET state = 'revoked' WHERE id = ?`).run(id);
   }
 
   // ---- orders ------------------------------------------------------------------------------
 
   order(profile: string, device: string): PendingOrder | undefined {
-    const r = this.db.prepare('SELECT * FROM orders WHERE profile = ? AND device = ?').get(profile, device) as
+    const r = this.sql('SELECT * FROM orders WHERE profile = ? AND device = ?').get(profile, device) as
       | { profile: string; device: string; ca: string; ca_ref: string; object_name: string; csr_pem: string; sealed_key: string | null; need_hash: string; created_at: string }
       | undefined;
     if (!r) return undefined;
@@ -237,13 +248,13 @@ export class Ledger {
   }
 
   orders(): PendingOrder[] {
-    const keys = this.db.prepare('SELECT profile, device FROM orders ORDER BY device, profile').all() as { profile: string; device: string }[];
+    const keys = this.sql('SELECT profile, device FROM orders ORDER BY device, profile').all() as { profile: string; device: string }[];
     return keys.map((k) => this.order(k.profile, k.device)!);
   }
 
   saveOrder(o: PendingOrder): void {
-    this.db
-      .prepare(
+    this
+      .sql(
         `INSERT INTO orders (profile, device, ca, ca_ref, object_name, csr_pem, sealed_key, need_hash, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(profile, device) DO UPDATE SET ca = excluded.ca, ca_ref = excluded.ca_ref, object_name = excluded.object_name,
@@ -253,7 +264,7 @@ export class Ledger {
   }
 
   clearOrder(profile: string, device: string): void {
-    this.db.prepare('DELETE FROM orders WHERE profile = ? AND device = ?').run(profile, device);
+    this.sql('DELETE FROM orders WHERE profile = ? AND device = ?').run(profile, device);
   }
 
   // ---- objects about to be created on a device ---------------------------------------------
@@ -261,39 +272,38 @@ export class Ledger {
   /** Written BEFORE a key is generated on a device, so that an object left by a crash or a failed
    *  attempt is known to be fwcert's and cleaned up by the next run. */
   recordKeyIntent(i: { device: string; objectName: string; profile: string }, now = new Date()): void {
-    this.db
-      .prepare('INSERT INTO key_intents (device, object_name, profile, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(device, object_name) DO UPDATE SET profile = excluded.profile, created_at = excluded.created_at')
+    this
+      .sql('INSERT INTO key_intents (device, object_name, profile, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(device, object_name) DO UPDATE SET profile = excluded.profile, created_at = excluded.created_at')
       .run(i.device, i.objectName, i.profile, now.toISOString());
   }
 
   keyIntents(device: string): { device: string; objectName: string; profile: string; createdAt: string }[] {
-    return this.db
-      .prepare('SELECT device, object_name AS objectName, profile, created_at AS createdAt FROM key_intents WHERE device = ? ORDER BY created_at')
+    return this
+      .sql('SELECT device, object_name AS objectName, profile, created_at AS createdAt FROM key_intents WHERE device = ? ORDER BY created_at')
       .all(device) as never;
   }
 
   clearKeyIntent(device: string, objectName: string): void {
-    this.db.prepare('DELETE FROM key_intents WHERE device = ? AND object_name = ?').run(device, objectName);
+    this.sql('DELETE FROM key_intents WHERE device = ? AND object_name = ?').run(device, objectName);
   }
 
   /** True when the key intent for `objectName` (made at `intentAt`) became a recorded certificate: a record
    *  of that name still on the device, or one written since the intent. A record removed before the intent
    *  is an earlier certificate that had the same name (names come back: p, p-<date>, p, ...), not its outcome. */
   intentBecameCertificate(device: string, objectName: string, intentAt: string): boolean {
-    return this.db
-      .prepare(`SELECT 1 FROM certificates WHERE device = ? AND object_name = ? AND (state <> 'removed' OR installed_at >= ?) LIMIT 1`)
+    return this.sql(`SELECT 1 FROM certificates WHERE device = ? AND object_name = ? AND (state <> 'removed' OR installed_at >= ?) LIMIT 1`)
       .get(device, objectName, intentAt) !== undefined;
   }
 
   // ---- devices -----------------------------------------------------------------------------
 
   needsCommit(device: string): boolean {
-    return ((this.db.prepare('SELECT needs_commit FROM devices WHERE device = ?').get(device) as { needs_commit: number } | undefined)?.needs_commit ?? 0) === 1;
+    return ((this.sql('SELECT needs_commit FROM devices WHERE device = ?').get(device) as { needs_commit: number } | undefined)?.needs_commit ?? 0) === 1;
   }
 
   setNeedsCommit(device: string, value: boolean): void {
-    this.db
-      .prepare('INSERT INTO devices (device, needs_commit) VALUES (?, ?) ON CONFLICT(device) DO UPDATE SET needs_commit = excluded.needs_commit')
+    this
+      .sql('INSERT INTO devices (device, needs_commit) VALUES (?, ?) ON CONFLICT(device) DO UPDATE SET needs_commit = excluded.needs_commit')
       .run(device, value ? 1 : 0);
   }
 
@@ -302,13 +312,13 @@ export class Ledger {
   store(prefix: string): { get(key: string): string | undefined; set(key: string, value: string, sealed?: boolean): void } {
     return {
       get: (key) => {
-        const r = this.db.prepare('SELECT value, sealed FROM kv WHERE key = ?').get(`${prefix}:${key}`) as { value: string; sealed: number } | undefined;
+        const r = this.sql('SELECT value, sealed FROM kv WHERE key = ?').get(`${prefix}:${key}`) as { value: string; sealed: number } | undefined;
         if (!r) return undefined;
         return r.sealed ? this.unseal(r.value) : r.value;
       },
       set: (key, value, sealed = false) => {
-        this.db
-          .prepare('INSERT INTO kv (key, value, sealed) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, sealed = excluded.sealed')
+        this
+          .sql('INSERT INTO kv (key, value, sealed) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, sealed = excluded.sealed')
           .run(`${prefix}:${key}`, sealed ? this.seal(value) : value, sealed ? 1 : 0);
       },
     };
@@ -317,11 +327,11 @@ export class Ledger {
   // ---- history -----------------------------------------------------------------------------
 
   event(action: string, detail: string, profile?: string, device?: string, now = new Date()): void {
-    this.db.prepare('INSERT INTO events (at, profile, device, action, detail) VALUES (?, ?, ?, ?, ?)').run(now.toISOString(), profile ?? null, device ?? null, action, detail);
+    this.sql('INSERT INTO events (at, profile, device, action, detail) VALUES (?, ?, ?, ?, ?)').run(now.toISOString(), profile ?? null, device ?? null, action, detail);
   }
 
   history(limit = 100): { at: string; profile: string | null; device: string | null; action: string; detail: string | null }[] {
-    return this.db.prepare('SELECT at, profile, device, action, detail FROM events ORDER BY id DESC LIMIT ?').all(limit) as never;
+    return this.sql('SELECT at, profile, device, action, detail FROM events ORDER BY id DESC LIMIT ?').all(limit) as never;
   }
 
   close(): void {

@@ -4,6 +4,7 @@ import { describeKey, keySpecOf, spkiSha256 } from './keys.js';
 import { nameToSubject, sansOf } from './names.js';
 import { certificateDer } from './pem.js';
 import type { CertInfo } from './types.js';
+import { Memo } from './memo.js';
 import { x509 } from './x509-lib.js';
 
 export function loadCertificate(pem: string): x509.X509Certificate {
@@ -20,8 +21,15 @@ export function certFingerprintSha256(pem: string): string {
   return colonHex(createHash('sha256').update(certificateDer(pem)).digest());
 }
 
+/** Parsed certificates by DER (see memo.ts); callers get their own copy of the top-level object. */
+const parsed = new Memo<CertInfo>(2048);
+
 export function parseCertificate(pem: string): CertInfo {
   const der = certificateDer(pem);
+  return { ...parsed.get(der.toString('base64'), () => parseDer(der, pem)) };
+}
+
+function parseDer(der: Buffer, pem: string): CertInfo {
   const cert = loadCertificate(pem);
   const spki = cert.publicKey.rawData;
   const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });

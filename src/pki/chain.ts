@@ -2,6 +2,7 @@
 // bundles (Sectigo x509IO), devices and PKCS#12 files leaf-first or shuffled; installs need
 // leaf first (PAN-OS rejects bundles that lead with the wrong certificate).
 import { X509Certificate } from 'node:crypto';
+import { Memo } from './memo.js';
 import { splitPemCertificates } from './pem.js';
 
 interface Node {
@@ -9,14 +10,21 @@ interface Node {
   cert: X509Certificate;
 }
 
+// The same CA certificates come with every issued certificate: parse each once and check each
+// (child, issuer) signature once (see memo.ts).
+const certs = new Memo<X509Certificate>(1024);
+const verdicts = new Memo<boolean>(4096);
+
 /** True when `parent` issued `child`: names/AKI match (OpenSSL's rules) and the signature verifies. */
 function issuedBy(child: Node, parent: Node): boolean {
   if (child === parent) return false;
-  try {
-    return child.cert.checkIssued(parent.cert) && child.cert.verify(parent.cert.publicKey);
-  } catch {
-    return false;
-  }
+  return verdicts.get(`${child.cert.fingerprint256} ${parent.cert.fingerprint256}`, () => {
+    try {
+      return child.cert.checkIssued(parent.cert) && child.cert.verify(parent.cert.publicKey);
+    } catch {
+      return false;
+    }
+  });
 }
 
 function isSelfIssued(n: Node): boolean {
@@ -44,7 +52,7 @@ export function orderChain(pems: string[]): { leaf: string; chain: string[] } {
   for (const pem of pems.flatMap((p) => splitPemCertificates(p))) {
     let cert: X509Certificate;
     try {
-      cert = new X509Certificate(pem);
+      cert = certs.get(pem, () => new X509Certificate(pem));
     } catch {
       throw new Error('certificate chain: one of the certificates cannot be parsed');
     }

@@ -3,6 +3,7 @@
 import { createPublicKey } from 'node:crypto';
 import { importSigner, keySpecOf, spkiSha256, validateKeySpec } from './keys.js';
 import { nameToSubject, sanExtension, sanListFor, sansOf, subjectToName, validateSubject } from './names.js';
+import { Memo } from './memo.js';
 import { keySpecLabel, sameKeySpec, type CsrInfo, type CsrSpec } from './types.js';
 import { x509 } from './x509-lib.js';
 
@@ -37,7 +38,14 @@ export function loadCsr(pem: string): x509.Pkcs10CertificateRequest {
   }
 }
 
+/** Parsed CSRs by PEM (see memo.ts): a device's CSR is read when it is made and again when the CA answers. */
+const parsed = new Memo<CsrInfo>(1024);
+
 export function parseCsr(pem: string): CsrInfo {
+  return { ...parsed.get(pem, () => parseCsrNow(pem)) };
+}
+
+function parseCsrNow(pem: string): CsrInfo {
   const csr = loadCsr(pem);
   const spki = csr.publicKey.rawData;
   return {

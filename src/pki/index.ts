@@ -7,7 +7,7 @@ export { splitPemCertificates } from './pem.js';
 export { orderChain } from './chain.js';
 export { keyMatchesCertificate, publicKeyOfCsrMatchesCertificate } from './pair.js';
 export { encryptPrivateKey, decryptPrivateKey } from './key-encryption.js';
-export { toPkcs12, fromPkcs12 } from './pkcs12.js';
+export { toPkcs12, fromPkcs12, pkcs12Certificates } from './pkcs12.js';
 export { toCertsOnlyPkcs7, fromCertsOnlyPkcs7 } from './pkcs7.js';
 export { createCa, issueCertificate, createSelfSigned } from './ca.js';
 export { isDnsName, canonicalIp } from './names.js';

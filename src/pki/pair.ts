@@ -1,13 +1,14 @@
 // Does this key belong to this certificate, did this CSR produce it? Checked before every
 // install: a device given a mismatched key and certificate breaks the service it serves.
-import { X509Certificate } from 'node:crypto';
-import { loadCsr } from './csr.js';
-import { loadPrivateKey, spkiDer } from './keys.js';
-import { certificateDer } from './pem.js';
+// Both compare SHA-256 of the SubjectPublicKeyInfo, taken from the parsed certificate and CSR
+// (memoized: the engine parses the same leaf and CSR right before and after this check).
+import { parseCertificate } from './certificate.js';
+import { parseCsr } from './csr.js';
+import { loadPrivateKey, spkiDer, spkiSha256 } from './keys.js';
 
-function certSpki(certPem: string): Buffer {
+function certSpkiSha256(certPem: string): string {
   try {
-    return new X509Certificate(certificateDer(certPem)).publicKey.export({ type: 'spki', format: 'der' });
+    return parseCertificate(certPem).publicKeySha256;
   } catch (e) {
     throw new Error(`unreadable certificate: ${(e as Error).message}`);
   }
@@ -15,10 +16,10 @@ function certSpki(certPem: string): Buffer {
 
 /** True when the certificate's public key is the public half of `privateKeyPem`. */
 export function keyMatchesCertificate(privateKeyPem: string, certPem: string): boolean {
-  return spkiDer(loadPrivateKey(privateKeyPem)).equals(certSpki(certPem));
+  return spkiSha256(spkiDer(loadPrivateKey(privateKeyPem))) === certSpkiSha256(certPem);
 }
 
 /** True when the certificate carries the public key of the CSR (the CA signed our request). */
 export function publicKeyOfCsrMatchesCertificate(csrPem: string, certPem: string): boolean {
-  return Buffer.from(loadCsr(csrPem).publicKey.rawData).equals(certSpki(certPem));
+  return parseCsr(csrPem).publicKeySha256 === certSpkiSha256(certPem);
 }

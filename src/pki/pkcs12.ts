@@ -88,13 +88,19 @@ function pbes2AlgorithmId(p: Pbes2Params): asn1js.Sequence {
   );
 }
 
-/** Builds a .p12: leaf cert first, then the chain, in one encrypted bag; the key in a shrouded bag. */
+/**
+ * Builds a .p12: leaf cert first, then the chain, in one encrypted bag; the key in a shrouded bag.
+ * `certificatesInClear` stores the certificates unencrypted (what `openssl pkcs12 -export -certpbe NONE`
+ * writes; the key stays encrypted and the MAC covers everything), so that whoever holds the file without
+ * its passphrase can still tell which certificate it carries (pkcs12Certificates).
+ */
 export function toPkcs12(opts: {
   keyPem: string;
   certPem: string;
   chainPem?: string[];
   passphrase: string;
   friendlyName?: string;
+  certificatesInClear?: boolean;
 }): Buffer {
   const { passphrase } = opts;
   if (typeof passphrase !== 'string' || passphrase.length === 0) throw new Error('PKCS#12 needs a non-empty passphrase');
@@ -112,20 +118,7 @@ export function toPkcs12(opts: {
     return seq(...parts);
   };
   const certContents = der(seq(certBag(leafDer, leafAttrs), ...chainDer.map((d) => certBag(d))));
-  const { params, encrypted } = pbes2Encrypt(certContents, passphrase, ITERATIONS);
-  const certInfo = seq(
-    oid(OID.encryptedData),
-    explicit0(
-      seq(
-        int(0),
-        seq(
-          oid(OID.data),
-          pbes2AlgorithmId(params),
-          new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: ab(encrypted) }),
-        ),
-      ),
-    ),
-  );
+  const certInfo = opts.certificatesInClear ? seq(oid(OID.data), explicit0(octets(certContents))) : encryptedCertInfo(certContents, passphrase);
 
   // Node writes EncryptedPrivateKeyInfo with PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC, 2048 iterations.
   const shrouded = loadPrivateKey(opts.keyPem).export({ type: 'pkcs8', format: 'der', cipher: 'aes-256-cbc', passphrase });
@@ -142,6 +135,23 @@ export function toPkcs12(opts: {
     seq(seq(seq(oid('2.16.840.1.101.3.4.2.1'), new asn1js.Null()), octets(mac)), octets(macSalt), int(ITERATIONS)),
   );
   return der(pfx);
+}
+
+function encryptedCertInfo(certContents: Buffer, passphrase: string): asn1js.Sequence {
+  const { params, encrypted } = pbes2Encrypt(certContents, passphrase, ITERATIONS);
+  return seq(
+    oid(OID.encryptedData),
+    explicit0(
+      seq(
+        int(0),
+        seq(
+          oid(OID.data),
+          pbes2AlgorithmId(params),
+          new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: ab(encrypted) }),
+        ),
+      ),
+    ),
+  );
 }
 
 // ---------- DER reading ----------
@@ -240,11 +250,12 @@ interface Bags {
   certsDer: Buffer[];
 }
 
-function readSafeContents(contents: Buffer, passphrase: string, bags: Bags): void {
+function readSafeContents(contents: Buffer, passphrase: string, bags: Bags, opts: { skipKeys?: boolean } = {}): void {
   for (const bag of children(parseDer(contents, 'SafeContents'), 'SafeContents')) {
     const [bagOid, bagValue] = children(bag, 'SafeBag');
     const type = oidOf(bagOid, 'SafeBag type');
     const value = explicitContent(bagValue, 'SafeBag value');
+    if (opts.skipKeys && (type === OID.keyBag || type === OID.shroudedKeyBag)) continue;
     if (type === OID.keyBag) {
       bags.keysDer.push(der(value));
     } else if (type === OID.shroudedKeyBag) {
@@ -301,6 +312,26 @@ export function fromPkcs12(data: Buffer, passphrase: string): { keyPem: string; 
     return { keyPem, certPem, chainPem: issuerOrder(certPem, others) };
   }
   throw new Error('PKCS#12: no certificate in the file matches its private key');
+}
+
+/**
+ * The certificates a .p12 stores unencrypted (see toPkcs12 `certificatesInClear`), read without its
+ * passphrase and without checking its MAC: for telling which certificate a file carries, not for trusting it.
+ */
+export function pkcs12Certificates(data: Buffer): string[] {
+  const pfx = children(parseDer(Buffer.from(data), 'file'), 'file');
+  const [ctype, content] = children(pfx[1], 'authSafe');
+  if (oidOf(ctype, 'authSafe type') !== OID.data) return [];
+  const authSafe = bytesOf(explicitContent(content, 'authSafe'), 'authSafe');
+  const out: string[] = [];
+  for (const info of children(parseDer(authSafe, 'AuthenticatedSafe'), 'AuthenticatedSafe')) {
+    const [infoType, infoContent] = children(info, 'ContentInfo');
+    if (oidOf(infoType, 'ContentInfo type') !== OID.data) continue;
+    const bags: Bags = { keysDer: [], certsDer: [] };
+    readSafeContents(bytesOf(explicitContent(infoContent, 'ContentInfo'), 'SafeContents'), '', bags, { skipKeys: true });
+    out.push(...bags.certsDer.map((d) => derToPem(d, 'CERTIFICATE')));
+  }
+  return out;
 }
 
 /** The other certificates ordered leaf's-issuer first; file order when they do not form one chain. */

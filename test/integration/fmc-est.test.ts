@@ -1,7 +1,7 @@
 // Issue 10, EST enrollment: an FMC-managed FTD enrolls at the lab EST server itself (RFC 7030), so the
 // certificate it serves on its RA VPN port has a key that fwcert never had.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -77,5 +77,60 @@ describe('EST enrollment on an FMC-managed FTD, through the CLI', () => {
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stdout, /devices\.ghost\.fmc_name: fmc-1 manages no FTD or HA pair named "no-such-ftd"/);
     assert.match(r.stdout, /fmc1-ftd-1\s+cisco-fmc-ftd\s+ok/);
+  });
+
+  it('check exits 2 and names the RA VPN policy when a binding names one the FMC does not have, or one not assigned to the FTD', async () => {
+    const cfg = parse(readFileSync(lab.configPath, 'utf8')) as { profiles_dir: string };
+    const profiles = join(dir, 'profiles-check');
+    mkdirSync(profiles, { recursive: true });
+    const profile = (file: string) => parse(readFileSync(join(dir, cfg.profiles_dir, file), 'utf8')) as { name: string; targets: { device: string; bind: object }[] };
+    const write = (p: ReturnType<typeof profile>) => writeFileSync(join(profiles, `${p.name}.yaml`), stringify(p));
+    const p12 = profile('fmc-vpn.yaml');
+    write({ ...p12, targets: [{ device: 'fmc1-ftd-1', bind: { ravpn: 'No-Such-Policy' } }] });
+    write({ ...p12, name: 'fmc-vpn-named', targets: [{ device: 'fmc1-ftd-1', bind: { ravpn: 'RAVPN-fmc1-ftd-1' } }] });
+    const est = profile('fmc-vpn-est.yaml');
+    write({ ...est, targets: [{ device: 'fmc1-ftd-2', bind: { ravpn: 'RAVPN-fmc1-ftd-1' } }] });
+    const bad = join(dir, 'fwcert-bindings.yaml');
+    writeFileSync(bad, stringify({ ...cfg, profiles_dir: 'profiles-check' }));
+    const r = await runCli(['--config', bad, 'check', '--json']);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    const rows = json<{ rows: { kind: string; name: string; result: string; detail: string }[] }>(r).rows.filter((x) => x.kind === 'pair');
+    const row = (name: string) => rows.find((x) => x.name === name)!;
+    assert.equal(row('fmc-vpn on fmc1-ftd-1').result, 'problem');
+    assert.match(row('fmc-vpn on fmc1-ftd-1').detail, /fmc1-ftd-1: fmc-1 has no RA VPN policy named "No-Such-Policy" \(RA VPN policies: .*RAVPN-fmc1-ftd-1/);
+    assert.equal(row('fmc-vpn-est on fmc1-ftd-2').result, 'problem');
+    assert.match(row('fmc-vpn-est on fmc1-ftd-2').detail, /the RA VPN policy "RAVPN-fmc1-ftd-1" is not assigned to FTD fmc1-ftd-2 on fmc-1 \(its policy is RAVPN-fmc1-ftd-2\)/);
+    assert.equal(row('fmc-vpn-named on fmc1-ftd-1').result, 'ok', row('fmc-vpn-named on fmc1-ftd-1').detail);
+  });
+
+  it('a self-signed profile (lab): the FTD signs its own certificate from the enrollment object, nothing is ordered, a second run changes nothing', async () => {
+    const cfg = parse(readFileSync(lab.configPath, 'utf8')) as Record<string, unknown> & { cas: Record<string, unknown> };
+    delete cfg.probes;
+    const profiles = join(dir, 'profiles-self');
+    mkdirSync(profiles, { recursive: true });
+    writeFileSync(join(profiles, 'lab-self.yaml'), stringify({
+      name: 'lab-self', ca: 'lab-self', subject: { cn: 'self.lab.example' }, sans: ['self.lab.example', 'self2.lab.example'],
+      key: { type: 'ecdsa', curve: 'P-384' }, targets: [{ device: 'fmc1-ftd-1', bind: { ravpn: true } }],
+    }));
+    const file = join(dir, 'fwcert-self.yaml');
+    writeFileSync(file, stringify({ ...cfg, cas: { ...cfg.cas, 'lab-self': { type: 'self-signed' } }, ledger: { path: 'state/self.db' }, profiles_dir: 'profiles-self' }));
+    const scmOrders = () => (lab.scm.state() as { counters: Record<string, number> }).counters.enroll;
+    const fmcState = () => lab.managers[0]!.handle.state() as FmcState & { counters: Record<string, number> };
+    const orders = scmOrders();
+    const r = await runCli(['--config', file, 'run', '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const item = json<RunReport>(r).devices.flatMap((d) => d.items)[0]!;
+    assert.equal(item.outcome, 'done', item.error);
+    const s = await served('fmc1-ftd-1');
+    assert.equal(strip(s.serial), strip(item.serial!), 'the RA VPN port serves the self-signed certificate');
+    assert.equal(s.issuerCn, 'self.lab.example', 'issued by itself');
+    const obj = fmcState().certenrollments.find((e) => e.name === 'lab-self_fmc1-ftd-1')!;
+    assert.equal(obj.enrollmentType, 'SELF_SIGNED_CERTFICATE');
+    assert.equal(scmOrders(), orders, 'no CA was asked');
+    const deploys = fmcState().counters.deploymentrequests;
+    const r2 = await runCli(['--config', file, 'run', '--json']);
+    assert.equal(r2.code, 0, r2.stdout + r2.stderr);
+    assert.deepEqual(json<RunReport>(r2).devices.flatMap((d) => d.items).map((i) => i.outcome), ['ok'], 'names and key (P-384) as the profile asks');
+    assert.equal(fmcState().counters.deploymentrequests, deploys);
   });
 });

@@ -9,6 +9,7 @@ import {
   generateKeyPair,
   issueCertificate,
   parseCertificate,
+  pkcs12Certificates,
   toPkcs12,
 } from '../../src/pki/index.js';
 import { openssl, tempDir } from './helpers.js';
@@ -53,6 +54,18 @@ describe('toPkcs12', () => {
     const wrong = openssl(['pkcs12', '-in', file, '-passin', 'pass:wrong', '-noout']);
     assert.notEqual(wrong.status, 0);
     assert.match(wrong.stderr, /mac verify (error|failure)/i);
+  });
+
+  it('certificatesInClear: openssl reads it like -certpbe NONE; its certificates are readable without the passphrase, the key is not', () => {
+    const p12 = toPkcs12({ keyPem: leafKey, certPem: leaf, chainPem: [inter.certPem], passphrase: PASS, certificatesInClear: true });
+    const file = tmp.file('clear.p12', p12);
+    const out = openssl(['pkcs12', '-in', file, '-passin', `pass:${PASS}`, '-nodes']);
+    assert.equal(out.status, 0, out.stderr);
+    assert.match(out.stdout, /-----BEGIN PRIVATE KEY-----/);
+    assert.deepEqual(pkcs12Certificates(p12).map(cn), ['localhost', 'P12 Issuing CA']);
+    assert.equal(fromPkcs12(p12, PASS).keyPem, leafKey);
+    assert.throws(() => fromPkcs12(p12, 'wrong'), /wrong passphrase/);
+    assert.deepEqual(pkcs12Certificates(toPkcs12({ keyPem: leafKey, certPem: leaf, passphrase: PASS })), [], 'encrypted certificates stay unreadable');
   });
 
   it('serves TLS from Node\'s pfx option; the client sees the leaf and its chain', async () => {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { DeviceError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
-import { toPkcs12 } from '../../pki/index.js';
+import { orderChain, pkcs12Certificates, toPkcs12 } from '../../pki/index.js';
 import type { FmcApi } from './api.js';
 import { FmcApiError } from './errors.js';
 import { taskIdOf, waitForTask } from './tasks.js';
@@ -40,18 +40,38 @@ export class EnrollmentIndex {
   async delete(name: string): Promise<void> {
     (await this.load()).delete(name);
   }
+
+  async all(): Promise<CertEnrollment[]> {
+    return [...(await this.load()).values()];
+  }
 }
 
-/** PKCS#12 for an enrollment object: base64 of the .p12 file, not PEM (pitfall 12); a fresh passphrase each time. */
+/**
+ * PKCS#12 for an enrollment object: base64 of the .p12 file, not PEM (pitfall 12); a fresh passphrase each
+ * time. The certificates are stored unencrypted (the key is not): the passphrase is write-only on the FMC,
+ * and fwcert must still be able to read which certificate an object holds (FMC < 7.7, pkcs12Leaf).
+ */
 export function pkcs12Enrollment(fmcName: string, cert: { leafPem: string; chainPem: string[]; keyPem: string }, description: string): CertEnrollment {
   const passPhrase = randomBytes(18).toString('base64url');
   registerSecret(passPhrase);
-  const p12 = toPkcs12({ keyPem: cert.keyPem, certPem: cert.leafPem, chainPem: cert.chainPem, passphrase: passPhrase, friendlyName: fmcName });
+  const p12 = toPkcs12({ keyPem: cert.keyPem, certPem: cert.leafPem, chainPem: cert.chainPem, passphrase: passPhrase, friendlyName: fmcName, certificatesInClear: true });
   return {
     name: fmcName, type: 'CertEnrollment', enrollmentType: 'PKCS12', description,
     validationUsage: { ipsecClient: false, sslClient: false, sslServer: true },
     pkcs12Content: { base64Certificate: p12.toString('base64'), passPhrase },
   };
+}
+
+/** The leaf certificate of a PKCS12 enrollment object as read back (FMC appends "\r\n": pitfall 12, CSCwq44439). */
+export function pkcs12Leaf(obj: CertEnrollment): string | undefined {
+  const b64 = obj.pkcs12Content?.base64Certificate;
+  if (typeof b64 !== 'string' || !b64.trim()) return undefined;
+  try {
+    const certs = pkcs12Certificates(Buffer.from(b64.replace(/\s+/g, ''), 'base64'));
+    return certs.length ? orderChain(certs).leaf : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Creates the object, or replaces the one of the same name (PUT needs its id). */

@@ -35,9 +35,11 @@ export const fmcFtdOptionsSchema = z.strictObject({
 });
 export type FmcFtdOptions = z.output<typeof fmcFtdOptionsSchema>;
 
-export const FMC_BINDING_KINDS = ['ravpn'] as const;
-
-/** `bind: { ravpn? }`: the SSL identity certificate of the RA VPN policy assigned to the FTD. */
+/**
+ * `bind: { ravpn: true }`: the SSL identity certificate of the RA VPN policy assigned to the FTD;
+ * `ravpn: "<policy name>"` also names that policy, so that `fwcert check` proves it exists and is the one
+ * assigned to the FTD (an FTD has at most one RA VPN policy).
+ */
 export const fmcBindSchema: z.ZodType<Binding[]> = z
-  .strictObject({ ravpn: z.boolean().optional() })
-  .transform((b) => FMC_BINDING_KINDS.filter((kind) => b[kind] === true).map((kind): Binding => ({ kind })));
+  .strictObject({ ravpn: z.union([z.boolean(), z.string().min(1).max(128)]).optional() })
+  .transform((b): Binding[] => (b.ravpn === true ? [{ kind: 'ravpn' }] : typeof b.ravpn === 'string' ? [{ kind: 'ravpn', name: b.ravpn }] : []));

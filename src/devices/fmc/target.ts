@@ -1,14 +1,14 @@
 // The cisco-fmc-ftd Target: one FTD (or HA pair) managed by an FMC. Everything goes through the FMC
 // manager's shared session; the FTD itself is never contacted.
-import { DeviceError } from '../../core/errors.js';
+import { DeviceError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { ALL_KEY_SPECS, type KeySpec } from '../../pki/types.js';
 import { registerSecret } from '../../core/redact.js';
 import type { CsrSpec } from '../../pki/types.js';
-import type { Binding, CommitResult, DeviceCert, DeviceEnrollment, OpenInfo, Target } from '../target.js';
+import type { Binding, CommitResult, DeviceCert, DeviceEnrollment, InstallResult, OpenInfo, Target } from '../target.js';
 import type { DeployTarget } from './deploy.js';
 import {
-  deleteEnrollment, deviceCertificates, INSTALL_API_VERSION, manageCertificate, pkcs12Enrollment, upsertEnrollment,
+  deleteEnrollment, deviceCertificates, INSTALL_API_VERSION, manageCertificate, pkcs12Enrollment, pkcs12Leaf, upsertEnrollment,
 } from './enrollments.js';
 import type { FmcDevice, FmcManager } from './manager.js';
 import { ObjectNames } from './names.js';
@@ -30,6 +30,11 @@ function trustpointDetail(t: DeviceCertificate): string {
     `trustpoint ${t.name}`, t.enrollmentType ? `enrollment ${t.enrollmentType}` : '', t.status ? `state ${t.status}` : '',
     caUntil ? `CA certificate until ${caUntil.slice(0, 10)}` : '', t.statusMessage ?? '',
   ].filter(Boolean).join(', ');
+}
+
+/** A certificate the RA VPN policy uses, in both forms a profile can ask for: `ravpn: true` and `ravpn: "<policy>"`. */
+function ravpnBindings(policy: RaVpn): Binding[] {
+  return [{ kind: 'ravpn' }, { kind: 'ravpn', name: policy.name }];
 }
 
 export class FmcFtdTarget implements Target {
@@ -84,7 +89,8 @@ export class FmcFtdTarget implements Target {
   async inventory(): Promise<DeviceCert[]> {
     const [tps, policy] = await Promise.all([this.readTrustpoints(), this.policy().catch(() => undefined)]);
     const ravpnId = policy?.accessInterfaceSettings?.sslIdCertificate?.id;
-    return tps.map((t) => {
+    const pending = this.manager.version < INSTALL_API_VERSION ? await this.uninstalledObjects(tps, policy) : [];
+    return [...pending, ...tps.map((t) => {
       const isCa = t.enrollmentType === 'MANUAL';
       const id = t.identityCertificate;
       const certPem = isCa ? t.caCertificates?.find((c) => isPem(c.certificateContent))?.certificateContent : id?.certificateContent;
@@ -94,10 +100,41 @@ export class FmcFtdTarget implements Target {
         hasKey: !isCa && id?.status === 'AVAILABLE',
         pendingCsr: t.status === 'IN_PROGRESS',
         isCa,
-        bindings: ravpnId && t.certificate?.id === ravpnId ? [{ kind: 'ravpn' }] : [],
+        bindings: ravpnId && t.certificate?.id === ravpnId ? ravpnBindings(policy!) : [],
         detail: trustpointDetail(t),
       };
-    });
+    })];
+  }
+
+  /** What the operator must do on an FMC without the install API; the same text every run until it is done. */
+  private owedText(fmcName: string): string {
+    return `${this.name}: FMC ${this.manager.versionText} has no API to install certificates on devices (devices/operational/managecertificates needs FMC 7.7). ` +
+      `The PKCS12 enrollment object ${fmcName} is up to date: in the FMC open Devices > Certificates, click Add, choose ${this.label} and ${fmcName} ` +
+      '(or Re-enroll it if it is already listed), then run fwcert again';
+  }
+
+  /**
+   * FMC < 7.7: this FTD's PKCS12 enrollment objects that fwcert keeps current but that are not (yet) a
+   * trustpoint on the device. They count as installed, so the certificate they hold is not ordered
+   * again; the step the operator owes is reported each run. (7.2 lists no trustpoints at all: an object
+   * the deployed-to-be RA VPN policy already names was evidently installed.)
+   */
+  private async uninstalledObjects(tps: DeviceCertificate[], policy: RaVpn | undefined): Promise<DeviceCert[]> {
+    const out: DeviceCert[] = [];
+    const ravpnId = policy?.accessInterfaceSettings?.sslIdCertificate?.id;
+    for (const e of await this.manager.enrollments.all()) {
+      const name = this.names.fromFmc(e.name);
+      if (!name || e.enrollmentType !== 'PKCS12' || tps.some((t) => t.name === e.name)) continue;
+      const leaf = pkcs12Leaf(e);
+      if (!leaf) continue;
+      const bound = !!ravpnId && e.id === ravpnId;
+      out.push({
+        name, certPem: leaf, hasKey: true, bindings: bound ? ravpnBindings(policy!) : [],
+        ...(bound ? {} : { owed: this.owedText(e.name) }),
+        detail: `PKCS12 enrollment object ${e.name}${bound ? '' : `, not installed on ${this.label} yet`}`,
+      });
+    }
+    return out;
   }
 
   validateName(name: string): void {
@@ -114,46 +151,42 @@ export class FmcFtdTarget implements Target {
   /**
    * PKCS12 enrollment: the object "<name>_<device>" is created or updated, then installed on the FTD
    * (ENROLL, or REENROLL when the trustpoint exists). FMC < 7.7 has no install API: the object is kept
-   * current and the error says what to do in the FMC UI.
+   * current and the result says what the operator must do in the FMC UI (owed, see inventory()).
    */
-  async install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void> {
+  async install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void | InstallResult> {
     this.validateName(name);
     if (!cert.keyPem) throw new DeviceError(`${this.name}: a PKCS12 enrollment needs the private key of "${name}"`);
     const fmcName = this.names.toFmc(name);
     const api = this.manager.api;
     const obj = await upsertEnrollment(api, this.manager.enrollments, pkcs12Enrollment(fmcName, { ...cert, keyPem: cert.keyPem }, `fwcert: ${name} for ${this.dev.name}`));
-    if (this.manager.version < INSTALL_API_VERSION) {
-      throw new DeviceError(
-        `${this.name}: FMC ${this.manager.versionText} has no API to install certificates on devices (devices/operational/managecertificates needs FMC 7.7). ` +
-          `The PKCS12 enrollment object ${fmcName} is up to date: in the FMC open Devices > Certificates, click Add, choose ${this.label} and ${fmcName} ` +
-          '(or Re-enroll it if it is already listed), then run fwcert again',
-      );
-    }
+    // Stored on the FMC: the engine records it (nothing is ordered again) and reports what the operator owes.
+    if (this.manager.version < INSTALL_API_VERSION) return { owed: this.owedText(fmcName) };
     const present = this.trustpoints.some((t) => t.name === fmcName);
     await manageCertificate(api, present ? 'REENROLL' : 'ENROLL', this.dev.id, obj.id!, this.taskOpts(`installing ${fmcName} on ${this.label}`));
     this.log.info(`${this.name}: ${fmcName} ${present ? 're-enrolled' : 'enrolled'} on ${this.label}`);
   }
 
   /**
-   * EST enrollment: the object "<name>_<device>" (type EST: URL, username, password, CA fingerprint) is
-   * created and enrolled on the FTD, which makes its key, asks the EST server and keeps the key (seed 003,
-   * "Installing a Certificate using EST Enrollment"). Returns what the trustpoint then holds.
+   * The FTD makes the key and certificate itself; fwcert creates the enrollment object "<name>_<device>"
+   * and enrolls it (seed 003): EST (URL, username, password, CA fingerprint: the FTD asks the EST server,
+   * "Installing a Certificate using EST Enrollment") or SELF_SIGNED_CERTFICATE (the FTD signs its own,
+   * "Installing a Certificate Using Self-Signed Enrollment"; the wire value is misspelled, pitfall 12).
+   * Returns what the trustpoint then holds.
    */
-  async enrollOnDevice(name: string, spec: CsrSpec, est: DeviceEnrollment): Promise<{ leafPem: string; chainPem: string[] }> {
+  async enrollOnDevice(name: string, spec: CsrSpec, how: DeviceEnrollment): Promise<{ leafPem: string; chainPem: string[] }> {
     this.validateName(name);
     const fmcName = this.names.toFmc(name);
+    const what = how.protocol === 'est' ? 'EST' : 'self-signed';
     if (this.manager.version < INSTALL_API_VERSION) {
       throw new DeviceError(
-        `${this.name}: FMC ${this.manager.versionText} cannot create and install EST enrollments over the API (FMC 7.7 can); ` +
-          `in the FMC create an EST enrollment object for ${est.url} and add it to ${this.label} in Devices > Certificates`,
+        `${this.name}: FMC ${this.manager.versionText} cannot create and install ${what} enrollments over the API (FMC 7.7 can); ` +
+          `in the FMC create a ${what} enrollment object${how.protocol === 'est' ? ` for ${how.url}` : ''} and add it to ${this.label} in Devices > Certificates`,
       );
     }
-    registerSecret(est.password);
     const [cn, ...alt] = spec.sans.length ? spec.sans : [spec.subject.cn ?? this.dev.name];
     const obj: CertEnrollment = {
-      name: fmcName, type: 'CertEnrollment', enrollmentType: 'EST', description: `fwcert: ${name} for ${this.dev.name}`,
+      name: fmcName, type: 'CertEnrollment', enrollmentType: how.protocol === 'est' ? 'EST' : 'SELF_SIGNED_CERTFICATE', description: `fwcert: ${name} for ${this.dev.name}`,
       validationUsage: { ipsecClient: false, sslClient: false, sslServer: true },
-      estContent: { enrollmentUrl: est.url, username: est.username, password: est.password, fingerprint: est.caFingerprint, ignoreServerCertificateValidations: false },
       certificateParameters: {
         includeFQDN: 'CUSTOM', customFqdn: cn, commonName: spec.subject.cn ?? cn, organization: spec.subject.o, countryCode: spec.subject.c,
         ...(alt.length ? { altFQDN: alt.join(',') } : {}),
@@ -162,13 +195,17 @@ export class FmcFtdTarget implements Target {
         ? { keyType: 'RSA', keyName: fmcName, keySize: `CertKey_${spec.key.size}` }
         : { keyType: 'ECDSA', keyName: fmcName, keySize: `CertKey_${spec.key.curve.slice(2)}` },
     };
+    if (how.protocol === 'est') {
+      registerSecret(how.password);
+      obj.estContent = { enrollmentUrl: how.url, username: how.username, password: how.password, fingerprint: how.caFingerprint, ignoreServerCertificateValidations: false };
+    }
     const saved = await upsertEnrollment(this.manager.api, this.manager.enrollments, obj);
     const present = this.trustpoints.some((t) => t.name === fmcName);
-    await manageCertificate(this.manager.api, present ? 'REENROLL' : 'ENROLL', this.dev.id, saved.id!, this.taskOpts(`EST enrollment of ${fmcName} on ${this.label}`));
+    await manageCertificate(this.manager.api, present ? 'REENROLL' : 'ENROLL', this.dev.id, saved.id!, this.taskOpts(`${what} enrollment of ${fmcName} on ${this.label}`));
     const tp = (await this.readTrustpoints()).find((t) => t.name === fmcName);
     const leaf = tp?.identityCertificate?.certificateContent;
-    if (!isPem(leaf)) throw new DeviceError(`${this.name}: ${fmcName} has no identity certificate on ${this.label} after the EST enrollment (state ${tp?.status ?? 'missing'})`);
-    this.log.info(`${this.name}: ${this.label} enrolled ${fmcName} over EST`);
+    if (!isPem(leaf)) throw new DeviceError(`${this.name}: ${fmcName} has no identity certificate on ${this.label} after the ${what} enrollment (state ${tp?.status ?? 'missing'})`);
+    this.log.info(`${this.name}: ${this.label} enrolled ${fmcName} (${what})`);
     return { leafPem: leaf, chainPem: (tp!.caCertificates ?? []).map((c) => c.certificateContent).filter(isPem) };
   }
 
@@ -182,11 +219,45 @@ export class FmcFtdTarget implements Target {
       if (!enrollment?.id) throw new DeviceError(`${this.name}: no enrollment object ${fmcName} on ${this.manager.name}`);
       const policy = await this.policy();
       if (!policy) throw new DeviceError(`${this.name}: no RA VPN policy is assigned to ${this.label} on ${this.manager.name}`);
+      if (binding.name !== undefined && binding.name !== policy.name) {
+        throw new DeviceError(`${this.name}: the RA VPN policy assigned to ${this.label} is ${policy.name}, not "${binding.name}"`);
+      }
       const prev = policy.accessInterfaceSettings?.sslIdCertificate;
       this.policyCache = await bindRaVpn(this.manager.api, policy, { id: enrollment.id, name: fmcName });
       if (prev?.id !== enrollment.id) this.dirty = true;
       const previous = prev?.name && prev.id !== enrollment.id ? (this.names.fromFmc(prev.name) ?? prev.name) : undefined;
       out.push(previous ? { binding, previous } : { binding });
+    }
+    return out;
+  }
+
+  /**
+   * What the FMC lacks for `bindings`, for `fwcert check` and before ordering (reads only): an RA VPN
+   * policy assigned to this FTD, and when the profile names one, that very policy (an FTD has at most one).
+   */
+  async checkBindings(bindings: Binding[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const b of bindings) {
+      if (b.kind !== 'ravpn') {
+        out.push(`FMC-managed FTDs have no binding kind "${b.kind}" (known: ravpn)`);
+        continue;
+      }
+      let policy: RaVpn | undefined;
+      try {
+        policy = await this.policy();
+      } catch (e) {
+        out.push(errorMessage(e).replace(`${this.name}: `, ''));
+        continue;
+      }
+      if (b.name === undefined) {
+        if (!policy) out.push(`no RA VPN policy is assigned to ${this.label} on ${this.manager.name}: assign one in the FMC (Devices > VPN > Remote Access) or drop "ravpn"`);
+        continue;
+      }
+      if (policy?.name === b.name) continue;
+      const all = await this.manager.api.all<RaVpn>('policy/ravpns');
+      out.push(all.some((p) => p.name === b.name)
+        ? `the RA VPN policy "${b.name}" is not assigned to ${this.label} on ${this.manager.name} (${policy ? `its policy is ${policy.name}` : 'it has none'})`
+        : `${this.manager.name} has no RA VPN policy named "${b.name}" (RA VPN policies: ${all.map((p) => p.name).join(', ') || 'none'})`);
     }
     return out;
   }

@@ -67,7 +67,7 @@ async function handle(deps: RouterDeps, req: IncomingMessage, res: ServerRespons
   const storm = model.knobs.storm429 > 0;
   if (storm || !deps.rate.admit(model.knobs.rateLimitPerMin)) {
     if (storm) model.knobs.storm429--;
-    model.count('status_429');
+    // Counted once, as status_429, by the error handler.
     const ra = model.knobs.retryAfterS;
     throw new FmcHttpError(429, 'Too Many Requests', ra === null ? {} : { 'Retry-After': String(ra) });
   }
