@@ -58,13 +58,18 @@ describe('EST enrollment on an FMC-managed FTD, through the CLI', () => {
     assert.equal(strip((await served('fmc1-ftd-1')).serial), strip(other.serial!));
   });
 
-  it('renew --force makes the FTD enroll again over EST and serve the new certificate', async () => {
+  it('renew --force makes the FTD enroll again over EST (refreshing its status on the FMC) and serve the new certificate', async () => {
     const before = lab.est!.state().issued.length;
+    const counters = () => (lab.managers[0]!.handle.state() as { counters: Record<string, number> }).counters;
+    const refreshes = counters().managecertificates_REFRESH ?? 0;
+    // The FMC shows the new identity certificate only after a status refresh (seed 003).
+    lab.managers[0]!.handle.setKnobs({ identityNeedsRefresh: 1 });
     const r = await cli('renew', '--force', '--json', '--profile', 'fmc-vpn-est');
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const item = json<RunReport>(r).devices.flatMap((d) => d.items)[0]!;
     assert.equal(item.outcome, 'done', item.error);
     assert.equal(lab.est!.state().issued.length, before + 1);
+    assert.equal(counters().managecertificates_REFRESH, refreshes + 1, 'one REFRESH brought the identity certificate to the FMC');
     assert.equal(strip((await served('fmc1-ftd-2')).serial), strip(item.serial!));
   });
 

@@ -42,6 +42,8 @@ export class FmcFtdTarget implements Target {
   private readonly names: ObjectNames;
   private device?: FmcDevice;
   private trustpoints: DeviceCertificate[] = [];
+  /** Trustpoint names on the device: as read, plus those this run installed. */
+  private readonly enrolled = new Set<string>();
   private committed = false;
   /** This FTD's RA VPN policy as last read or written (null: none assigned). */
   private policyCache?: RaVpn | null;
@@ -83,13 +85,14 @@ export class FmcFtdTarget implements Target {
       return [];
     }
     this.trustpoints = list;
+    for (const t of list) this.enrolled.add(t.name);
     return list;
   }
 
   async inventory(): Promise<DeviceCert[]> {
     const [tps, policy] = await Promise.all([this.readTrustpoints(), this.policy().catch(() => undefined)]);
     const ravpnId = policy?.accessInterfaceSettings?.sslIdCertificate?.id;
-    const pending = this.manager.version < INSTALL_API_VERSION ? await this.uninstalledObjects(tps, policy) : [];
+    const pending = await this.uninstalledObjects(tps, policy);
     return [...pending, ...tps.map((t) => {
       const isCa = t.enrollmentType === 'MANUAL';
       const id = t.identityCertificate;
@@ -114,10 +117,10 @@ export class FmcFtdTarget implements Target {
   }
 
   /**
-   * FMC < 7.7: this FTD's PKCS12 enrollment objects that fwcert keeps current but that are not (yet) a
-   * trustpoint on the device. They count as installed, so the certificate they hold is not ordered
-   * again; the step the operator owes is reported each run. (7.2 lists no trustpoints at all: an object
-   * the deployed-to-be RA VPN policy already names was evidently installed.)
+   * This FTD's PKCS12 enrollment objects that hold fwcert's certificate but are not (yet) a trustpoint on
+   * the device (FMC < 7.7, or one since upgraded). They count as installed, so the certificate they hold
+   * is not ordered again. Before 7.7 the step the operator owes is reported each run; from 7.7 on, bind()
+   * installs it. (7.2 lists no trustpoints at all: an object the RA VPN policy already names is installed.)
    */
   private async uninstalledObjects(tps: DeviceCertificate[], policy: RaVpn | undefined): Promise<DeviceCert[]> {
     const out: DeviceCert[] = [];
@@ -128,10 +131,11 @@ export class FmcFtdTarget implements Target {
       const leaf = pkcs12Leaf(e);
       if (!leaf) continue;
       const bound = !!ravpnId && e.id === ravpnId;
+      const canInstall = this.manager.version >= INSTALL_API_VERSION;
       out.push({
         name, certPem: leaf, hasKey: true, bindings: bound ? ravpnBindings(policy!) : [],
-        ...(bound ? {} : { owed: this.owedText(e.name) }),
-        detail: `PKCS12 enrollment object ${e.name}${bound ? '' : `, not installed on ${this.label} yet`}`,
+        ...(bound || canInstall ? {} : { owed: this.owedText(e.name) }),
+        detail: `PKCS12 enrollment object ${e.name}${bound ? '' : `, not installed on ${this.label} yet${canInstall ? ' (fwcert installs it when it binds it)' : ''}`}`,
       });
     }
     return out;
@@ -163,6 +167,7 @@ export class FmcFtdTarget implements Target {
     if (this.manager.version < INSTALL_API_VERSION) return { owed: this.owedText(fmcName) };
     const present = this.trustpoints.some((t) => t.name === fmcName);
     await manageCertificate(api, present ? 'REENROLL' : 'ENROLL', this.dev.id, obj.id!, this.taskOpts(`installing ${fmcName} on ${this.label}`));
+    this.enrolled.add(fmcName);
     this.log.info(`${this.name}: ${fmcName} ${present ? 're-enrolled' : 'enrolled'} on ${this.label}`);
   }
 
@@ -202,7 +207,13 @@ export class FmcFtdTarget implements Target {
     const saved = await upsertEnrollment(this.manager.api, this.manager.enrollments, obj);
     const present = this.trustpoints.some((t) => t.name === fmcName);
     await manageCertificate(this.manager.api, present ? 'REENROLL' : 'ENROLL', this.dev.id, saved.id!, this.taskOpts(`${what} enrollment of ${fmcName} on ${this.label}`));
-    const tp = (await this.readTrustpoints()).find((t) => t.name === fmcName);
+    let tp = (await this.readTrustpoints()).find((t) => t.name === fmcName);
+    // Seed 003: "Sometimes, a manual refresh might be required to obtain the identity certificate":
+    // REFRESH synchronizes what the FTD holds to the FMC.
+    for (let i = 0; i < 3 && tp && tp.status !== 'AVAILABLE' && tp.status !== 'FAILED'; i++) {
+      await manageCertificate(this.manager.api, 'REFRESH', this.dev.id, saved.id!, this.taskOpts(`refreshing the status of ${fmcName} on ${this.label}`));
+      tp = (await this.readTrustpoints()).find((t) => t.name === fmcName);
+    }
     const leaf = tp?.identityCertificate?.certificateContent;
     if (!isPem(leaf)) throw new DeviceError(`${this.name}: ${fmcName} has no identity certificate on ${this.label} after the ${what} enrollment (state ${tp?.status ?? 'missing'})`);
     this.log.info(`${this.name}: ${this.label} enrolled ${fmcName} (${what})`);
@@ -217,6 +228,7 @@ export class FmcFtdTarget implements Target {
       if (binding.kind !== 'ravpn') throw new DeviceError(`${this.name}: FMC-managed FTDs have no binding kind "${binding.kind}" (known: ravpn)`);
       const enrollment = await this.manager.enrollments.get(fmcName);
       if (!enrollment?.id) throw new DeviceError(`${this.name}: no enrollment object ${fmcName} on ${this.manager.name}`);
+      await this.ensureEnrolled(fmcName, enrollment.id);
       const policy = await this.policy();
       if (!policy) throw new DeviceError(`${this.name}: no RA VPN policy is assigned to ${this.label} on ${this.manager.name}`);
       if (binding.name !== undefined && binding.name !== policy.name) {
@@ -229,6 +241,15 @@ export class FmcFtdTarget implements Target {
       out.push(previous ? { binding, previous } : { binding });
     }
     return out;
+  }
+
+  /** A stored enrollment object that is not a trustpoint on the FTD yet (see uninstalledObjects) is installed first. */
+  private async ensureEnrolled(fmcName: string, enrollmentId: string): Promise<void> {
+    if (this.enrolled.has(fmcName)) return;
+    if (this.manager.version < INSTALL_API_VERSION) throw new DeviceError(this.owedText(fmcName));
+    await manageCertificate(this.manager.api, 'ENROLL', this.dev.id, enrollmentId, this.taskOpts(`installing ${fmcName} on ${this.label}`));
+    this.enrolled.add(fmcName);
+    this.log.info(`${this.name}: ${fmcName} enrolled on ${this.label}`);
   }
 
   /**
