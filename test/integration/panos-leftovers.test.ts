@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { RunReport } from '../../src/engine/report.js';
 import { startLab, type Lab } from '../../src/lab/fleet.js';
-import { json, runCli } from '../support/cli.js';
+import { cliEntry, json, runCli } from '../support/cli.js';
 
 type Entry = { name: string; ca: boolean; csrPending: boolean; hasPrivateKey: boolean; serial: string | null };
 // pendingChanges: per admin, the changed nodes that still differ from the running config.
@@ -57,7 +57,7 @@ describe('PAN-OS: no key left behind by a failed or killed attempt', () => {
     const before1 = leaves(pan().runningCertificates);
     // Slow API answers give the kill a wide window: generate answered, CSR export not yet.
     lab.devices[0]!.handle.setKnobs({ latencyMs: 800 });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--config', lab.configPath, 'renew', '--force', '--json'], {
+    const child = spawn(process.execPath, [...cliEntry(), '--config', lab.configPath, 'renew', '--force', '--json'], {
       cwd: ROOT, env: { ...process.env, FWCERT_CONFIG: '', FWCERT_PASSPHRASE: '' }, stdio: 'ignore',
     });
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
