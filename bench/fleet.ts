@@ -190,14 +190,16 @@ try {
     // on-device key generation (PAN-OS: generate + export, one after another), one CA order
     // (submit + issuance + the collect that gets it), one commit (request + duration + the poll that
     // sees its end). Orders overlap; a device's last order is sent after its last on-device key.
+    // A renewal also deletes each replaced object (one call each, in the same commit).
     const rtt = latencyMs / 1000;
+    const removals = phase === 'renew' ? certs * rtt : 0;
     const ca = 2 * rtt + issueMs / 1000;
     const commit = 2 * rtt + commitMs / 1000;
     const open = 3 * rtt;
     const onDeviceKeys = scenario === 'latency';
-    const fdmPath = open + ca + (certs * 2 + 1) * rtt + commit;
+    const fdmPath = open + ca + (certs * 2 + 1) * rtt + removals + commit;
     const keyRtt = onDeviceKeys ? 2 * rtt : 0;
-    const panPath = open + Math.max(keyRtt + ca + (certs + 1) * rtt, certs * keyRtt + ca + 2 * rtt) + commit;
+    const panPath = open + Math.max(keyRtt + ca + (certs + 1) * rtt, certs * keyRtt + ca + 2 * rtt) + removals + commit;
     const devicePathS = Math.max(fdm ? fdmPath : 0, panos ? panPath : 0);
     const caThroughputS = Math.ceil(n / maxInFlight) * (issueMs / 1000);
     const cpuFloorS = (localKeys * keygenMs) / 1000 / cores;
