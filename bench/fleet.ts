@@ -186,6 +186,10 @@ try {
     });
     const items = report.devices.flatMap((d) => d.items);
     const n = items.length;
+    // Why items failed, most frequent first (a run that fails is not a measurement).
+    const why = new Map<string, number>();
+    for (const i of items.filter((x) => x.outcome !== 'done')) why.set(`${i.outcome}: ${i.error ?? i.reason}`, (why.get(`${i.outcome}: ${i.error ?? i.reason}`) ?? 0) + 1);
+    for (const [w, c] of [...why].sort((x, y) => y[1] - x[1]).slice(0, 5)) process.stderr.write(`${phase}: ${c} x ${w}\n`);
 
     // The floor, from first principles. Per device: its sequential round trips (login + system/HA,
     // inventory: 3), each certificate's install + bind writes that cannot overlap on one device
@@ -218,7 +222,7 @@ try {
       scenario, phase, devices, certsPerDevice: certs, certificates: n, done: items.filter((i) => i.outcome === 'done').length,
       failed: runFailed(report) ? items.filter((i) => i.outcome !== 'done').length || 1 : 0,
       wallS: +(wallMs / 1000).toFixed(2), floorS: +floorS.toFixed(2), ratio: +(wallMs / 1000 / floorS).toFixed(2),
-      ratioToCpuFloor: cpuFloorS ? +(wallMs / 1000 / cpuFloorS).toFixed(2) : undefined,
+      ratioToCpuFloor: scenario === 'cpu' ? +(wallMs / 1000 / cpuFloorS).toFixed(2) : undefined,
       floorParts: {
         devicePathS: +devicePathS.toFixed(2), fdmPathS: fdm ? +fdmPath.toFixed(2) : undefined, panosPathS: panos ? +panPath.toFixed(2) : undefined,
         caIssuanceS: issueMs / 1000, commitS: commitMs / 1000, rttS: rtt, caThroughputS, cpuFloorS: +cpuFloorS.toFixed(2), cpuPathS: +cpuPathS.toFixed(2), cores,
