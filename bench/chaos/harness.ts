@@ -19,7 +19,8 @@ export const TSX_CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 export interface ChaosOptions {
   /** Faulted runs in total. */
   runs: number;
-  /** How many of them are SIGKILLed at a random moment. */
+  /** How many of them are SIGKILLed at a random moment while still running (a kill that comes after the
+   *  run has ended does not count: another run is killed instead, as long as runs are left). */
   kills: number;
   seed: number;
   fdm: number;
@@ -153,7 +154,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
       for (let i = 0; i < inRound; i++) {
         const faults = armFaults(rng, lab);
         for (const k of faults.kinds) bump(fig.faultsByKind, k);
-        // Kills are spread over the remaining runs so that the requested number is reached.
+        // Kills are spread over the remaining runs so that the requested number of mid-run kills is reached.
         const kill = killsLeft > 0 && rng.next() < killsLeft / runsLeft;
         const args = rng.chance(0.5) ? ['renew', '--force', '--json'] : ['run', '--json'];
         const killAt = kill ? Math.round(typicalMs() * (0.15 + 0.85 * rng.next())) : undefined;
@@ -161,9 +162,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosFigures> {
         runsLeft--;
         fig.faultedRuns++;
         if (kill) {
-          killsLeft--;
           fig.killsSent++;
-          if (r.killedMidRun) fig.killsMidRun++;
+          if (r.killedMidRun) {
+            fig.killsMidRun++;
+            killsLeft--;
+          }
         }
         const key = r.signal ?? String(r.code);
         bump(fig.faultedExitCodes, key);

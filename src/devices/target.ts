@@ -37,8 +37,11 @@ export interface InstallResult {
   owed?: string;
 }
 
-/** What a device needs to enroll itself at a CA (EST, RFC 7030), so that its key never leaves it. */
-export interface DeviceEnrollment {
+/** What a device needs to enroll itself (so that its key never leaves it): at a CA over EST, or self-signed. */
+export type DeviceEnrollment = EstEnrollment | { protocol: 'self-signed' };
+
+/** EST (RFC 7030): the device asks the CA itself. */
+export interface EstEnrollment {
   protocol: 'est';
   /** EST base URL, e.g. https://ca.example.com/.well-known/est */
   url: string;

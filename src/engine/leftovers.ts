@@ -23,7 +23,7 @@ export async function removeLeftovers(target: Target, profiles: Profile[], inven
   const device = target.name;
   for (const intent of ledger.keyIntents(device)) {
     const name = intent.objectName;
-    if (ledger.hasCertificateObject(device, name)) {
+    if (ledger.intentBecameCertificate(device, name, intent.createdAt)) {
       ledger.clearKeyIntent(device, name);
       continue;
     }

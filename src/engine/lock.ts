@@ -8,7 +8,13 @@ import Database from 'better-sqlite3';
 import { RunLockedError } from '../core/errors.js';
 
 export class RunLock {
-  private constructor(private readonly db: Database.Database) {}
+  /** Strong references until release(): a RunLock nobody refers to could be garbage-collected,
+   *  and collecting its database closes it, which drops the kernel lock while the run goes on. */
+  private static readonly held = new Set<RunLock>();
+
+  private constructor(private readonly db: Database.Database) {
+    RunLock.held.add(this);
+  }
 
   /** Takes the lock at once or throws RunLockedError (another run holds it); never waits. */
   static acquire(path: string): RunLock {
@@ -36,6 +42,7 @@ export class RunLock {
   }
 
   release(): void {
+    RunLock.held.delete(this);
     if (this.db.open) this.db.close();
   }
 }

@@ -287,9 +287,12 @@ export class Ledger {
     this.sql('DELETE FROM key_intents WHERE device = ? AND object_name = ?').run(device, objectName);
   }
 
-  /** True when a certificate record (any state) names `objectName` on `device`. */
-  hasCertificateObject(device: string, objectName: string): boolean {
-    return this.sql('SELECT 1 FROM certificates WHERE device = ? AND object_name = ? LIMIT 1').get(device, objectName) !== undefined;
+  /** True when the key intent for `objectName` (made at `intentAt`) became a recorded certificate: a record
+   *  of that name still on the device, or one written since the intent. A record removed before the intent
+   *  is an earlier certificate that had the same name (names come back: p, p-<date>, p, ...), not its outcome. */
+  intentBecameCertificate(device: string, objectName: string, intentAt: string): boolean {
+    return this.sql(`SELECT 1 FROM certificates WHERE device = ? AND object_name = ? AND (state <> 'removed' OR installed_at >= ?) LIMIT 1`)
+      .get(device, objectName, intentAt) !== undefined;
   }
 
   // ---- devices -----------------------------------------------------------------------------

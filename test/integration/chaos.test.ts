@@ -9,7 +9,8 @@ it('chaos slice: faults and kills, then convergence with every invariant intact'
   const fig = await runChaos({ runs: 2, kills: 1, seed: 7, fdm: 1, panos: 1, log: (l) => lines.push(l) });
   assert.deepEqual(fig.violations, [], lines.join('\n'));
   assert.equal(fig.faultedRuns, 2);
-  assert.equal(fig.killsSent, 1);
+  assert.ok(fig.killsSent >= 1 && fig.killsSent <= 2, `a kill is sent again when one comes after the run ended (${fig.killsSent} sent)`);
+  assert.ok(fig.killsMidRun <= 1);
   assert.ok(fig.convergeRuns >= 2, 'the fleet was enrolled and re-checked by clean runs');
   assert.equal(fig.invariantChecks, fig.rounds + 1, 'checked after the first enrollment and after every round');
   const armed = Object.values(fig.faultsByKind).reduce((a, b) => a + b, 0);

@@ -58,13 +58,18 @@ describe('EST enrollment on an FMC-managed FTD, through the CLI', () => {
     assert.equal(strip((await served('fmc1-ftd-1')).serial), strip(other.serial!));
   });
 
-  it('renew --force makes the FTD enroll again over EST and serve the new certificate', async () => {
+  it('renew --force makes the FTD enroll again over EST (refreshing its status on the FMC) and serve the new certificate', async () => {
     const before = lab.est!.state().issued.length;
+    const counters = () => (lab.managers[0]!.handle.state() as { counters: Record<string, number> }).counters;
+    const refreshes = counters().managecertificates_REFRESH ?? 0;
+    // The FMC shows the new identity certificate only after a status refresh (seed 003).
+    lab.managers[0]!.handle.setKnobs({ identityNeedsRefresh: 1 });
     const r = await cli('renew', '--force', '--json', '--profile', 'fmc-vpn-est');
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const item = json<RunReport>(r).devices.flatMap((d) => d.items)[0]!;
     assert.equal(item.outcome, 'done', item.error);
     assert.equal(lab.est!.state().issued.length, before + 1);
+    assert.equal(counters().managecertificates_REFRESH, refreshes + 1, 'one REFRESH brought the identity certificate to the FMC');
     assert.equal(strip((await served('fmc1-ftd-2')).serial), strip(item.serial!));
   });
 
@@ -101,5 +106,36 @@ describe('EST enrollment on an FMC-managed FTD, through the CLI', () => {
     assert.equal(row('fmc-vpn-est on fmc1-ftd-2').result, 'problem');
     assert.match(row('fmc-vpn-est on fmc1-ftd-2').detail, /the RA VPN policy "RAVPN-fmc1-ftd-1" is not assigned to FTD fmc1-ftd-2 on fmc-1 \(its policy is RAVPN-fmc1-ftd-2\)/);
     assert.equal(row('fmc-vpn-named on fmc1-ftd-1').result, 'ok', row('fmc-vpn-named on fmc1-ftd-1').detail);
+  });
+
+  it('a self-signed profile (lab): the FTD signs its own certificate from the enrollment object, nothing is ordered, a second run changes nothing', async () => {
+    const cfg = parse(readFileSync(lab.configPath, 'utf8')) as Record<string, unknown> & { cas: Record<string, unknown> };
+    delete cfg.probes;
+    const profiles = join(dir, 'profiles-self');
+    mkdirSync(profiles, { recursive: true });
+    writeFileSync(join(profiles, 'lab-self.yaml'), stringify({
+      name: 'lab-self', ca: 'lab-self', subject: { cn: 'self.lab.example' }, sans: ['self.lab.example', 'self2.lab.example'],
+      key: { type: 'ecdsa', curve: 'P-384' }, targets: [{ device: 'fmc1-ftd-1', bind: { ravpn: true } }],
+    }));
+    const file = join(dir, 'fwcert-self.yaml');
+    writeFileSync(file, stringify({ ...cfg, cas: { ...cfg.cas, 'lab-self': { type: 'self-signed' } }, ledger: { path: 'state/self.db' }, profiles_dir: 'profiles-self' }));
+    const scmOrders = () => (lab.scm.state() as { counters: Record<string, number> }).counters.enroll;
+    const fmcState = () => lab.managers[0]!.handle.state() as FmcState & { counters: Record<string, number> };
+    const orders = scmOrders();
+    const r = await runCli(['--config', file, 'run', '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const item = json<RunReport>(r).devices.flatMap((d) => d.items)[0]!;
+    assert.equal(item.outcome, 'done', item.error);
+    const s = await served('fmc1-ftd-1');
+    assert.equal(strip(s.serial), strip(item.serial!), 'the RA VPN port serves the self-signed certificate');
+    assert.equal(s.issuerCn, 'self.lab.example', 'issued by itself');
+    const obj = fmcState().certenrollments.find((e) => e.name === 'lab-self_fmc1-ftd-1')!;
+    assert.equal(obj.enrollmentType, 'SELF_SIGNED_CERTFICATE');
+    assert.equal(scmOrders(), orders, 'no CA was asked');
+    const deploys = fmcState().counters.deploymentrequests;
+    const r2 = await runCli(['--config', file, 'run', '--json']);
+    assert.equal(r2.code, 0, r2.stdout + r2.stderr);
+    assert.deepEqual(json<RunReport>(r2).devices.flatMap((d) => d.items).map((i) => i.outcome), ['ok'], 'names and key (P-384) as the profile asks');
+    assert.equal(fmcState().counters.deploymentrequests, deploys);
   });
 });

@@ -1,7 +1,8 @@
 // Issue 10 on an FMC without the certificate install API (FMC 7.4; devices/operational/managecertificates
 // needs 7.7): fwcert orders ONE certificate per FTD, keeps it in the PKCS12 enrollment object, and reports
 // the Devices > Certificates step the admin owes, run after run, without ordering again. Once the admin has
-// done it, the next run binds and deploys that very certificate. Through the real CLI against the lab.
+// done it (or the FMC is upgraded to 7.7), the next run binds and deploys that very certificate. Through the
+// real CLI against the lab.
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -83,18 +84,29 @@ describe('FMC 7.4 (no install API): one certificate ordered, the admin\'s step r
     }
   });
 
+  const served = (d: string) => handshake(lab.devices.find((x) => x.name === d)!.services.ravpn!, { servername: 'vpn-fmc.lab.example', caPem: lab.ca.bundlePem });
+
   it('after the admin added the object in Devices > Certificates, the next run binds and deploys that certificate, still without ordering', async () => {
     // The lab has no UI: the admin's "Add" is the install call a 7.7 FMC offers, made between runs.
-    for (const d of DEVICES) await adminInstalls(d);
+    await adminInstalls('fmc1-ftd-1');
+    const r = await cli('run', '--json');
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.equal(scmOrders(), DEVICES.length);
+    const byDevice = new Map(items(json<RunReport>(r)).map((i) => [i.device, i]));
+    assert.equal(byDevice.get('fmc1-ftd-1')!.outcome, 'done', byDevice.get('fmc1-ftd-1')!.error);
+    assert.equal(byDevice.get('fmc1-ftd-2')!.error, first.get('fmc1-ftd-2')!.error, 'the other FTD still owes the step');
+    assert.equal(state().counters.deploymentrequests, 1);
+    assert.equal(strip((await served('fmc1-ftd-1')).serial), strip(first.get('fmc1-ftd-1')!.serial), 'fmc1-ftd-1 serves the certificate ordered by the first run');
+  });
+
+  it('once the FMC is upgraded to 7.7, fwcert installs the stored object itself: still one certificate ordered', async () => {
+    fmc().setKnobs({ version: '7.7' });
     const r = await cli('run', '--json');
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(scmOrders(), DEVICES.length);
-    for (const i of items(json<RunReport>(r))) assert.equal(i.outcome, 'done', i.error);
-    assert.equal(state().counters.deploymentrequests, 1);
-    for (const d of DEVICES) {
-      const s = await handshake(lab.devices.find((x) => x.name === d)!.services.ravpn!, { servername: 'vpn-fmc.lab.example', caPem: lab.ca.bundlePem });
-      assert.equal(strip(s.serial), strip(first.get(d)!.serial), `${d} serves the certificate ordered by the first run`);
-    }
+    assert.deepEqual(items(json<RunReport>(r)).map((i) => [i.device, i.outcome]).sort(), [['fmc1-ftd-1', 'ok'], ['fmc1-ftd-2', 'done']]);
+    assert.equal(state().counters.deploymentrequests, 2);
+    assert.equal(strip((await served('fmc1-ftd-2')).serial), strip(first.get('fmc1-ftd-2')!.serial));
   });
 
   async function adminInstalls(device: string): Promise<void> {

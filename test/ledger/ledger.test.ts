@@ -29,6 +29,24 @@ describe('ledger', () => {
     l.close();
   });
 
+  it('a key intent became a certificate only through a record still on the device or written since the intent', () => {
+    const l = new Ledger(join(dir, 'intent.db'));
+    const t = (m: number) => new Date(Date.UTC(2026, 10, 28, 10, m));
+    l.recordInstalled(rec('vpn', '01'), t(0));
+    l.markCommitted('ftd-1', t(1));
+    l.recordInstalled(rec('vpn-20261128-1002', '02'), t(2));
+    l.markCommitted('ftd-1', t(3));
+    l.markRemoved(l.pendingRemovals('ftd-1')[0]!.id, t(4));
+    // "vpn" is free again; a later attempt chooses it and fails after generating the key.
+    l.recordKeyIntent({ device: 'ftd-1', objectName: 'vpn', profile: 'vpn' }, t(5));
+    const at = l.keyIntents('ftd-1')[0]!.createdAt;
+    assert.equal(l.intentBecameCertificate('ftd-1', 'vpn', at), false, 'the removed certificate of that name came before the intent');
+    assert.equal(l.intentBecameCertificate('ftd-1', 'vpn-20261128-1002', at), true, 'a record still on the device');
+    l.recordInstalled(rec('vpn', '03'), t(6));
+    assert.equal(l.intentBecameCertificate('ftd-1', 'vpn', at), true, 'recorded since the intent');
+    l.close();
+  });
+
   it('pending orders keep their private key sealed, never in clear', () => {
     const path = join(dir, 'b.db');
     const l = new Ledger(path, 'correct horse battery');

@@ -42,6 +42,8 @@ export class FmcFtdTarget implements Target {
   private readonly names: ObjectNames;
   private device?: FmcDevice;
   private trustpoints: DeviceCertificate[] = [];
+  /** Trustpoint names on the device: as read, plus those this run installed. */
+  private readonly enrolled = new Set<string>();
   private committed = false;
   /** This FTD's RA VPN policy as last read or written (null: none assigned). */
   private policyCache?: RaVpn | null;
@@ -83,13 +85,14 @@ export class FmcFtdTarget implements Target {
       return [];
     }
     this.trustpoints = list;
+    for (const t of list) this.enrolled.add(t.name);
     return list;
   }
 
   async inventory(): Promise<DeviceCert[]> {
     const [tps, policy] = await Promise.all([this.readTrustpoints(), this.policy().catch(() => undefined)]);
     const ravpnId = policy?.accessInterfaceSettings?.sslIdCertificate?.id;
-    const pending = this.manager.version < INSTALL_API_VERSION ? await this.uninstalledObjects(tps, policy) : [];
+    const pending = await this.uninstalledObjects(tps, policy);
     return [...pending, ...tps.map((t) => {
       const isCa = t.enrollmentType === 'MANUAL';
       const id = t.identityCertificate;
@@ -114,10 +117,10 @@ export class FmcFtdTarget implements Target {
   }
 
   /**
-   * FMC < 7.7: this FTD's PKCS12 enrollment objects that fwcert keeps current but that are not (yet) a
-   * trustpoint on the device. They count as installed, so the certificate they hold is not ordered
-   * again; the step the operator owes is reported each run. (7.2 lists no trustpoints at all: an object
-   * the deployed-to-be RA VPN policy already names was evidently installed.)
+   * This FTD's PKCS12 enrollment objects that hold fwcert's certificate but are not (yet) a trustpoint on
+   * the device (FMC < 7.7, or one since upgraded). They count as installed, so the certificate they hold
+   * is not ordered again. Before 7.7 the step the operator owes is reported each run; from 7.7 on, bind()
+   * installs it. (7.2 lists no trustpoints at all: an object the RA VPN policy already names is installed.)
    */
   private async uninstalledObjects(tps: DeviceCertificate[], policy: RaVpn | undefined): Promise<DeviceCert[]> {
     const out: DeviceCert[] = [];
@@ -128,10 +131,11 @@ export class FmcFtdTarget implements Target {
       const leaf = pkcs12Leaf(e);
       if (!leaf) continue;
       const bound = !!ravpnId && e.id === ravpnId;
+      const canInstall = this.manager.version >= INSTALL_API_VERSION;
       out.push({
         name, certPem: leaf, hasKey: true, bindings: bound ? ravpnBindings(policy!) : [],
-        ...(bound ? {} : { owed: this.owedText(e.name) }),
-        detail: `PKCS12 enrollment object ${e.name}${bound ? '' : `, not installed on ${this.label} yet`}`,
+        ...(bound || canInstall ? {} : { owed: this.owedText(e.name) }),
+        detail: `PKCS12 enrollment object ${e.name}${bound ? '' : `, not installed on ${this.label} yet${canInstall ? ' (fwcert installs it when it binds it)' : ''}`}`,
       });
     }
     return out;
@@ -163,29 +167,31 @@ export class FmcFtdTarget implements Target {
     if (this.manager.version < INSTALL_API_VERSION) return { owed: this.owedText(fmcName) };
     const present = this.trustpoints.some((t) => t.name === fmcName);
     await manageCertificate(api, present ? 'REENROLL' : 'ENROLL', this.dev.id, obj.id!, this.taskOpts(`installing ${fmcName} on ${this.label}`));
+    this.enrolled.add(fmcName);
     this.log.info(`${this.name}: ${fmcName} ${present ? 're-enrolled' : 'enrolled'} on ${this.label}`);
   }
 
   /**
-   * EST enrollment: the object "<name>_<device>" (type EST: URL, username, password, CA fingerprint) is
-   * created and enrolled on the FTD, which makes its key, asks the EST server and keeps the key (seed 003,
-   * "Installing a Certificate using EST Enrollment"). Returns what the trustpoint then holds.
+   * The FTD makes the key and certificate itself; fwcert creates the enrollment object "<name>_<device>"
+   * and enrolls it (seed 003): EST (URL, username, password, CA fingerprint: the FTD asks the EST server,
+   * "Installing a Certificate using EST Enrollment") or SELF_SIGNED_CERTFICATE (the FTD signs its own,
+   * "Installing a Certificate Using Self-Signed Enrollment"; the wire value is misspelled, pitfall 12).
+   * Returns what the trustpoint then holds.
    */
-  async enrollOnDevice(name: string, spec: CsrSpec, est: DeviceEnrollment): Promise<{ leafPem: string; chainPem: string[] }> {
+  async enrollOnDevice(name: string, spec: CsrSpec, how: DeviceEnrollment): Promise<{ leafPem: string; chainPem: string[] }> {
     this.validateName(name);
     const fmcName = this.names.toFmc(name);
+    const what = how.protocol === 'est' ? 'EST' : 'self-signed';
     if (this.manager.version < INSTALL_API_VERSION) {
       throw new DeviceError(
-        `${this.name}: FMC ${this.manager.versionText} cannot create and install EST enrollments over the API (FMC 7.7 can); ` +
-          `in the FMC create an EST enrollment object for ${est.url} and add it to ${this.label} in Devices > Certificates`,
+        `${this.name}: FMC ${this.manager.versionText} cannot create and install ${what} enrollments over the API (FMC 7.7 can); ` +
+          `in the FMC create a ${what} enrollment object${how.protocol === 'est' ? ` for ${how.url}` : ''} and add it to ${this.label} in Devices > Certificates`,
       );
     }
-    registerSecret(est.password);
     const [cn, ...alt] = spec.sans.length ? spec.sans : [spec.subject.cn ?? this.dev.name];
     const obj: CertEnrollment = {
-      name: fmcName, type: 'CertEnrollment', enrollmentType: 'EST', description: `fwcert: ${name} for ${this.dev.name}`,
+      name: fmcName, type: 'CertEnrollment', enrollmentType: how.protocol === 'est' ? 'EST' : 'SELF_SIGNED_CERTFICATE', description: `fwcert: ${name} for ${this.dev.name}`,
       validationUsage: { ipsecClient: false, sslClient: false, sslServer: true },
-      estContent: { enrollmentUrl: est.url, username: est.username, password: est.password, fingerprint: est.caFingerprint, ignoreServerCertificateValidations: false },
       certificateParameters: {
         includeFQDN: 'CUSTOM', customFqdn: cn, commonName: spec.subject.cn ?? cn, organization: spec.subject.o, countryCode: spec.subject.c,
         ...(alt.length ? { altFQDN: alt.join(',') } : {}),
@@ -194,13 +200,23 @@ export class FmcFtdTarget implements Target {
         ? { keyType: 'RSA', keyName: fmcName, keySize: `CertKey_${spec.key.size}` }
         : { keyType: 'ECDSA', keyName: fmcName, keySize: `CertKey_${spec.key.curve.slice(2)}` },
     };
+    if (how.protocol === 'est') {
+      registerSecret(how.password);
+      obj.estContent = { enrollmentUrl: how.url, username: how.username, password: how.password, fingerprint: how.caFingerprint, ignoreServerCertificateValidations: false };
+    }
     const saved = await upsertEnrollment(this.manager.api, this.manager.enrollments, obj);
     const present = this.trustpoints.some((t) => t.name === fmcName);
-    await manageCertificate(this.manager.api, present ? 'REENROLL' : 'ENROLL', this.dev.id, saved.id!, this.taskOpts(`EST enrollment of ${fmcName} on ${this.label}`));
-    const tp = (await this.readTrustpoints()).find((t) => t.name === fmcName);
+    await manageCertificate(this.manager.api, present ? 'REENROLL' : 'ENROLL', this.dev.id, saved.id!, this.taskOpts(`${what} enrollment of ${fmcName} on ${this.label}`));
+    let tp = (await this.readTrustpoints()).find((t) => t.name === fmcName);
+    // Seed 003: "Sometimes, a manual refresh might be required to obtain the identity certificate":
+    // REFRESH synchronizes what the FTD holds to the FMC.
+    for (let i = 0; i < 3 && tp && tp.status !== 'AVAILABLE' && tp.status !== 'FAILED'; i++) {
+      await manageCertificate(this.manager.api, 'REFRESH', this.dev.id, saved.id!, this.taskOpts(`refreshing the status of ${fmcName} on ${this.label}`));
+      tp = (await this.readTrustpoints()).find((t) => t.name === fmcName);
+    }
     const leaf = tp?.identityCertificate?.certificateContent;
-    if (!isPem(leaf)) throw new DeviceError(`${this.name}: ${fmcName} has no identity certificate on ${this.label} after the EST enrollment (state ${tp?.status ?? 'missing'})`);
-    this.log.info(`${this.name}: ${this.label} enrolled ${fmcName} over EST`);
+    if (!isPem(leaf)) throw new DeviceError(`${this.name}: ${fmcName} has no identity certificate on ${this.label} after the ${what} enrollment (state ${tp?.status ?? 'missing'})`);
+    this.log.info(`${this.name}: ${this.label} enrolled ${fmcName} (${what})`);
     return { leafPem: leaf, chainPem: (tp!.caCertificates ?? []).map((c) => c.certificateContent).filter(isPem) };
   }
 
@@ -212,6 +228,7 @@ export class FmcFtdTarget implements Target {
       if (binding.kind !== 'ravpn') throw new DeviceError(`${this.name}: FMC-managed FTDs have no binding kind "${binding.kind}" (known: ravpn)`);
       const enrollment = await this.manager.enrollments.get(fmcName);
       if (!enrollment?.id) throw new DeviceError(`${this.name}: no enrollment object ${fmcName} on ${this.manager.name}`);
+      await this.ensureEnrolled(fmcName, enrollment.id);
       const policy = await this.policy();
       if (!policy) throw new DeviceError(`${this.name}: no RA VPN policy is assigned to ${this.label} on ${this.manager.name}`);
       if (binding.name !== undefined && binding.name !== policy.name) {
@@ -224,6 +241,15 @@ export class FmcFtdTarget implements Target {
       out.push(previous ? { binding, previous } : { binding });
     }
     return out;
+  }
+
+  /** A stored enrollment object that is not a trustpoint on the FTD yet (see uninstalledObjects) is installed first. */
+  private async ensureEnrolled(fmcName: string, enrollmentId: string): Promise<void> {
+    if (this.enrolled.has(fmcName)) return;
+    if (this.manager.version < INSTALL_API_VERSION) throw new DeviceError(this.owedText(fmcName));
+    await manageCertificate(this.manager.api, 'ENROLL', this.dev.id, enrollmentId, this.taskOpts(`installing ${fmcName} on ${this.label}`));
+    this.enrolled.add(fmcName);
+    this.log.info(`${this.name}: ${fmcName} enrolled on ${this.label}`);
   }
 
   /**

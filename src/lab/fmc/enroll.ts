@@ -2,6 +2,7 @@
 // Using ..."): PKCS12 imports the file; SELF_SIGNED makes its own key and certificate; MANUAL (CA only)
 // installs the CA certificate; EST makes its own key and asks the EST server (RFC 7030) for a certificate.
 import { fromPkcs12, createSelfSigned, splitPemCertificates } from '../../pki/index.js';
+import type { KeySpec } from '../../pki/types.js';
 import { estEnroll } from './est-client.js';
 
 export interface Enrolled {
@@ -12,6 +13,16 @@ export interface Enrolled {
 
 /** Seed 003: "A PKCS12 file size should not be larger than 24K." */
 const MAX_P12_BYTES = 24 * 1024;
+
+/** The object's key settings; key.keySize is an enum like CertKey_2048 (terraform certificate_enrollment.yaml). */
+function keyOf(obj: Record<string, unknown>): KeySpec | undefined {
+  const k = obj.key as { keyType?: string; keySize?: string } | undefined;
+  if (!k?.keyType) return undefined;
+  const size = Number(/(\d+)$/.exec(k.keySize ?? '')?.[1] ?? 2048);
+  return k.keyType === 'ECDSA'
+    ? { type: 'ecdsa', curve: size === 384 ? 'P-384' : size === 521 ? 'P-521' : 'P-256' }
+    : { type: 'rsa', size: size === 3072 || size === 4096 ? size : 2048 };
+}
 
 export async function enrollOnDevice(obj: Record<string, unknown>, secrets: Record<string, string>, deviceName: string, reenroll: boolean): Promise<Enrolled> {
   const type = String(obj.enrollmentType);
@@ -30,8 +41,11 @@ export async function enrollOnDevice(obj: Record<string, unknown>, secrets: Reco
       return { identityPem: p12.certPem, keyPem: p12.keyPem, caPems: p12.chainPem };
     }
     case 'SELF_SIGNED_CERTFICATE': {
-      const params = (obj.certificateParameters ?? {}) as { commonName?: string };
-      const own = await createSelfSigned({ cn: params.commonName || deviceName, sans: [], days: 365, key: { type: 'ecdsa', curve: 'P-256' } });
+      // The FTD signs its own certificate from the object's subject and key settings (seed 003). Which
+      // certificateParameters become SANs (customFqdn, altFQDN) is inferred from the UI's field names.
+      const params = (obj.certificateParameters ?? {}) as { commonName?: string; customFqdn?: string; altFQDN?: string };
+      const sans = [params.customFqdn, ...(params.altFQDN ?? '').split(',')].map((n) => n?.trim()).filter((n): n is string => !!n);
+      const own = await createSelfSigned({ cn: params.commonName || deviceName, sans, days: 365, key: keyOf(obj) ?? { type: 'ecdsa', curve: 'P-256' } });
       return { identityPem: own.certPem, keyPem: own.keyPem, caPems: [] };
     }
     case 'MANUAL': {
@@ -45,12 +59,7 @@ export async function enrollOnDevice(obj: Record<string, unknown>, secrets: Reco
       const est = obj.estContent as { enrollmentUrl?: string; username?: string; fingerprint?: string; ignoreServerCertificateValidations?: boolean } | undefined;
       if (!est?.enrollmentUrl) throw new Error('The EST enrollment has no URL');
       const params = (obj.certificateParameters ?? {}) as { commonName?: string; customFqdn?: string };
-      const k = (obj.key ?? {}) as { keyType?: string; keySize?: string };
-      // key.keySize is an enum like CertKey_2048 (terraform certificate_enrollment.yaml).
-      const size = Number(/(\d+)$/.exec(k.keySize ?? '')?.[1] ?? 2048);
-      const key = k.keyType === 'ECDSA'
-        ? ({ type: 'ecdsa', curve: size === 384 ? 'P-384' : size === 521 ? 'P-521' : 'P-256' } as const)
-        : ({ type: 'rsa', size: size === 3072 || size === 4096 ? size : 2048 } as const);
+      const key = keyOf(obj) ?? ({ type: 'rsa', size: 2048 } as const);
       return estEnroll({
         url: est.enrollmentUrl, username: est.username ?? '', password: secrets.password ?? '', fingerprint: est.fingerprint,
         insecure: est.ignoreServerCertificateValidations === true, cn: params.commonName || deviceName,

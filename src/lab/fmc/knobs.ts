@@ -14,6 +14,7 @@ export function defaultKnobs(): FmcKnobs {
     taskDurationMs: 200,
     failDeployFor: {},
     failNextCertTask: 0,
+    identityNeedsRefresh: 0,
     foreignChangeOn: [],
   };
 }

@@ -253,7 +253,16 @@ export class FmcModel {
 
   private async applyCertAction(action: string, m: Managed, e: Enrollment): Promise<void> {
     const name = String(e.obj.name);
-    if (action === 'REFRESH') return;
+    if (action === 'REFRESH') {
+      // Seed 003 "Refresh certificate status": the FMC synchronizes what the device holds.
+      const tp = m.trustpoints.get(name);
+      if (!tp) throw new Error(`${name} is not enrolled on ${m.ref.name}`);
+      if (tp.held) {
+        Object.assign(tp, tp.held, { status: 'AVAILABLE', held: undefined, message: undefined });
+        this.onDeployed(m);
+      }
+      return;
+    }
     if (action === 'DELETE') {
       if (this.ravpnCertIdFor(m, true) === e.obj.id || m.deployed.ravpnCertEnrollmentId === e.obj.id) {
         throw new Error(`${name} is used by the RA VPN configuration`);
@@ -267,6 +276,12 @@ export class FmcModel {
     tp.status = 'IN_PROGRESS';
     m.trustpoints.set(name, tp);
     const got = await enrollOnDevice(e.obj, e.secrets, m.ref.name, action === 'REENROLL');
+    const selfEnrolled = ['EST', 'SELF_SIGNED_CERTFICATE'].includes(String(e.obj.enrollmentType));
+    if (selfEnrolled && this.knobs.identityNeedsRefresh > 0) {
+      this.knobs.identityNeedsRefresh--;
+      tp.held = got;
+      return;
+    }
     Object.assign(tp, { identityPem: got.identityPem, keyPem: got.keyPem, caPems: got.caPems, status: 'AVAILABLE', message: undefined });
     // An installed trustpoint is live at once; if the deployed RA VPN uses it, the data plane follows.
     this.onDeployed(m);
@@ -288,7 +303,8 @@ export class FmcModel {
         id: t.id, type: 'DeviceCertificate', name: t.name,
         device: m.ref, certificate: { id: t.enrollmentId, name: e ? String(e.obj.name) : t.name, type: 'CertEnrollment' },
         enrollmentType: t.enrollmentType, status: t.status, ...(t.message ? { statusMessage: t.message } : {}),
-        identityCertificate: t.enrollmentType === 'MANUAL' ? undefined : info(t.identityPem),
+        // While (re-)enrolling, the identity certificate shows InProgress (seed 003's status column).
+        identityCertificate: t.enrollmentType === 'MANUAL' ? undefined : t.status === 'IN_PROGRESS' ? { status: 'IN_PROGRESS' } : info(t.identityPem),
         caCertificates: t.caPems.map((p) => info(p)),
       };
     });

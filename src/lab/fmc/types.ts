@@ -27,6 +27,9 @@ export interface FmcKnobs {
   failDeployFor: Record<string, number>;
   /** The next N managecertificates tasks end FAILED. */
   failNextCertTask: number;
+  /** The next N EST / self-signed enrollments finish on the device, but the FMC shows the identity
+   *  certificate InProgress until a REFRESH (seed 003: "Sometimes, a manual refresh might be required"). */
+  identityNeedsRefresh: number;
   /** Names of devices on which "another admin" makes a pending change right now (applied, then cleared). */
   foreignChangeOn: string[];
 }
@@ -86,6 +89,8 @@ export interface Trustpoint {
   keyPem?: string;
   caPems: string[];
   message?: string;
+  /** What the device enrolled but the FMC has not synchronized yet (identityNeedsRefresh). */
+  held?: { identityPem?: string; keyPem?: string; caPems: string[] };
 }
 
 export interface PendingChange {
