@@ -11,6 +11,9 @@
 // fwcert runs with its product defaults for job polling and CA collect intervals; only the CA's
 // max_in_flight is raised to the fleet size (the default 10 would make the CA the bottleneck, which
 // the floor would then include as ceil(N / max_in_flight) issuances).
+// floorS = max(device path, CA throughput, CPU path). CPU path = all local keys' CPU time / cores
+// (cpuFloorS) + what must follow the last key: its CA issuance, install and one commit. The bare
+// cpuFloorS and wallS / cpuFloorS (ratioToCpuFloor) are printed as well.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -64,13 +67,25 @@ const lab = spawn(process.execPath, [cli, 'lab', 'up', '--dir', dir, '--fdm', St
   '--deploy-ms', String(commitMs), '--latency-ms', String(latencyMs), '--scm-pending', String(scmPending), '--certs-per-device', String(certs)], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 /** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */
-function cpuSecondsOf(pid: number | undefined): number {
+function cpuSecondsOf(pid: number | undefined, thread?: string): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(thread ? `/proc/${pid}/task/${thread}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
   }
+}
+
+/** CPU seconds of this process's event loop thread and of its other threads together (libuv's pool:
+ *  keys, fs; V8: GC, compiler), Linux only. */
+function threadCpuSeconds(): { eventLoop: number; otherThreads: number } {
+  const out = { eventLoop: 0, otherThreads: 0 };
+  try {
+    for (const t of readdirSync('/proc/self/task')) out[t === String(process.pid) ? 'eventLoop' : 'otherThreads'] += cpuSecondsOf(process.pid, t);
+  } catch {
+    // not Linux
+  }
+  return out;
 }
 
 /** The product's defaults for polling, CA collect and keys per scenario: undo the lab's fast test settings. */
@@ -148,6 +163,7 @@ try {
     const before = await snapshot();
     const labCpu0 = cpuSecondsOf(lab.pid);
     const cpu0 = process.cpuUsage();
+    const threads0 = threadCpuSeconds();
     const peak = peakRssTracker();
     const start = performance.now();
     const report: RunReport = await runEngine(cfg, {
@@ -156,6 +172,8 @@ try {
     const wallMs = performance.now() - start;
     const peakRss = peak.stop();
     const cpu = process.cpuUsage(cpu0);
+    const threads1 = threadCpuSeconds();
+    const byThread = { eventLoop: +(threads1.eventLoop - threads0.eventLoop).toFixed(2), otherThreads: +(threads1.otherThreads - threads0.otherThreads).toFixed(2) };
     const labCpuS = cpuSecondsOf(lab.pid) - labCpu0;
     const after = await snapshot();
     const delta = (x: Counters, y: Counters) => Object.fromEntries(Object.keys(y).map((k) => [k, (y[k] ?? 0) - (x[k] ?? 0)]));
@@ -168,6 +186,10 @@ try {
     });
     const items = report.devices.flatMap((d) => d.items);
     const n = items.length;
+    // Why items failed, most frequent first (a run that fails is not a measurement).
+    const why = new Map<string, number>();
+    for (const i of items.filter((x) => x.outcome !== 'done')) why.set(`${i.outcome}: ${i.error ?? i.reason}`, (why.get(`${i.outcome}: ${i.error ?? i.reason}`) ?? 0) + 1);
+    for (const [w, c] of [...why].sort((x, y) => y[1] - x[1]).slice(0, 5)) process.stderr.write(`${phase}: ${c} x ${w}\n`);
 
     // The floor, from first principles. Per device: its sequential round trips (login + system/HA,
     // inventory: 3), each certificate's install + bind writes that cannot overlap on one device
@@ -175,18 +197,23 @@ try {
     // on-device key generation (PAN-OS: generate + export, one after another), one CA order
     // (submit + issuance + the collect that gets it), one commit (request + duration + the poll that
     // sees its end). Orders overlap; a device's last order is sent after its last on-device key.
+    // A renewal also deletes each replaced object (one call each, in the same commit).
     const rtt = latencyMs / 1000;
+    const removals = phase === 'renew' ? certs * rtt : 0;
     const ca = 2 * rtt + issueMs / 1000;
     const commit = 2 * rtt + commitMs / 1000;
     const open = 3 * rtt;
     const onDeviceKeys = scenario === 'latency';
-    const fdmPath = open + ca + (certs * 2 + 1) * rtt + commit;
+    const fdmPath = open + ca + (certs * 2 + 1) * rtt + removals + commit;
     const keyRtt = onDeviceKeys ? 2 * rtt : 0;
-    const panPath = open + Math.max(keyRtt + ca + (certs + 1) * rtt, certs * keyRtt + ca + 2 * rtt) + commit;
+    const panPath = open + Math.max(keyRtt + ca + (certs + 1) * rtt, certs * keyRtt + ca + 2 * rtt) + removals + commit;
     const devicePathS = Math.max(fdm ? fdmPath : 0, panos ? panPath : 0);
     const caThroughputS = Math.ceil(n / maxInFlight) * (issueMs / 1000);
+    // All local keys take their CPU time on `cores` cores; the last one made still has to be ordered,
+    // issued, installed (+ bound) and committed after it, so that tail is part of the CPU path.
     const cpuFloorS = (localKeys * keygenMs) / 1000 / cores;
-    const floorS = Math.max(devicePathS, caThroughputS, cpuFloorS);
+    const cpuPathS = localKeys ? cpuFloorS + ca + 2 * rtt + commit : 0;
+    const floorS = Math.max(devicePathS, caThroughputS, cpuPathS);
     const fwcertCpuS = (cpu.user + cpu.system) / 1e6;
     const apiCalls = perDevice.reduce((x, d) => x + d.calls, 0);
     const commits = perDevice.map((d) => d.commits);
@@ -195,9 +222,10 @@ try {
       scenario, phase, devices, certsPerDevice: certs, certificates: n, done: items.filter((i) => i.outcome === 'done').length,
       failed: runFailed(report) ? items.filter((i) => i.outcome !== 'done').length || 1 : 0,
       wallS: +(wallMs / 1000).toFixed(2), floorS: +floorS.toFixed(2), ratio: +(wallMs / 1000 / floorS).toFixed(2),
+      ratioToCpuFloor: scenario === 'cpu' ? +(wallMs / 1000 / cpuFloorS).toFixed(2) : undefined,
       floorParts: {
         devicePathS: +devicePathS.toFixed(2), fdmPathS: fdm ? +fdmPath.toFixed(2) : undefined, panosPathS: panos ? +panPath.toFixed(2) : undefined,
-        caIssuanceS: issueMs / 1000, commitS: commitMs / 1000, rttS: rtt, caThroughputS, cpuFloorS: +cpuFloorS.toFixed(2), cores,
+        caIssuanceS: issueMs / 1000, commitS: commitMs / 1000, rttS: rtt, caThroughputS, cpuFloorS: +cpuFloorS.toFixed(2), cpuPathS: +cpuPathS.toFixed(2), cores,
       },
       commitsPerDevice: { min: Math.min(...commits), max: Math.max(...commits) },
       apiCallsPerCert: +(apiCalls / n).toFixed(2),
@@ -209,7 +237,7 @@ try {
       caOrdersInFlightMax: after.scm.ordersInFlightMax ?? 0,
       scmCalls: Object.entries(delta(before.scm, after.scm)).filter(([k]) => k !== 'ordersInFlightMax').reduce((x, [, v]) => x + v, 0),
       keygenMsPerKey: +keygenMs.toFixed(1), localKeys: keysMade,
-      fwcertCpuS: +fwcertCpuS.toFixed(2),
+      fwcertCpuS: +fwcertCpuS.toFixed(2), fwcertCpuSystemS: +(cpu.system / 1e6).toFixed(2), fwcertCpuByThreadS: byThread,
       fwcertCpuMsPerCertWithoutKeys: +(((fwcertCpuS * 1000) - keysMade * keygenMs) / n).toFixed(1),
       labCpuS: +labCpuS.toFixed(2),
       peakRssMiB: +(peakRss / 2 ** 20).toFixed(1), concurrency, maxInFlight,

@@ -103,5 +103,6 @@ export interface IssuerType<Options = unknown, Credentials = unknown> {
   /** Shape of the (possibly encrypted) credentials file; null when the CA type takes none. */
   credentialsSchema: z.ZodType<Credentials> | null;
   profileOptionsSchema?: z.ZodType<unknown>;
-  create(ctx: IssuerContext, settings: { options: Options; credentials: Credentials | undefined; tls: TlsTrust; timeoutMs?: number }): Issuer;
+  /** `maxInFlight`: cas.<name>.max_in_flight, the orders a run keeps open at once (a driver may size its connections by it). */
+  create(ctx: IssuerContext, settings: { options: Options; credentials: Credentials | undefined; tls: TlsTrust; timeoutMs?: number; maxInFlight?: number }): Issuer;
 }

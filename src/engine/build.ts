@@ -10,7 +10,7 @@ import { mapBounded } from './pool.js';
 export function buildIssuer(entry: CaEntry, log: Logger, ledger: Ledger): Issuer {
   return entry.type.create(
     { name: entry.name, log: log.child({ ca: entry.name }), store: ledger.store(`ca:${entry.name}`), baseDir: entry.dir },
-    { options: entry.options, credentials: entry.credentials, tls: entry.tls, timeoutMs: entry.timeoutMs },
+    { options: entry.options, credentials: entry.credentials, tls: entry.tls, timeoutMs: entry.timeoutMs, maxInFlight: entry.maxInFlight },
   );
 }
 

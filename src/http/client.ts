@@ -2,6 +2,7 @@
 // retries with backoff on 429/5xx/resets, and secret redaction in every error it raises.
 import { createSecureContext, type TLSSocket } from 'node:tls';
 import { Agent, buildConnector, request as undiciRequest, FormData } from 'undici';
+import { Limit } from '../core/limit.js';
 import { redact } from '../core/redact.js';
 import type { Logger } from '../core/log.js';
 
@@ -99,6 +100,8 @@ function retryAfterMs(value: string | undefined): number | undefined {
 export class HttpClient {
   private readonly agent: Agent;
   private readonly base: URL;
+  /** One per connection to the origin: requests wait here, before their deadline starts. */
+  private readonly slots: Limit;
   calls = 0;
 
   constructor(private readonly opts: HttpClientOptions) {
@@ -118,6 +121,7 @@ export class HttpClient {
       // A resumed TLS session carries no peer certificate, so a pin could not be checked on it.
       maxCachedSessions: pin ? 0 : undefined,
     });
+    this.slots = new Limit(opts.connections ?? 4);
     this.agent = new Agent({
       connections: opts.connections ?? 4,
       headersTimeout: opts.timeoutMs ?? 60_000,
@@ -164,52 +168,60 @@ export class HttpClient {
     const deadlineMs = req.timeoutMs ?? this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let lastErr: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const deadline = AbortSignal.timeout(deadlineMs);
-      try {
-        this.calls++;
-        const res = await undiciRequest(url, {
-          method: req.method,
-          headers,
-          body,
-          dispatcher: this.agent,
-          signal: deadline,
-          headersTimeout: deadlineMs,
-          bodyTimeout: deadlineMs,
-        });
-        const buf = await this.readBody(res.body, res.headers['content-length'], req.method, url);
-        const resHeaders: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
-        if (RETRY_STATUS.has(res.statusCode) && attempt < attempts) {
-          const wait = retryAfterMs(resHeaders['retry-after']) ?? this.backoff(attempt);
-          this.opts.log?.debug({ status: res.statusCode, wait }, `${this.opts.name}: HTTP ${res.statusCode} on ${req.method} ${url.pathname}, retrying`);
-          await sleep(wait);
-          continue;
+      // The deadline starts when a connection is free: a request queued behind this client's own
+      // others (hundreds of CA orders at once) must not time out before it is even sent.
+      const step = await this.slots.run(async (): Promise<{ res?: HttpResponse; retryInMs?: number }> => {
+        const deadline = AbortSignal.timeout(deadlineMs);
+        try {
+          this.calls++;
+          const res = await undiciRequest(url, {
+            method: req.method,
+            headers,
+            body,
+            dispatcher: this.agent,
+            signal: deadline,
+            headersTimeout: deadlineMs,
+            bodyTimeout: deadlineMs,
+          });
+          const buf = await this.readBody(res.body, res.headers['content-length'], req.method, url);
+          const resHeaders: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+          if (RETRY_STATUS.has(res.statusCode) && attempt < attempts) {
+            const wait = retryAfterMs(resHeaders['retry-after']) ?? this.backoff(attempt);
+            this.opts.log?.debug({ status: res.statusCode, wait }, `${this.opts.name}: HTTP ${res.statusCode} on ${req.method} ${url.pathname}, retrying`);
+            return { retryInMs: wait };
+          }
+          return {
+            res: {
+              status: res.statusCode,
+              headers: resHeaders,
+              body: buf,
+              text: () => buf.toString('utf8'),
+              json: <T>() => {
+                try {
+                  return JSON.parse(buf.toString('utf8')) as T;
+                } catch {
+                  throw new HttpError(`${this.opts.name}: ${req.method} ${url.pathname} answered HTTP ${res.statusCode} with a body that is not JSON: ${buf.toString('utf8').slice(0, 200)}`, 'ERR_BAD_JSON', res.statusCode);
+                }
+              },
+            },
+          };
+        } catch (e) {
+          lastErr = deadline.aborted
+            ? new HttpError(
+              `${this.opts.name}: ${req.method} ${url.origin}${url.pathname} got no complete answer within ${Math.round(deadlineMs / 1000)} s (timeout_s)`,
+              'ERR_DEADLINE',
+            )
+            : e;
+          const code = (lastErr as { code?: string }).code ?? '';
+          if (code === 'ERR_TLS_PIN' || !RETRY_CODES.has(code) || attempt >= attempts) return {};
+          this.opts.log?.debug({ code }, `${this.opts.name}: ${code} on ${req.method} ${url.pathname}, retrying`);
+          return { retryInMs: this.backoff(attempt) };
         }
-        return {
-          status: res.statusCode,
-          headers: resHeaders,
-          body: buf,
-          text: () => buf.toString('utf8'),
-          json: <T>() => {
-            try {
-              return JSON.parse(buf.toString('utf8')) as T;
-            } catch {
-              throw new HttpError(`${this.opts.name}: ${req.method} ${url.pathname} answered HTTP ${res.statusCode} with a body that is not JSON: ${buf.toString('utf8').slice(0, 200)}`, 'ERR_BAD_JSON', res.statusCode);
-            }
-          },
-        };
-      } catch (e) {
-        lastErr = deadline.aborted
-          ? new HttpError(
-            `${this.opts.name}: ${req.method} ${url.origin}${url.pathname} got no complete answer within ${Math.round(deadlineMs / 1000)} s (timeout_s)`,
-            'ERR_DEADLINE',
-          )
-          : e;
-        const code = (lastErr as { code?: string }).code ?? '';
-        if (code === 'ERR_TLS_PIN' || !RETRY_CODES.has(code) || attempt >= attempts) break;
-        this.opts.log?.debug({ code }, `${this.opts.name}: ${code} on ${req.method} ${url.pathname}, retrying`);
-        await sleep(this.backoff(attempt));
-      }
+      });
+      if (step.res) return step.res;
+      if (step.retryInMs === undefined) break;
+      await sleep(step.retryInMs);
     }
     throw this.wrap(lastErr, req.method, url);
   }

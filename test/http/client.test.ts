@@ -109,6 +109,31 @@ describe('HttpClient deadlines and body cap', () => {
     }
   });
 
+  it('requests queued behind the client\'s own others are not timed out before they are sent', { timeout: 120_000 }, async () => {
+    // One connection, answers taking 500 ms each, 8 POSTs (not retried) at once: together they take
+    // 4 s, well past the 2 s deadline, which each request alone never comes near.
+    const tls = await createSelfSigned({ cn: 'scm', sans: ['127.0.0.1'], days: 30 });
+    let busy = 0;
+    let mostAtOnce = 0;
+    const slow = createServer({ cert: tls.certPem, key: tls.keyPem }, (_req, res) => {
+      mostAtOnce = Math.max(mostAtOnce, ++busy);
+      setTimeout(() => {
+        busy--;
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      }, 500);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const c = new HttpClient({ baseUrl: `https://127.0.0.1:${(slow.address() as AddressInfo).port}`, tls: { caPem: tls.certPem }, name: 'scm', connections: 1, timeoutMs: 2000 });
+    try {
+      const answers = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => c.request({ method: 'POST', path: `/order/${i}`, json: { i } })));
+      assert.deepEqual(answers.map((a) => (a.status === 'fulfilled' ? a.value.status : (a.reason as Error).message)), Array(8).fill(200));
+      assert.equal(mostAtOnce, 1, 'one connection: one request at a time');
+    } finally {
+      await c.close().catch(() => undefined);
+      await new Promise<void>((r) => slow.close(() => r()));
+    }
+  });
+
   it('an endless body is refused once it passes the size cap', { timeout: 60_000 }, async () => {
     const endless = await startHostileServer('endless');
     const c = new HttpClient({ baseUrl: endless.url, tls: { sha256: endless.sha256 }, name: 'flood-1', maxBodyBytes: 1024 * 1024 });

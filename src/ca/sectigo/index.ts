@@ -17,7 +17,7 @@ export const sectigoIssuerType: IssuerType<SectigoOptions, SectigoCredentials> =
   optionsSchema,
   credentialsSchema,
   profileOptionsSchema,
-  create(ctx, { options, credentials, tls, timeoutMs }) {
+  create(ctx, { options, credentials, tls, timeoutMs, maxInFlight }) {
     if (!credentials) {
       throw new ConfigError(`cas.${ctx.name}: Sectigo SCM needs credentials: login plus password, or login plus client_cert_pem/client_key_pem`);
     }
@@ -42,7 +42,10 @@ export const sectigoIssuerType: IssuerType<SectigoOptions, SectigoCredentials> =
         ctx.log.warn({ ca: ctx.name }, `cas.${ctx.name}: client-certificate login needs the /private base, e.g. https://cert-manager.com/private/api/ssl/v1; ${options.url} will likely answer "Unknown user"`);
       }
     }
-    const http = new HttpClient({ baseUrl: options.url, tls: trust, name: `${ctx.name} (Sectigo SCM)`, log: ctx.log, timeoutMs });
+    // Enough connections for the orders a run keeps open (max_in_flight, which bounds the load on SCM),
+    // at most 16: hundreds of orders through the default 4 would queue behind each other.
+    const connections = Math.min(16, Math.max(4, maxInFlight ?? 4));
+    const http = new HttpClient({ baseUrl: options.url, tls: trust, name: `${ctx.name} (Sectigo SCM)`, log: ctx.log, timeoutMs, connections });
     return new SectigoScmIssuer(ctx.name, options, http, headers, ctx.log);
   },
 };
