@@ -103,6 +103,35 @@ describe('FMC trust anchors (Manual enrollment, CA only), through the CLI', () =
     assert.equal(s.notAfter, parseCertificate(rootB).notAfter.toISOString());
   });
 
+  it('FMC 7.4 (no install API): the object is kept current and the Devices > Certificates step is reported (exit 1) until 7.7 installs it', async () => {
+    const fmc = lab.managers[0]!.handle;
+    writeFileSync(join(dir, 'ca', 'partner.pem'), rootA);
+    const cfg = parse(readFileSync(config, 'utf8')) as { devices: Record<string, Record<string, unknown>> };
+    (cfg.devices['fmc1-ftd-1']!.trust_anchors as object[]).push({ name: 'Partner-Root', ca_file: 'ca/partner.pem' });
+    writeFileSync(config, stringify(cfg));
+    fmc.setKnobs({ version: '7.4' });
+    try {
+      const before = { ...state().counters };
+      for (let i = 0; i < 2; i++) {
+        const r = await cli('run', '--json');
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const dev = json<RunReport>(r).devices.find((d) => d.device === 'fmc1-ftd-1')!;
+        assert.match(dev.error ?? '', /^fmc1-ftd-1: FMC 7\.4[^:]* has no API to install certificates on devices .*The Manual \(CA only\) enrollment object Partner-Root_fmc1-ftd-1 is up to date: in the FMC open Devices > Certificates, click Add, choose FTD fmc1-ftd-1 and Partner-Root_fmc1-ftd-1/);
+        assert.equal(json<RunReport>(r).devices.find((d) => d.device === 'fmc1-ftd-2')!.error, undefined);
+      }
+      assert.equal(state().certenrollments.find((e) => e.name === 'Partner-Root_fmc1-ftd-1')?.enrollmentType, 'MANUAL');
+      assert.equal(count('certenrollments_created') - (before.certenrollments_created ?? 0), 1, 'created once, not again on the second run');
+      assert.equal(count('managecertificates'), before.managecertificates, 'nothing installed over the API');
+      assert.equal(anchorOf('fmc1-ftd-1')?.name, 'Corp-Root_fmc1-ftd-1');
+    } finally {
+      fmc.setKnobs({ version: '7.7' });
+    }
+    const r = await cli('run', '--json');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const tp = state().devices.find((d) => d.name === 'fmc1-ftd-1')!.trustpoints.find((t) => t.name === 'Partner-Root_fmc1-ftd-1');
+    assert.deepEqual(tp?.caSerials.map(strip), [serialOf(rootA)], 'on 7.7 fwcert installs it itself');
+  });
+
   it('a ca_file that is not a CA certificate, or holds two, exits 2 at load with file:line', async () => {
     const leaf = await createSelfSigned({ cn: 'not-a-ca.lab.example', sans: ['not-a-ca.lab.example'], days: 30 });
     writeFileSync(join(dir, 'ca', 'leaf.pem'), leaf.certPem);
