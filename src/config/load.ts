@@ -8,6 +8,7 @@ import { readRegularFile } from '../core/files.js';
 import { resolvePassphrase } from '../secrets/passphrase.js';
 import { issuerTypes } from '../ca/registry.js';
 import { managerTypes, targetTypes } from '../devices/registry.js';
+import type { OptionFiles } from '../devices/target.js';
 import type { TlsTrust } from '../http/client.js';
 import type { KeySpec } from '../pki/types.js';
 import { applyCredentialsEnv, readCredentialsFile } from './credentials.js';
@@ -142,6 +143,24 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     return { sha256: t.sha256, insecure: t.insecure };
   };
 
+  /** A device type's own files (e.g. FMC trust anchors): read like tls.ca_file, problems at the option's line. */
+  const optionFiles = (path: PathKey[], device: string): OptionFiles => {
+    const at = (keys: PathKey[]) => src.where([...path, ...keys.slice(0, -1)], String(keys.at(-1)));
+    return {
+      device,
+      problem: (keys, message) => problems.add(`${at(keys)}: ${[...path, ...keys].join('.')}: ${message}`),
+      read: (file, keys, maxBytes) => {
+        inputs.add(rel(file), `a file of ${path.join('.')}`);
+        try {
+          return readRegularFile(rel(file), maxBytes).toString('utf8');
+        } catch (e) {
+          problems.add(`${at(keys)}: ${[...path, ...keys].join('.')}: ${rel(file)} ${(e as Error).message}`);
+          return undefined;
+        }
+      },
+    };
+  };
+
   const loadCreds = async (
     path: PathKey[],
     credsPath: string | undefined,
@@ -178,7 +197,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
 
   /** One `cas:`, `managers:` or `devices:` entry: common keys, its type from the registry, the type's own options and credentials. */
   const loadEntries = async <C extends { type: string; credentials?: string; credentials_env?: Record<string, string>; tls?: Parameters<typeof readTls>[0] },
-    T extends { optionsSchema: z.ZodType; credentialsSchema: z.ZodType | null }>(
+    T extends { optionsSchema: z.ZodType; credentialsSchema: z.ZodType | null; loadOptionFiles?: (o: never, f: OptionFiles) => unknown }>(
     section: 'cas' | 'managers' | 'devices',
     entries: Record<string, Record<string, unknown>>,
     commonKeys: readonly string[],
@@ -197,7 +216,8 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
         problems.add(`${src.where(path, 'type')}: ${section}.${name}.type: unknown ${what} type "${c.type}" (allowed: ${[...registry.keys()].join(', ')})`);
         continue;
       }
-      const options = problems.zod(src, path, type.optionsSchema, rest);
+      let options = problems.zod(src, path, type.optionsSchema, rest);
+      if (options !== undefined && type.loadOptionFiles) options = type.loadOptionFiles(options as never, optionFiles(path, name));
       const credentials = await loadCreds(path, c.credentials, c.credentials_env, type.credentialsSchema);
       out.push({ name, common: c, type, options, credentials, tls: readTls(c.tls, path) });
     }

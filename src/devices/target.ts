@@ -102,6 +102,11 @@ export interface Target {
   /** What the device lacks for these bindings (e.g. a named decryption rule that does not exist), as
    *  messages; reads only. Bindings the driver creates when absent are not problems. */
   checkBindings?(bindings: Binding[]): Promise<string[]>;
+  /** Device-level configuration the driver keeps from its own device entry, apart from the planner's
+   *  certificates (FMC: trust anchors). Once per run (not dry runs) after inventory(), before any
+   *  certificate work; `changed` makes the device take part in the run's commit. `problems` fail the
+   *  device in the report (exit 1) without stopping its certificate work. */
+  converge?(): Promise<{ changed: boolean; problems: string[] }>;
   /** Throws a DeviceError when `name` breaks the device's naming rules (called before any write). */
   validateName(name: string): void;
   generateCsr?(name: string, spec: CsrSpec): Promise<string>;
@@ -122,6 +127,16 @@ export interface Target {
    * certificate bound as `bindings` (status shows one row per receiving device). Called after
    * close(): it reads through the manager's session, which lives until the command ends. */
   receivers?(cert: { objectName: string; bindings: Binding[] }): Promise<Receiver[]>;
+}
+
+/** Reads files a device entry's options name, at load (paths relative to the configuration folder). */
+export interface OptionFiles {
+  /** The device entry's name. */
+  device: string;
+  /** The file's text, or undefined after reporting why it cannot be read (at = key path inside the entry). */
+  read(path: string, at: (string | number)[], maxBytes: number): string | undefined;
+  /** A problem with the option at `at` (reported as file:line, exit 2). */
+  problem(at: (string | number)[], message: string): void;
 }
 
 export interface TargetContext {
@@ -146,6 +161,8 @@ export interface TargetType<Options = unknown, Credentials = unknown> {
     /** Set when keys cannot be made on the device: why (key.generate: device is refused). */
     noDeviceKeys?: string;
   };
+  /** Reads and checks the files the options name (load time, file:line problems); returns the options to use. */
+  loadOptionFiles?(options: Options, files: OptionFiles): Options;
   create(
     ctx: TargetContext,
     settings: {

@@ -228,6 +228,12 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
       res.items = items.map((it) => resultOf(it, it.action === 'ok' ? 'ok' : MODE_ACTIONS[deps.mode].includes(it.action) ? 'planned' : 'skipped'));
       return res;
     }
+    // Device-level configuration outside the planner (FMC trust anchors), before the certificates.
+    const converged = target.converge
+      ? await target.converge().catch((e: unknown) => ({ changed: false, problems: [errorMessage(e)] }))
+      : { changed: false, problems: [] };
+    for (const p of converged.problems) log.error(p);
+    if (converged.problems.length) res.error = converged.problems.join('; ');
     const work: DeviceWork = { target, deps, taken: new Set(inventory.map((c) => c.name)), lock: new Limit(1), localKeys };
     const failedProfiles = new Set<string>();
     // Every item at once: CA orders overlap, device calls take turns (work.lock).
@@ -265,7 +271,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
     res.items = outcomes.map((o) => o.result);
     // A failed item keeps the object it would have replaced.
     for (const o of outcomes) if (o.result.outcome === 'failed') failedProfiles.add(o.result.profile);
-    let changed = outcomes.some((o) => o.changed);
+    let changed = converged.changed || outcomes.some((o) => o.changed);
     const present = new Set(inventory.map((c) => c.name));
     for (const o of outcomes) if (o.result.outcome === 'done' && o.result.objectName) present.add(o.result.objectName);
     const afterCommit = !!target.capabilities.removeAfterCommit;
@@ -277,7 +283,10 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
       return res;
     }
     const done = res.items.filter((i) => i.outcome === 'done');
-    const what = [...done.map((i) => `${i.action} ${i.profile}`), ...(res.removed.length ? [`remove ${res.removed.join(', ')}`] : [])];
+    const what = [
+      ...done.map((i) => `${i.action} ${i.profile}`), ...(res.removed.length ? [`remove ${res.removed.join(', ')}`] : []),
+      ...(converged.changed ? ['device configuration'] : []),
+    ];
     const note = `fwcert: ${what.join(', ') || 'complete earlier changes'}`;
     try {
       const cr = await target.commit(note, commitScope(target, profiles, deps.ledger));

@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { SectigoScmIssuer, optionsSchema, sectigoIssuerType } from '../../src/ca/sectigo/index.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/log.js';
+import { createSelfSigned } from '../../src/pki/index.js';
 import { HttpClient } from '../../src/http/client.js';
 
 interface Seen {
@@ -177,11 +179,12 @@ describe('Sectigo SCM issuer, scripted answers', () => {
     assert.equal(seen.length, 0);
   });
 
-  it('warns when the login method and the /private base do not match', () => {
+  it('warns when the login method and the /private base do not match', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
     const ctx = { name: 'sectigo', log, store: { get: () => undefined, set: () => {} } };
-    const cert = { login: 'api', client_cert_pem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----', client_key_pem: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----' };
+    const client = await createSelfSigned({ cn: 'api-client', sans: [], days: 30 });
+    const cert = { login: 'api', client_cert_pem: client.certPem, client_key_pem: client.keyPem };
     const plain = optionsSchema.parse({ customer_uri: 'stub', org_id: 7 });
     const priv = optionsSchema.parse({ url: 'https://cert-manager.com/private/api/ssl/v1', customer_uri: 'stub', org_id: 7 });
     void sectigoIssuerType.create(ctx, { options: plain, credentials: cert, tls: {} }).close?.();
@@ -191,5 +194,21 @@ describe('Sectigo SCM issuer, scripted answers', () => {
     assert.match(lines[0]!, /client-certificate login needs the \/private base/);
     assert.match(lines[1]!, /password login there will likely answer \\"Unknown user\\" — use https:\/\/cert-manager.com\/api\/ssl\/v1/);
     assert.doesNotMatch(lines[1]!, /password login uses/, 'the URL is not changed, so the warning must not claim it is');
+  });
+
+  it('refuses a client certificate that cannot be read, or a key that is not its own, in words and without the key', async () => {
+    const ctx = { name: 'sectigo', log: silentLogger(), store: { get: () => undefined, set: () => {} } };
+    const options = optionsSchema.parse({ url: 'https://cert-manager.com/private/api/ssl/v1', customer_uri: 'stub', org_id: 7 });
+    const a = await createSelfSigned({ cn: 'api-client', sans: [], days: 30 });
+    const b = await createSelfSigned({ cn: 'other', sans: [], days: 30 });
+    const garbage = { login: 'api', client_cert_pem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----', client_key_pem: a.keyPem };
+    assert.throws(() => sectigoIssuerType.create(ctx, { options, credentials: garbage, tls: {} }), (e: Error) => {
+      assert.ok(e instanceof ConfigError, String(e));
+      assert.match(e.message, /cas\.sectigo: client_cert_pem and client_key_pem must be a readable PEM certificate/);
+      assert.ok(!e.message.includes(a.keyPem.split('\n')[1]!), 'no key material in the message');
+      return true;
+    });
+    const mismatched = { login: 'api', client_cert_pem: a.certPem, client_key_pem: b.keyPem };
+    assert.throws(() => sectigoIssuerType.create(ctx, { options, credentials: mismatched, tls: {} }), /client_key_pem is not the private key of client_cert_pem/);
   });
 });

@@ -2,6 +2,7 @@
 import { ConfigError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
 import { HttpClient } from '../../http/client.js';
+import { keyMatchesCertificate } from '../../pki/index.js';
 import type { IssuerType } from '../issuer.js';
 import { SectigoScmIssuer } from './issuer.js';
 import { credentialsSchema, optionsSchema, profileOptionsSchema } from './schemas.js';
@@ -37,6 +38,7 @@ export const sectigoIssuerType: IssuerType<SectigoOptions, SectigoCredentials> =
     } else {
       // Certificate login: TLS client certificate + login/customerUri headers, no password (reference §2).
       registerSecret(credentials.client_key_pem);
+      clientPairOrThrow(ctx.name, credentials.client_cert_pem, credentials.client_key_pem);
       trust = { ...tls, clientCertPem: credentials.client_cert_pem, clientKeyPem: credentials.client_key_pem };
       if (!onPrivate) {
         ctx.log.warn({ ca: ctx.name }, `cas.${ctx.name}: client-certificate login needs the /private base, e.g. https://cert-manager.com/private/api/ssl/v1; ${options.url} will likely answer "Unknown user"`);
@@ -49,3 +51,15 @@ export const sectigoIssuerType: IssuerType<SectigoOptions, SectigoCredentials> =
     return new SectigoScmIssuer(ctx.name, options, http, headers, ctx.log);
   },
 };
+
+/** A client certificate and key that cannot be read or do not pair are a config error, said at load
+ *  time in words, not an OpenSSL code when the first request is built. The key's text is never shown. */
+function clientPairOrThrow(ca: string, certPem: string, keyPem: string): void {
+  let pairs: boolean;
+  try {
+    pairs = keyMatchesCertificate(keyPem, certPem);
+  } catch {
+    throw new ConfigError(`cas.${ca}: client_cert_pem and client_key_pem must be a readable PEM certificate and its unencrypted PEM private key`);
+  }
+  if (!pairs) throw new ConfigError(`cas.${ca}: client_key_pem is not the private key of client_cert_pem`);
+}

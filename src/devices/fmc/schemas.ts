@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { sftunnelOptionKeys } from '../../sftunnel/options.js';
 import type { Binding } from '../target.js';
+import { trustAnchorSchema, type TrustAnchor } from './trust-anchor-config.js';
 
 export const fmcManagerOptionsSchema = z.strictObject({
   /** "Global" or a child domain such as "Global/Branches" (names as in the DOMAINS login header). */
@@ -32,8 +33,10 @@ export const fmcFtdOptionsSchema = z.strictObject({
   fmc_name: z.string().min(1).max(128).optional(),
   /** Deploy this FTD even when the FMC holds changes for it that are not fwcert's. */
   deploy_foreign_changes: z.boolean().default(false),
+  /** CA certificates the FTD trusts: Manual, CA-only enrollment objects installed as trustpoints. */
+  trust_anchors: z.array(trustAnchorSchema).max(100).default([]),
 });
-export type FmcFtdOptions = z.output<typeof fmcFtdOptionsSchema>;
+export type FmcFtdOptions = Omit<z.output<typeof fmcFtdOptionsSchema>, 'trust_anchors'> & { trust_anchors: TrustAnchor[] };
 
 /**
  * `bind: { ravpn: true }`: the SSL identity certificate of the RA VPN policy assigned to the FTD;

@@ -14,6 +14,7 @@ import type { FmcDevice, FmcManager } from './manager.js';
 import { ObjectNames } from './names.js';
 import { bindRaVpn, raVpnPolicyOf } from './ravpn.js';
 import type { FmcFtdOptions } from './schemas.js';
+import { convergeTrustAnchors } from './trust-anchors.js';
 import type { CertEnrollment, DeviceCertificate, RaVpn } from './types.js';
 
 /** PKCS#12 imports on ASA-based FTD trustpoints take RSA and ECDSA keys. */
@@ -42,6 +43,8 @@ export class FmcFtdTarget implements Target {
   private readonly names: ObjectNames;
   private device?: FmcDevice;
   private trustpoints: DeviceCertificate[] = [];
+  /** The FMC listed the device's trustpoints (7.4+). */
+  private listed = false;
   /** Trustpoint names on the device: as read, plus those this run installed. */
   private readonly enrolled = new Set<string>();
   private committed = false;
@@ -85,6 +88,7 @@ export class FmcFtdTarget implements Target {
       return [];
     }
     this.trustpoints = list;
+    this.listed = true;
     for (const t of list) this.enrolled.add(t.name);
     return list;
   }
@@ -139,6 +143,17 @@ export class FmcFtdTarget implements Target {
       });
     }
     return out;
+  }
+
+  /** The device entry's trust_anchors (see trust-anchors.ts), after inventory() read the trustpoints. */
+  async converge(): Promise<{ changed: boolean; problems: string[] }> {
+    if (!this.options.trust_anchors.length) return { changed: false, problems: [] };
+    const r = await convergeTrustAnchors(this.options.trust_anchors, {
+      device: this.name, deviceId: this.dev.id, label: this.label, manager: this.manager, names: this.names,
+      trustpoints: this.listed ? this.trustpoints : undefined, taskOpts: (what) => this.taskOpts(what), log: this.log,
+    });
+    if (r.changed) this.dirty = true;
+    return r;
   }
 
   validateName(name: string): void {

@@ -3,7 +3,7 @@
 // project's Cisco FDM/FMC API reference.
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { createSelfSigned } from '../../pki/index.js';
+import { createSelfSigned, parseCertificate } from '../../pki/index.js';
 import { FmcDataPlane } from './dataplane.js';
 import { defaultKnobs, mergeKnobs } from './knobs.js';
 import { FmcModel } from './model.js';
@@ -42,7 +42,7 @@ export async function startFmcEmulator(opts: StartFmcOptions): Promise<FmcHandle
       pending: m.pending.map((p) => ({ entity: p.entity.name, type: p.entity.type, user: p.user })),
       deployedRavpnCert: m.deployed.ravpnCertEnrollmentId ? String(model.enrollments.get(m.deployed.ravpnCertEnrollmentId)?.obj.name ?? '') : null,
       deployments: m.deployments.map((d) => ({ status: d.status, note: d.deploymentNote })),
-      trustpoints: [...m.trustpoints.values()].map((t) => ({ name: t.name, type: t.enrollmentType, status: t.status, hasKey: !!t.keyPem })),
+      trustpoints: [...m.trustpoints.values()].map((t) => ({ name: t.name, type: t.enrollmentType, status: t.status, hasKey: !!t.keyPem, caSerials: t.caPems.map((p) => parseCertificate(p).serial) })),
     })),
     certenrollments: [...model.enrollments.values()].map((e) => ({ id: e.obj.id, name: e.obj.name, enrollmentType: e.obj.enrollmentType })),
   });

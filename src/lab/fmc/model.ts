@@ -158,6 +158,13 @@ export class FmcModel {
         delete holder[field];
       }
     }
+    if (type === 'MANUAL') {
+      // Only "CA Only" manual objects can be created over the API (terraform-provider-fmc
+      // resource_fmc_certificate_enrollment.go: "manual_ca_only ... Must be set to `true`"); the message is inferred.
+      const c = obj.caCertificate as Record<string, unknown> | undefined;
+      if (c?.caOnly !== true) throw new FmcHttpError(400, 'caCertificate.caOnly must be true: only CA-only manual enrollment is supported through the REST API');
+      if (typeof c.base64Content !== 'string' || !c.base64Content.trim()) throw new FmcHttpError(400, 'caCertificate.base64Content is required');
+    }
     if (type === 'PKCS12') {
       const c = obj.pkcs12Content as Record<string, unknown> | undefined;
       if (!c || typeof c.base64Certificate !== 'string' || !c.base64Certificate) throw new FmcHttpError(400, 'pkcs12Content.base64Certificate is required');

@@ -1,0 +1,61 @@
+// `trust_anchors:` of a cisco-fmc-ftd device entry: CA certificates the FTD must trust (to validate VPN
+// clients and peers), each kept as a Manual, "CA Only" enrollment object and trustpoint (seed 003). The
+// files are read and checked at load, like tls.ca_file: one PEM certificate that is a CA (basicConstraints CA:true).
+import { X509Certificate } from 'node:crypto';
+import { z } from 'zod';
+import type { OptionFiles } from '../target.js';
+import { FMC_NAME, ObjectNames } from './names.js';
+
+/** A CA certificate file is small; anything bigger is not one certificate. */
+export const MAX_TRUST_ANCHOR_BYTES = 64 * 1024;
+
+const BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+export const trustAnchorSchema = z.strictObject({
+  /** The trustpoint's name (the FMC object is "<name>_<device>", like fwcert's other enrollment objects). */
+  name: z.string().regex(FMC_NAME, 'letters, digits, ".", "_" or "-", starting with a letter or digit'),
+  /** PEM file with exactly one CA certificate, relative to the configuration folder. */
+  ca_file: z.string().min(1),
+});
+
+export interface TrustAnchor {
+  name: string;
+  ca_file: string;
+  /** The certificate read at load. */
+  caPem?: string;
+}
+
+/** Why `pem` is not exactly one CA certificate, or undefined. */
+export function trustAnchorProblem(pem: string): string | undefined {
+  const blocks = pem.match(BLOCK) ?? [];
+  if (blocks.length !== 1) return `holds ${blocks.length} PEM certificates; a trust anchor is exactly one CA certificate (-----BEGIN CERTIFICATE----- ...)`;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(blocks[0]!);
+  } catch {
+    return 'is not a valid X.509 certificate';
+  }
+  if (!cert.ca) return `holds ${cert.subject.replace(/\n/g, ', ')}, which is not a CA certificate (basicConstraints CA:true)`;
+  return undefined;
+}
+
+/** Load time: names fit the FMC's object names and are unique on the device; each file holds one CA certificate. */
+export function loadTrustAnchors(anchors: TrustAnchor[], files: OptionFiles): TrustAnchor[] {
+  const names = new ObjectNames(files.device);
+  const seen = new Set<string>();
+  return anchors.map((a, i) => {
+    if (a.name.length > names.maxLength) {
+      files.problem(['trust_anchors', i, 'name'], `"${a.name}" is too long: the FMC object "${names.toFmc(a.name)}" may have at most 64 characters (at most ${names.maxLength} for this device)`);
+    }
+    if (seen.has(a.name)) files.problem(['trust_anchors', i, 'name'], `"${a.name}" is listed twice`);
+    seen.add(a.name);
+    const text = files.read(a.ca_file, ['trust_anchors', i, 'ca_file'], MAX_TRUST_ANCHOR_BYTES);
+    if (text === undefined) return a;
+    const problem = trustAnchorProblem(text);
+    if (problem) {
+      files.problem(['trust_anchors', i, 'ca_file'], `${a.ca_file} ${problem}`);
+      return a;
+    }
+    return { ...a, caPem: text.match(BLOCK)![0] + '\n' };
+  });
+}
