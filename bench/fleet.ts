@@ -247,7 +247,7 @@ try {
   const results = [await measure('enroll')];
   if (a.renew) results.push(await measure('renew'));
   for (const r of results) {
-    const rows = Object.entries(r).map(([k, v]) => `${k.padEnd(32)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+    const rows = Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => `${k.padEnd(32)} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
     process.stdout.write(`-- ${r.phase}\n${rows.join('\n')}\n\n`);
   }
   const last = results[results.length - 1]!;
