@@ -4,7 +4,7 @@
 // (application/pkcs7-mime, §4.1.3 and §4.2.3). Its TLS certificate is issued by the lab CA.
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { listenOnLoopback } from '../listen.js';
 import { createCsr, generateKeyPair, issueCertificate, parseCertificate, toCertsOnlyPkcs7 } from '../../pki/index.js';
 import { derToPem } from '../../pki/pem.js';
 import type { LabCa } from '../ca.js';
@@ -77,24 +77,12 @@ export async function startEstServer(opts: { ca: LabCa; users: { username: strin
   const server = https.createServer({ key, cert: `${certPem.trim()}\n${opts.ca.intermediate.certPem.trim()}\n` }, (req, res) => {
     handler(req, res).catch(() => (res.headersSent ? res.destroy() : fail(res, 500, 'Internal Server Error')));
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
   server.on('tlsClientError', () => {});
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const addr = server.address();
-  const url = `https://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}${BASE}`;
+  const listening = await listenOnLoopback(server);
+  const url = `https://127.0.0.1:${listening.port}${BASE}`;
   return {
     name: 'est', url, certPem,
     state: () => ({ counters: { ...counters }, issued: [...issued] }),
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
+    close: listening.close,
   };
 }

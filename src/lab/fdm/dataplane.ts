@@ -1,7 +1,7 @@
 // The data plane: one TLS listener per service that presents the certificate the DEPLOYED
 // configuration binds (RA VPN: vpnGatewaySettings.serverCertificate; web UI: certificate plus
 // its trustChain). A handshake is all a client needs; the server then answers "ok" and closes.
-import type { Socket } from 'node:net';
+import { listenOnLoopback, type Listening } from '../listen.js';
 import tls from 'node:tls';
 import { chainFor } from './certificates.js';
 import { refIds } from './references.js';
@@ -50,7 +50,7 @@ export function secureContextOf(p: Presented): tls.SecureContextOptions {
 
 export class DataPlane {
   private readonly servers = new Map<ServiceName, tls.Server>();
-  private readonly sockets = new Set<Socket>();
+  private readonly listening: Listening[] = [];
   private readonly ports = new Map<ServiceName, number>();
 
   static async start(initial: Record<ServiceName, Presented>): Promise<DataPlane> {
@@ -64,17 +64,10 @@ export class DataPlane {
       socket.on('error', () => {});
       socket.end('ok\n');
     });
-    server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
     server.on('tlsClientError', () => {});
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const addr = server.address();
-    this.ports.set(name, typeof addr === 'object' && addr ? addr.port : 0);
+    const listening = await listenOnLoopback(server);
+    this.listening.push(listening);
+    this.ports.set(name, listening.port);
     this.servers.set(name, server);
   }
 
@@ -88,7 +81,6 @@ export class DataPlane {
   }
 
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await Promise.all([...this.servers.values()].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await Promise.all(this.listening.map((l) => l.close()));
   }
 }

@@ -2,7 +2,7 @@
 // 127.0.0.1 over HTTPS, plus its data plane. Section numbers in comments (§n) refer to the FDM
 // part of the project's Cisco FDM/FMC API reference.
 import https from 'node:https';
-import type { Socket } from 'node:net';
+import { listenOnLoopback } from '../listen.js';
 import { createSelfSigned } from '../../pki/index.js';
 import { DataPlane, type Presented, type ServiceName, secureContextOf } from './dataplane.js';
 import { FdmDevice } from './device.js';
@@ -39,19 +39,9 @@ export async function startFdmEmulator(opts: StartFdmOptions): Promise<EmulatorH
   let url = '';
   const state = () => device.state({ url, services });
   server = https.createServer({ key: tlsOwn.keyPem, cert: tlsOwn.certPem }, createRequestHandler(device, state));
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
   server.on('tlsClientError', () => {});
-  const srv = server;
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const addr = srv.address();
-  url = `https://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const api = await listenOnLoopback(server, opts.port);
+  url = `https://127.0.0.1:${api.port}`;
 
   return {
     name: opts.name,
@@ -62,8 +52,7 @@ export async function startFdmEmulator(opts: StartFdmOptions): Promise<EmulatorH
     setKnobs: (k: object) => device.setKnobs(k),
     close: async () => {
       device.close();
-      for (const s of sockets) s.destroy();
-      await Promise.all([new Promise<void>((r) => srv.close(() => r())), dataPlane!.close()]);
+      await Promise.all([api.close(), dataPlane!.close()]);
     },
   };
 }

@@ -1,7 +1,7 @@
 // One TLS port per FTD (or HA pair) presenting the RA VPN identity certificate of the DEPLOYED
 // configuration: the trustpoint named by the deployed policy's sslIdCertificate, with its CA chain.
 // Nothing deployed (or the trustpoint gone): a lab fallback certificate.
-import type { Socket } from 'node:net';
+import { listenOnLoopback, type Listening } from '../listen.js';
 import tls from 'node:tls';
 import type { FmcModel } from './model.js';
 import type { Managed } from './types.js';
@@ -9,7 +9,7 @@ import type { Managed } from './types.js';
 export class FmcDataPlane {
   private readonly servers = new Map<string, tls.Server>();
   private readonly ports = new Map<string, number>();
-  private readonly sockets = new Set<Socket>();
+  private readonly listening: Listening[] = [];
 
   constructor(private readonly model: FmcModel, private readonly fallback: { certPem: string; keyPem: string }) {}
 
@@ -27,17 +27,10 @@ export class FmcDataPlane {
         socket.on('error', () => {});
         socket.end('ok\n');
       });
-      server.on('connection', (s: Socket) => {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-      });
       server.on('tlsClientError', () => {});
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
-      });
-      const addr = server.address();
-      this.ports.set(m.ref.name, typeof addr === 'object' && addr ? addr.port : 0);
+      const listening = await listenOnLoopback(server);
+      this.listening.push(listening);
+      this.ports.set(m.ref.name, listening.port);
       this.servers.set(m.ref.id, server);
     }
   }
@@ -51,7 +44,6 @@ export class FmcDataPlane {
   }
 
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await Promise.all([...this.servers.values()].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await Promise.all(this.listening.map((l) => l.close()));
   }
 }

@@ -2,7 +2,7 @@
 // data-plane TLS port per managed FTD (or HA pair). Section numbers (§n) refer to the FMC part of the
 // project's Cisco FDM/FMC API reference.
 import https from 'node:https';
-import type { Socket } from 'node:net';
+import { listenOnLoopback } from '../listen.js';
 import { createSelfSigned, parseCertificate } from '../../pki/index.js';
 import { FmcDataPlane } from './dataplane.js';
 import { defaultKnobs, mergeKnobs } from './knobs.js';
@@ -47,18 +47,9 @@ export async function startFmcEmulator(opts: StartFmcOptions): Promise<FmcHandle
     certenrollments: [...model.enrollments.values()].map((e) => ({ id: e.obj.id, name: e.obj.name, enrollmentType: e.obj.enrollmentType })),
   });
   const server = https.createServer({ key: own.keyPem, cert: own.certPem }, createFmcHandler({ model, sessions, rate: new RateWindow(), users: opts.users, state }));
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
   server.on('tlsClientError', () => {});
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const addr = server.address();
-  url = `https://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const api = await listenOnLoopback(server, opts.port);
+  url = `https://127.0.0.1:${api.port}`;
   return {
     name: opts.name, url, services: {}, ravpn, certPem: own.certPem, state,
     setKnobs: (k: object) => {
@@ -71,8 +62,7 @@ export async function startFmcEmulator(opts: StartFmcOptions): Promise<FmcHandle
     },
     close: async () => {
       model.close();
-      for (const s of sockets) s.destroy();
-      await Promise.all([new Promise<void>((r) => server.close(() => r())), dp.close()]);
+      await Promise.all([api.close(), dp.close()]);
     },
   };
 }

@@ -4,7 +4,7 @@
 // speak the same XML API; only what a request does differs, and that is the caller's `route`.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { listenOnLoopback } from '../listen.js';
 import { readBody } from '../read-body.js';
 import type { RouteOutcome, ApiRequest } from './api-router.js';
 import { ApiError, errorResponse, withQuoting } from './envelope.js';
@@ -84,22 +84,6 @@ export async function serveXmlApi(opts: XmlApiServerOptions): Promise<XmlApiServ
       res.end();
     });
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('emulator has no address');
-  return {
-    url: `https://127.0.0.1:${addr.port}`,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const listening = await listenOnLoopback(server, opts.port);
+  return { url: `https://127.0.0.1:${listening.port}`, close: listening.close };
 }
