@@ -1,15 +1,13 @@
 // `trust_anchors:` of a cisco-fmc-ftd device entry: CA certificates the FTD must trust (to validate VPN
 // clients and peers), each kept as a Manual, "CA Only" enrollment object and trustpoint (seed 003). The
 // files are read and checked at load, like tls.ca_file: one PEM certificate that is a CA (basicConstraints CA:true).
-import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
+import { parseCertificate, splitPemCertificates, type CertInfo } from '../../pki/index.js';
 import type { OptionFiles } from '../target.js';
 import { FMC_NAME, ObjectNames } from './names.js';
 
 /** A CA certificate file is small; anything bigger is not one certificate. */
 export const MAX_TRUST_ANCHOR_BYTES = 64 * 1024;
-
-const BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 export const trustAnchorSchema = z.strictObject({
   /** The trustpoint's name (the FMC object is "<name>_<device>", like fwcert's other enrollment objects). */
@@ -27,15 +25,15 @@ export interface TrustAnchor {
 
 /** Why `pem` is not exactly one CA certificate, or undefined. */
 export function trustAnchorProblem(pem: string): string | undefined {
-  const blocks = pem.match(BLOCK) ?? [];
+  const blocks = splitPemCertificates(pem);
   if (blocks.length !== 1) return `holds ${blocks.length} PEM certificates; a trust anchor is exactly one CA certificate (-----BEGIN CERTIFICATE----- ...)`;
-  let cert: X509Certificate;
+  let cert: CertInfo;
   try {
-    cert = new X509Certificate(blocks[0]!);
+    cert = parseCertificate(blocks[0]!);
   } catch {
     return 'is not a valid X.509 certificate';
   }
-  if (!cert.ca) return `holds ${cert.subject.replace(/\n/g, ', ')}, which is not a CA certificate (basicConstraints CA:true)`;
+  if (!cert.isCa) return `holds ${cert.subjectDn}, which is not a CA certificate (basicConstraints CA:true)`;
   return undefined;
 }
 
@@ -56,6 +54,6 @@ export function loadTrustAnchors(anchors: TrustAnchor[], files: OptionFiles): Tr
       files.problem(['trust_anchors', i, 'ca_file'], `${a.ca_file} ${problem}`);
       return a;
     }
-    return { ...a, caPem: text.match(BLOCK)![0] + '\n' };
+    return { ...a, caPem: splitPemCertificates(text)[0]! };
   });
 }
