@@ -15,7 +15,7 @@ import { commitScope } from './commit-scope.js';
 import { removeLeftovers } from './leftovers.js';
 import { newObjectName } from './naming.js';
 import { makeLocalKey, startLocalKeys } from './keys-ahead.js';
-import { Limit } from './limit.js';
+import { Limit } from '../core/limit.js';
 import { keyOnDevice, obtain, type Obtained } from './obtain.js';
 import { plan, sameBinding, type Action, type Observation, type PlanItem } from './plan.js';
 import { pairProblems, type CaPreflight } from './preflight.js';

@@ -8,7 +8,7 @@ import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import { generateKeyPair } from '../pki/index.js';
 import { keySpecLabel, type KeySpec } from '../pki/types.js';
-import { Limit } from './limit.js';
+import { Limit } from '../core/limit.js';
 import { isDue } from './policy.js';
 import type { DeviceRunDeps } from './device-run.js';
 

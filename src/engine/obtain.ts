@@ -11,7 +11,7 @@ import {
   createCsr, generateKeyPair, keyMatchesCertificate, orderChain, parseCertificate, publicKeyOfCsrMatchesCertificate,
 } from '../pki/index.js';
 import type { CertInfo, CsrSpec } from '../pki/types.js';
-import type { Limit } from './limit.js';
+import type { Limit } from '../core/limit.js';
 import { needHash, type PlanItem } from './plan.js';
 import { sleep } from './pool.js';
 

@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { Ledger } from '../ledger/ledger.js';
 import { buildIssuer, Targets } from './build.js';
 import { runDevice, type Mode } from './device-run.js';
-import { Limit } from './limit.js';
+import { Limit } from '../core/limit.js';
 import { assertManagesSomething, managesNothing, retiredOnConfiguredDevices } from './manages-nothing.js';
 import { CaPreflight } from './preflight.js';
 import { removeRetired } from './retire.js';

@@ -121,9 +121,10 @@ export class HttpClient {
       // A resumed TLS session carries no peer certificate, so a pin could not be checked on it.
       maxCachedSessions: pin ? 0 : undefined,
     });
-    this.slots = new Limit(opts.connections ?? 4);
+    const connections = opts.connections ?? 4;
+    this.slots = new Limit(connections);
     this.agent = new Agent({
-      connections: opts.connections ?? 4,
+      connections,
       headersTimeout: opts.timeoutMs ?? 60_000,
       bodyTimeout: opts.timeoutMs ?? 60_000,
       connect: (connectOpts, callback) => {
