@@ -75,7 +75,8 @@ describe('a kept-alive connection closed by the server as the next request arriv
   });
 
   it('a POST that is not idempotent (a CA order) is sent once and fails with a clear error', { timeout: 60_000 }, async () => {
-    const c = new HttpClient({ baseUrl: url, tls: { caPem: certPem }, name: 'sectigo', connections: 1, backoffMs: 1 });
+    // unsafeReuseMs: the kept connection is reused however long this machine takes between the two requests.
+    const c = new HttpClient({ baseUrl: url, tls: { caPem: certPem }, name: 'sectigo', connections: 1, backoffMs: 1, unsafeReuseMs: 3_600_000 });
     try {
       await c.request({ method: 'GET', path: '/warm' });
       await assert.rejects(c.request({ method: 'POST', path: '/api/ssl/v1/enroll', json: { csr: '...' } }), (e: HttpError) => {
@@ -85,6 +86,20 @@ describe('a kept-alive connection closed by the server as the next request arriv
         return true;
       });
       assert.equal(seen.filter((s) => s.endsWith('POST /api/ssl/v1/enroll')).length, 1, 'a CA order is never sent twice by the client');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('after the client was quiet (unsafeReuseMs), a POST that is not idempotent goes on a new connection and succeeds', { timeout: 60_000 }, async () => {
+    const c = new HttpClient({ baseUrl: url, tls: { caPem: certPem }, name: 'pa-1', connections: 1, backoffMs: 1, unsafeReuseMs: 0 });
+    try {
+      await c.request({ method: 'GET', path: '/warm' });
+      const res = await c.request({ method: 'POST', path: '/api/', body: new URLSearchParams({ type: 'op', cmd: '<request><certificate><generate/></certificate></request>' }) });
+      assert.equal(res.status, 200);
+      const [warm, post] = [seen.find((s) => s.endsWith('GET /warm'))!, seen.filter((s) => s.endsWith('POST /api/'))];
+      assert.equal(post.length, 1, 'sent once');
+      assert.notEqual(post[0]!.split(' ')[0], warm.split(' ')[0], 'on a connection of its own, not the kept-alive one');
     } finally {
       await c.close();
     }
