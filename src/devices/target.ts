@@ -165,6 +165,8 @@ export interface TargetType<Options = unknown, Credentials = unknown> {
   loadOptionFiles?(options: Options, files: OptionFiles): Options;
   /** Load time: why a profile named `profile` cannot target the device `device` with these options (file:line at the profile's name, exit 2). */
   profileNameProblem?(options: Options, profile: string, device: string): string | undefined;
+  /** Binding kinds that hold one object per manager, not per device: a profile may use each on one device per manager (load, exit 2). */
+  perManagerBindings?: string[];
   create(
     ctx: TargetContext,
     settings: {

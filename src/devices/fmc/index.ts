@@ -3,6 +3,7 @@
 import { DeviceError } from '../../core/errors.js';
 import type { ManagerType } from '../manager.js';
 import type { TargetType } from '../target.js';
+import { KNOWN_KEY } from './known-key.js';
 import { FmcManager } from './manager.js';
 import {
   fmcBindSchema, fmcCredentialsSchema, fmcFtdOptionsSchema, fmcManagerOptionsSchema, type FmcCredentials, type FmcFtdOptions, type FmcManagerOptions,
@@ -32,6 +33,7 @@ export const fmcFtdTargetType: TargetType<FmcFtdOptions, Record<string, never>> 
   loadOptionFiles(options, files) {
     return { ...options, trust_anchors: loadTrustAnchors(options.trust_anchors, files) };
   },
+  perManagerBindings: [KNOWN_KEY],
   profileNameProblem(options, profile, device) {
     return trustAnchorNameClash(options.trust_anchors, device, profile);
   },

@@ -13,6 +13,7 @@ import {
 import type { FmcDevice, FmcManager } from './manager.js';
 import { ObjectNames } from './names.js';
 import { bindRaVpn, raVpnPolicyOf } from './ravpn.js';
+import { fingerprint, isMissingApi, KNOWN_KEY, KNOWN_KEY_VERSION, knownKeyObjectName, knownKeyTarget, referenceFromRule, upsertInternalCert } from './known-key.js';
 import type { FmcFtdOptions } from './schemas.js';
 import { convergeTrustAnchors } from './trust-anchors.js';
 import type { CertEnrollment, DeviceCertificate, RaVpn } from './types.js';
@@ -51,6 +52,8 @@ export class FmcFtdTarget implements Target {
   /** This FTD's RA VPN policy as last read or written (null: none assigned). */
   private policyCache?: RaVpn | null;
   private dirty = false;
+  /** Certificates and keys this run installed: a known-key binding uploads them (the FMC never shows a key). */
+  private readonly fresh = new Map<string, { leafPem: string; keyPem: string }>();
 
   constructor(readonly name: string, private readonly log: Logger, private readonly manager: FmcManager, private readonly options: FmcFtdOptions) {
     this.names = new ObjectNames(name);
@@ -97,7 +100,7 @@ export class FmcFtdTarget implements Target {
     const [tps, policy] = await Promise.all([this.readTrustpoints(), this.policy().catch(() => undefined)]);
     const ravpnId = policy?.accessInterfaceSettings?.sslIdCertificate?.id;
     const pending = await this.uninstalledObjects(tps, policy);
-    return [...pending, ...tps.map((t) => {
+    return this.withKnownKeyBindings([...pending, ...tps.map((t) => {
       const isCa = t.enrollmentType === 'MANUAL';
       const id = t.identityCertificate;
       const certPem = isCa ? t.caCertificates?.find((c) => isPem(c.certificateContent))?.certificateContent : id?.certificateContent;
@@ -110,7 +113,18 @@ export class FmcFtdTarget implements Target {
         bindings: ravpnId && t.certificate?.id === ravpnId ? ravpnBindings(policy!) : [],
         detail: trustpointDetail(t),
       };
-    })];
+    })]);
+  }
+
+  /** Adds the known-key rules that list the profile's internal certificate object while it holds this certificate. */
+  private async withKnownKeyBindings(certs: DeviceCert[]): Promise<DeviceCert[]> {
+    if (this.manager.version < KNOWN_KEY_VERSION) return certs;
+    try {
+      for (const c of certs) if (!c.isCa && c.certPem) c.bindings = [...c.bindings, ...(await this.manager.knownKeys.bindingsOf(knownKeyObjectName(c.name), c.certPem))];
+    } catch (e) {
+      if (!isMissingApi(e)) throw e;
+    }
+    return certs;
   }
 
   /** What the operator must do on an FMC without the install API; the same text every run until it is done. */
@@ -175,6 +189,7 @@ export class FmcFtdTarget implements Target {
   async install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void | InstallResult> {
     this.validateName(name);
     if (!cert.keyPem) throw new DeviceError(`${this.name}: a PKCS12 enrollment needs the private key of "${name}"`);
+    this.fresh.set(name, { leafPem: cert.leafPem, keyPem: cert.keyPem });
     const fmcName = this.names.toFmc(name);
     const api = this.manager.api;
     const obj = await upsertEnrollment(api, this.manager.enrollments, pkcs12Enrollment(fmcName, { ...cert, keyPem: cert.keyPem }, `fwcert: ${name} for ${this.dev.name}`));
@@ -240,7 +255,12 @@ export class FmcFtdTarget implements Target {
     const fmcName = this.names.toFmc(name);
     const out: { binding: Binding; previous?: string }[] = [];
     for (const binding of bindings) {
-      if (binding.kind !== 'ravpn') throw new DeviceError(`${this.name}: FMC-managed FTDs have no binding kind "${binding.kind}" (known: ravpn)`);
+      if (binding.kind === KNOWN_KEY) {
+        await this.bindKnownKey(name, binding);
+        out.push({ binding });
+        continue;
+      }
+      if (binding.kind !== 'ravpn') throw new DeviceError(`${this.name}: FMC-managed FTDs have no binding kind "${binding.kind}" (known: ravpn, known_key)`);
       const enrollment = await this.manager.enrollments.get(fmcName);
       if (!enrollment?.id) throw new DeviceError(`${this.name}: no enrollment object ${fmcName} on ${this.manager.name}`);
       await this.ensureEnrolled(fmcName, enrollment.id);
@@ -256,6 +276,41 @@ export class FmcFtdTarget implements Target {
       out.push(previous ? { binding, previous } : { binding });
     }
     return out;
+  }
+
+  /**
+   * Known key: the internal certificate object named after the profile holds this certificate and key
+   * (created, or updated in place), and the named DECRYPT_KNOWN_KEY rule lists it. The FMC then holds
+   * changes for the FTDs whose decryption policy uses it; this FTD deploys them with its commit.
+   */
+  private async bindKnownKey(name: string, binding: Binding): Promise<void> {
+    if (this.manager.version < KNOWN_KEY_VERSION) throw new DeviceError(`${this.name}: known_key needs FMC ${KNOWN_KEY_VERSION} (object/internalcertificates, policy/decryptionpolicies); ${this.manager.name} runs ${this.manager.versionText}`);
+    const { policy: policyName, rule: ruleName } = knownKeyTarget(binding);
+    const found = await this.manager.knownKeys.find(policyName, ruleName);
+    if (typeof found === 'string') throw new DeviceError(`${this.name}: ${this.manager.name} has ${found}`);
+    const objName = knownKeyObjectName(name);
+    let obj = (await this.manager.knownKeys.internalCerts()).get(objName);
+    const fresh = this.fresh.get(name);
+    if (fresh) {
+      const r = await upsertInternalCert(this.manager.api, this.manager.knownKeys, objName, fresh, this.name);
+      obj = r.obj;
+      if (r.changed) {
+        this.dirty = true;
+        this.log.info(`${this.name}: internal certificate object ${objName} on ${this.manager.name} now holds ${name}`);
+      }
+    } else {
+      const tp = this.trustpoints.find((t) => t.name === this.names.toFmc(name))?.identityCertificate?.certificateContent;
+      if (!obj || !tp || fingerprint(obj.cert) !== fingerprint(tp)) {
+        throw new DeviceError(
+          `${this.name}: the internal certificate object ${objName} needs the private key of ${name}, which fwcert only holds while it installs a new certificate: ` +
+            'run `fwcert renew --force` for this profile',
+        );
+      }
+    }
+    if (await referenceFromRule(this.manager.api, found.policy, found.rule, obj!)) {
+      this.dirty = true;
+      this.log.info(`${this.name}: ${policyName} rule ${ruleName} now lists ${objName}`);
+    }
   }
 
   /** A stored enrollment object that is not a trustpoint on the FTD yet (see uninstalledObjects) is installed first. */
@@ -274,8 +329,18 @@ export class FmcFtdTarget implements Target {
   async checkBindings(bindings: Binding[]): Promise<string[]> {
     const out: string[] = [];
     for (const b of bindings) {
+      if (b.kind === KNOWN_KEY) {
+        if (this.manager.version < KNOWN_KEY_VERSION) {
+          out.push(`known_key needs FMC ${KNOWN_KEY_VERSION} (object/internalcertificates, policy/decryptionpolicies); ${this.manager.name} runs ${this.manager.versionText}`);
+          continue;
+        }
+        const { policy, rule } = knownKeyTarget(b);
+        const found = await this.manager.knownKeys.find(policy, rule);
+        if (typeof found === 'string') out.push(`${this.manager.name} has ${found}`);
+        continue;
+      }
       if (b.kind !== 'ravpn') {
-        out.push(`FMC-managed FTDs have no binding kind "${b.kind}" (known: ravpn)`);
+        out.push(`FMC-managed FTDs have no binding kind "${b.kind}" (known: ravpn, known_key)`);
         continue;
       }
       let policy: RaVpn | undefined;
