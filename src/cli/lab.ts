@@ -16,6 +16,7 @@ export function registerLab(program: Command): void {
     .option('--fmc <n>', 'emulated Secure Firewall Management Centers', wholeNumber(0, 20), 0)
     .option('--fmc-ftds <n>', 'FTDs managed by each FMC', wholeNumber(0, 200), 3)
     .option('--fmc-ha', 'give each FMC one more device: an HA pair of two FTDs')
+    .option('--fmc-cluster', 'give each FMC one more device: a cluster of three FTDs (a control unit, two data units)')
     .option('--fmc-est', 'the last FTD of each FMC enrolls over EST at the lab EST server (key made on the FTD)')
     .option('--fmc-version <v>', 'FMC software version to emulate: 7.2, 7.4 or 7.7', '7.7')
     .option('--sftunnel-ca-days <n>', "days until each FMC's internal CA (sftunnel) expires", wholeNumber(1, 3650), 3000)
@@ -27,14 +28,14 @@ export function registerLab(program: Command): void {
     .option('--scm-pending <n>', 'collect polls that answer "pending" before SCM issues', wholeNumber(0), 1)
     .option('--latency-ms <ms>', 'delay before every emulated API answer', wholeNumber(0), 0)
     .option('--certs-per-device <n>', 'certificate profiles per device in the written config', wholeNumber(1, 100), 1)
-    .action((o: { dir: string; fdm: number; panos: number; fmc: number; fmcFtds: number; fmcHa?: boolean; fmcEst?: boolean; fmcVersion: string; sftunnelCaDays: number; fmcSecondary?: boolean; sftunnelKnobs?: object; panorama: number; panoramaFws: number; deployMs: number; scmPending: number; latencyMs: number; certsPerDevice: number }) =>
+    .action((o: { dir: string; fdm: number; panos: number; fmc: number; fmcFtds: number; fmcHa?: boolean; fmcCluster?: boolean; fmcEst?: boolean; fmcVersion: string; sftunnelCaDays: number; fmcSecondary?: boolean; sftunnelKnobs?: object; panorama: number; panoramaFws: number; deployMs: number; scmPending: number; latencyMs: number; certsPerDevice: number }) =>
       guarded(async () => {
         const { configJsonSchema, profileJsonSchema } = await import('../config/json-schema.js');
         const { startLab } = await import('../lab/fleet.js');
         // lab.json appears when the lab is ready (`fwcert lab wait`): never leave an old one behind.
         rmSync(join(resolve(o.dir), 'lab.json'), { force: true });
         const l = await startLab({
-          dir: resolve(o.dir), fdm: o.fdm, panos: o.panos, fmc: o.fmc, fmcFtds: o.fmcFtds, fmcHa: o.fmcHa, fmcEst: o.fmcEst, sftunnelCaDays: o.sftunnelCaDays, fmcSecondary: o.fmcSecondary,
+          dir: resolve(o.dir), fdm: o.fdm, panos: o.panos, fmc: o.fmc, fmcFtds: o.fmcFtds, fmcHa: o.fmcHa, fmcCluster: o.fmcCluster, fmcEst: o.fmcEst, sftunnelCaDays: o.sftunnelCaDays, fmcSecondary: o.fmcSecondary,
           panorama: o.panorama, panoramaFws: o.panoramaFws, certsPerDevice: o.certsPerDevice,
           knobs: {
             scm: { pendingPolls: o.scmPending, latencyMs: o.latencyMs },

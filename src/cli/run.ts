@@ -22,6 +22,7 @@ export function printRunReport(r: RunReport, opts: { quiet?: boolean } = {}): vo
     if (d.reachable && d.error) process.stdout.write(`\n${d.device}: ${d.error}\n${(d.detail ?? []).map((l) => `  ${l}`).join('\n')}\n`);
     for (const w of d.warnings) process.stdout.write(`${d.device}: warning: ${w}\n`);
     if (d.removed.length) process.stdout.write(`${d.device}: removed replaced object(s) ${d.removed.join(', ')}\n`);
+    if (d.wouldRemove?.length) process.stdout.write(`${d.device}: would remove no longer managed object(s) ${d.wouldRemove.join(', ')}\n`);
     for (const h of d.hooks ?? []) {
       process.stdout.write(`${d.device}: post-commit hook ${h.command}: ${h.error ?? 'ok'}${h.output ? `\n${h.output.split('\n').map((l) => `  | ${l}`).join('\n')}` : ''}\n`);
     }

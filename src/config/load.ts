@@ -330,6 +330,8 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
       if (limits?.nameMax && p.name.length > limits.nameMax.length) {
         problems.add(`${psrc.where(path, 'name')}: profile name "${p.name}" has ${p.name.length} characters, ${t.device} (${dev.type.type}) allows at most ${limits.nameMax.length}: ${limits.nameMax.why}`);
       }
+      const clash = dev.type.profileNameProblem?.(dev.options as never, p.name, t.device);
+      if (clash) problems.add(`${psrc.where(path, 'name')}: profile name "${p.name}" cannot target ${t.device}: ${clash}`);
       const bindings = problems.zod(psrc, [...tpath, 'bind'], dev.type.bindSchema, t.bind);
       if (bindings) targets.push({ device: t.device, bindings });
     });

@@ -163,6 +163,8 @@ export interface TargetType<Options = unknown, Credentials = unknown> {
   };
   /** Reads and checks the files the options name (load time, file:line problems); returns the options to use. */
   loadOptionFiles?(options: Options, files: OptionFiles): Options;
+  /** Load time: why a profile named `profile` cannot target the device `device` with these options (file:line at the profile's name, exit 2). */
+  profileNameProblem?(options: Options, profile: string, device: string): string | undefined;
   create(
     ctx: TargetContext,
     settings: {

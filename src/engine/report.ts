@@ -34,6 +34,8 @@ export interface DeviceResult {
   committed: boolean;
   commitJob?: string;
   removed: string[];
+  /** `run --remove-retired --dry-run`: objects of retired pairs that a real run would delete. */
+  wouldRemove?: string[];
   /** Leftovers of interrupted or failed attempts (a key + CSR fwcert generated on the device) that were deleted. */
   cleaned?: string[];
   warnings: string[];

@@ -1,6 +1,7 @@
 // `run --remove-retired`: deletes the certificates fwcert installed for a (profile, device) pair the
 // config no longer has, only when asked. An object a device still uses is left in place with a
 // warning (rebind it first); one already gone is just marked removed. One commit per device.
+// With --dry-run it only reads each device's inventory and reports what it would remove.
 import type { Config } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
@@ -14,7 +15,7 @@ export function retiredRecords(cfg: Config, ledger: Ledger): CertRecord[] {
   return ledger.inService().filter((r) => !cfg.profiles.some((p) => p.name === r.profile && p.targets.some((t) => t.device === r.device)));
 }
 
-export async function removeRetired(cfg: Config, ledger: Ledger, targets: Targets, log: Logger, devices?: string[]): Promise<DeviceResult[]> {
+export async function removeRetired(cfg: Config, ledger: Ledger, targets: Targets, log: Logger, devices?: string[], dryRun = false): Promise<DeviceResult[]> {
   const byDevice = new Map<string, CertRecord[]>();
   for (const r of retiredRecords(cfg, ledger)) {
     if (!cfg.devices.has(r.device) || (devices?.length && !devices.includes(r.device))) continue;
@@ -30,11 +31,15 @@ export async function removeRetired(cfg: Config, ledger: Ledger, targets: Target
       for (const r of byDevice.get(name)!) {
         const obj = inventory.find((c) => c.name === r.objectName);
         if (!obj) {
-          ledger.markRemoved(r.id);
+          if (!dryRun) ledger.markRemoved(r.id);
           continue;
         }
         if (obj.bindings.length) {
           res.warnings.push(`${r.objectName} (no longer managed, profile ${r.profile}) is still used by ${obj.bindings.map((b) => (b.name ? `${b.kind} ${b.name}` : b.kind)).join(', ')}; rebind it first`);
+          continue;
+        }
+        if (dryRun) {
+          (res.wouldRemove ??= []).push(r.objectName);
           continue;
         }
         try {

@@ -70,7 +70,7 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
         }),
       ),
     );
-    if (opts.removeRetired && !opts.dryRun) devices.push(...(await removeRetired(cfg, ledger, targets, opts.log, opts.devices)));
+    if (opts.removeRetired) devices.push(...(await removeRetired(cfg, ledger, targets, opts.log, opts.devices, !!opts.dryRun)));
     return { command: opts.command, dryRun: !!opts.dryRun, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), devices };
   } finally {
     // After max_run_s, work left behind may hold connections open: do not wait for them to close.

@@ -26,6 +26,8 @@ export interface LabOptions {
   fmc?: number;
   fmcFtds?: number;
   fmcHa?: boolean;
+  /** Each FMC also manages one cluster of three FTDs. */
+  fmcCluster?: boolean;
   /** The last FTD of each FMC enrolls over EST (key on the FTD) instead of PKCS12. */
   fmcEst?: boolean;
   /** Each FMC's InternalCA (sftunnel) expires in this many days (default 3000); `fmcSecondary` adds an HA secondary FMC. */
@@ -148,7 +150,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       write(join(dir, 'credentials', `pa-${i}.yaml`), stringify(user), 0o600);
     }
     const fmc: FmcLab = await startFmcLab({
-      dir, fmc: opts.fmc ?? 0, ftdsPerFmc: opts.fmcFtds ?? 3, haPair: opts.fmcHa, est: opts.fmcEst, ca, knobs: opts.knobs?.fmc, caName: 'lab-sectigo', certTypeId: CERT_TYPE_ID,
+      dir, fmc: opts.fmc ?? 0, ftdsPerFmc: opts.fmcFtds ?? 3, haPair: opts.fmcHa, cluster: opts.fmcCluster, est: opts.fmcEst, ca, knobs: opts.knobs?.fmc, caName: 'lab-sectigo', certTypeId: CERT_TYPE_ID,
     });
     started.push({ close: () => fmc.close() } as LabHandle);
     devices.push(...fmc.devices);

@@ -15,6 +15,8 @@ export interface FmcLabOptions {
   ftdsPerFmc: number;
   /** Also give each FMC one HA pair of two units, managed as one device. */
   haPair?: boolean;
+  /** Also give each FMC one cluster (a control unit and two data units), managed as one device. */
+  cluster?: boolean;
   knobs?: object;
   /** The lab CA behind the EST server the FTDs enroll at. */
   ca: LabCa;
@@ -75,10 +77,11 @@ export async function startFmcLab(o: FmcLabOptions): Promise<FmcLab> {
       const user = { username: 'fwcert-api', password: randomBytes(12).toString('base64url') };
       const ftds = Array.from({ length: o.ftdsPerFmc }, (_, k) => `fmc${i}-ftd-${k + 1}`);
       const haPairs = o.haPair ? [{ name: `fmc${i}-ha-1`, primary: `fmc${i}-ha-1a`, secondary: `fmc${i}-ha-1b` }] : [];
-      const handle = await startFmcEmulator({ name, users: [user], ftds, haPairs, knobs: o.knobs as never });
+      const clusters = o.cluster ? [{ name: `fmc${i}-cluster-1`, control: `fmc${i}-cluster-1a`, data: [`fmc${i}-cluster-1b`, `fmc${i}-cluster-1c`] }] : [];
+      const handle = await startFmcEmulator({ name, users: [user], ftds, haPairs, clusters, knobs: o.knobs as never });
       managers.push({ name, type: 'cisco-fmc', url: handle.url, handle, services: handle.services, user });
       writeFileSync(join(o.dir, 'credentials', `${name}.yaml`), stringify(user), { mode: 0o600 });
-      for (const f of [...ftds, ...haPairs.map((p) => p.name)]) {
+      for (const f of [...ftds, ...haPairs.map((p) => p.name), ...clusters.map((c) => c.name)]) {
         devices.push({ name: f, type: 'cisco-fmc-ftd', manager: name, fmcName: f, url: handle.url, services: { ravpn: handle.ravpn[f]! }, handle });
       }
     }

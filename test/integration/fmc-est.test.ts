@@ -80,7 +80,7 @@ describe('EST enrollment on an FMC-managed FTD, through the CLI', () => {
     writeFileSync(bad, stringify(cfg));
     const r = await runCli(['--config', bad, 'check']);
     assert.equal(r.code, 2, r.stdout + r.stderr);
-    assert.match(r.stdout, /devices\.ghost\.fmc_name: fmc-1 manages no FTD or HA pair named "no-such-ftd"/);
+    assert.match(r.stdout, /devices\.ghost\.fmc_name: fmc-1 manages no FTD, HA pair or cluster named "no-such-ftd"/);
     assert.match(r.stdout, /fmc1-ftd-1\s+cisco-fmc-ftd\s+ok/);
   });
 

@@ -151,4 +151,25 @@ describe('FMC trust anchors (Manual enrollment, CA only), through the CLI', () =
       assert.ok(out.includes(`fwcert-ta-bad.yaml:${lineOf('ca/two.pem')}: devices.fmc1-ftd-1.trust_anchors.1.ca_file: ca/two.pem holds 2 PEM certificates`), out);
     }
   });
+
+  it('a trust anchor named like a profile that targets the same FTD (one FMC object name for both) exits 2 at load with file:line', async () => {
+    const cfg = parse(readFileSync(config, 'utf8')) as { devices: Record<string, Record<string, unknown>> };
+    cfg.devices['fmc1-ftd-1']!.trust_anchors = [{ name: 'Corp-Root', ca_file: 'ca/corp-root.pem' }, { name: 'fmc-vpn', ca_file: 'ca/corp-root.pem' }];
+    const bad = join(dir, 'fwcert-ta-clash.yaml');
+    writeFileSync(bad, stringify(cfg));
+    const profileLines = readFileSync(join(dir, 'profiles', 'fmc-vpn.yaml'), 'utf8').split('\n');
+    const nameLine = profileLines.findIndex((l) => l.startsWith('name: fmc-vpn')) + 1;
+    const before = { ...state().counters };
+    for (const cmd of ['check', 'run']) {
+      const r = await runCli(['--config', bad, cmd]);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      const out = r.stdout + r.stderr;
+      assert.ok(
+        out.includes(`fmc-vpn.yaml:${nameLine}: profile name "fmc-vpn" cannot target fmc1-ftd-1: devices.fmc1-ftd-1.trust_anchors.1.name is also "fmc-vpn", and both would be the FMC enrollment object "fmc-vpn_fmc1-ftd-1"`),
+        out,
+      );
+      assert.ok(!out.includes('cannot target fmc1-ftd-2'), 'the other FTD has no such trust anchor');
+    }
+    assert.equal(count('logins'), before.logins ?? 0, 'refused before any request to the FMC');
+  });
 });

@@ -80,6 +80,21 @@ describe('a configuration that manages nothing', () => {
 
     const deploysBefore = fdmState().deployJobs.length;
     const commitsBefore = panCommits();
+    // --dry-run reads the devices and says what it would delete; it deletes nothing and commits nothing.
+    const planned = await runCli(['--config', empty, 'run', '--remove-retired', '--dry-run', '--json']);
+    assert.equal(planned.code, 0, planned.stderr);
+    for (const d of [ftd(), pan()]) {
+      const res = json<RunReport>(planned).devices.find((x) => x.device === d.name)!;
+      assert.deepEqual(res.wouldRemove, [objects[d.name]], d.name);
+      assert.deepEqual(res.removed, [], d.name);
+      assert.equal(res.committed, false, d.name);
+    }
+    assert.match((await runCli(['--config', empty, 'run', '--remove-retired', '--dry-run'])).stdout, new RegExp(`${pan().name}: would remove no longer managed object\\(s\\) ${objects[pan().name]}`));
+    assert.ok(fdmState().objects.internalcertificates.some((o) => o.name === objects[ftd().name]), 'still on the FTD after the dry run');
+    assert.ok(panState().certificates.some((o) => o.name === objects[pan().name]), 'still on the firewall after the dry run');
+    assert.equal(fdmState().deployJobs.length, deploysBefore, 'the dry run deployed nothing');
+    assert.equal(panCommits(), commitsBefore, 'the dry run committed nothing');
+
     const r = await runCli(['--config', empty, 'run', '--remove-retired', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const rep = json<RunReport>(r);

@@ -8,7 +8,7 @@ import {
   fmcBindSchema, fmcCredentialsSchema, fmcFtdOptionsSchema, fmcManagerOptionsSchema, type FmcCredentials, type FmcFtdOptions, type FmcManagerOptions,
 } from './schemas.js';
 import { FmcFtdTarget } from './target.js';
-import { loadTrustAnchors } from './trust-anchor-config.js';
+import { loadTrustAnchors, trustAnchorNameClash } from './trust-anchor-config.js';
 import { z } from 'zod';
 
 export const fmcManagerType: ManagerType<FmcManagerOptions, FmcCredentials> = {
@@ -31,6 +31,9 @@ export const fmcFtdTargetType: TargetType<FmcFtdOptions, Record<string, never>> 
   bindSchema: fmcBindSchema,
   loadOptionFiles(options, files) {
     return { ...options, trust_anchors: loadTrustAnchors(options.trust_anchors, files) };
+  },
+  profileNameProblem(options, profile, device) {
+    return trustAnchorNameClash(options.trust_anchors, device, profile);
   },
   create(ctx, settings) {
     if (!(settings.manager instanceof FmcManager)) throw new DeviceError(`${ctx.name}: a cisco-fmc-ftd device needs a manager of type cisco-fmc`);

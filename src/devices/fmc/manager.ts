@@ -13,7 +13,8 @@ import { EnrollmentIndex } from './enrollments.js';
 import { readAssignments } from './ravpn.js';
 import type { FmcCredentials, FmcManagerOptions } from './schemas.js';
 import { FmcSession } from './session.js';
-import type { DeviceRecord, FmcRef, HaPair, PolicyAssignment } from './types.js';
+import { FmcApiError } from './errors.js';
+import type { DeviceCluster, DeviceRecord, FmcRef, HaPair, PolicyAssignment } from './types.js';
 
 export interface FmcManagerSettings {
   url: string;
@@ -23,10 +24,12 @@ export interface FmcManagerSettings {
   timeoutMs: number;
 }
 
-/** A managed FTD or HA pair as the FMC knows it: certificates are enrolled and deployed on this id. */
+/** A managed FTD, HA pair or cluster as the FMC knows it: certificates are enrolled and deployed on this id. */
 export interface FmcDevice extends FmcRef {
   name: string;
-  kind: 'standalone' | 'ha-pair';
+  kind: 'standalone' | 'ha-pair' | 'cluster';
+  /** Ids that policy assignments may name it by (a cluster: its own id and its control unit's). */
+  assignedAs: string[];
 }
 
 export class FmcManager implements Manager {
@@ -38,6 +41,7 @@ export class FmcManager implements Manager {
   versionText = '';
   private records: DeviceRecord[] = [];
   private pairs: HaPair[] = [];
+  private clusters: DeviceCluster[] = [];
   // One deployment for the run: each device commits or leaves, then flush() runs once.
   private readonly batch = new CommitBatch<CommitResult>((items) => this.flush(items));
   private readonly deployTargets = new Map<string, DeployTarget>();
@@ -87,11 +91,16 @@ export class FmcManager implements Manager {
       throw new ConfigError(`managers.${this.name}.domain: the FMC has no domain "${wanted}" for user ${this.session.username} (domains: ${this.session.domains.map((d) => d.name).join(', ') || 'none'})`);
     }
     this.apiRef = new FmcApi(this.session, this.name, domain.uuid);
-    [this.records, this.pairs] = await Promise.all([
+    [this.records, this.pairs, this.clusters] = await Promise.all([
       this.apiRef.all<DeviceRecord>('devices/devicerecords'),
       this.apiRef.all<HaPair>('devicehapairs/ftddevicehapairs'),
+      // An FMC (or a user's role) without the cluster API lists no clusters.
+      this.apiRef.all<DeviceCluster>('deviceclusters/ftddevicecluster').catch((e: unknown) => {
+        if (e instanceof FmcApiError && e.status === 404) return [];
+        throw e;
+      }),
     ]);
-    this.log.info(`${this.name}: FMC ${this.versionText || '(version unknown)'}, domain ${domain.name}, ${this.records.length} device(s), ${this.pairs.length} HA pair(s)`);
+    this.log.info(`${this.name}: FMC ${this.versionText || '(version unknown)'}, domain ${domain.name}, ${this.records.length} device(s), ${this.pairs.length} HA pair(s), ${this.clusters.length} cluster(s)`);
   }
 
   assignments(): Promise<PolicyAssignment[]> {
@@ -100,18 +109,35 @@ export class FmcManager implements Manager {
     return this.assignmentList;
   }
 
-  /** An FTD by its FMC name; HA pairs by the pair name (certificates are enrolled on the pair). */
+  /**
+   * An FTD by its FMC name; HA pairs and clusters by the pair/cluster name (certificates are enrolled on
+   * the pair or cluster, not on one unit). A cluster is addressed by its control unit's device id: the
+   * cluster's configuration lives on the control node (terraform-provider-fmc device_cluster: "Configuration
+   * of the Cluster is taken from the control node"); that certificate installs and deployments take that
+   * id too is inferred (no public client enrolls certificates on a cluster).
+   */
   resolve(fmcName: string, device: string): FmcDevice {
     const pair = this.pairs.find((p) => p.name === fmcName);
-    if (pair) return { id: pair.id, name: pair.name, type: 'DeviceHAPair', kind: 'ha-pair' };
-    const unitOf = this.pairs.find((p) => p.primary?.name === fmcName || p.secondary?.name === fmcName);
-    if (unitOf) {
-      throw new ConfigError(`devices.${device}: ${fmcName} is a unit of the HA pair ${unitOf.name} on ${this.name}; certificates are enrolled on the pair: set fmc_name: ${unitOf.name}`);
+    if (pair) return { id: pair.id, name: pair.name, type: 'DeviceHAPair', kind: 'ha-pair', assignedAs: [pair.id] };
+    const cluster = this.clusters.find((c) => c.name === fmcName);
+    if (cluster) {
+      const control = (cluster.controlDevice ?? cluster.masterDevice)?.deviceDetails;
+      if (!control?.id) throw new DeviceError(`${device}: ${this.name} lists the cluster ${cluster.name} without its control unit`);
+      return { id: control.id, name: cluster.name, type: 'DeviceCluster', kind: 'cluster', assignedAs: [cluster.id, control.id] };
+    }
+    const pairOf = this.pairs.find((p) => p.primary?.name === fmcName || p.secondary?.name === fmcName);
+    if (pairOf) {
+      throw new ConfigError(`devices.${device}: ${fmcName} is a unit of the HA pair ${pairOf.name} on ${this.name}; certificates are enrolled on the pair: set fmc_name: ${pairOf.name}`);
+    }
+    const clusterOf = this.clusters.find((c) => clusterUnits(c).some((u) => u.name === fmcName));
+    if (clusterOf) {
+      throw new ConfigError(`devices.${device}: ${fmcName} is a unit of the cluster ${clusterOf.name} on ${this.name}; certificates are enrolled on the cluster: set fmc_name: ${clusterOf.name}`);
     }
     const rec = this.records.find((r) => r.name === fmcName);
-    if (rec) return { id: rec.id, name: rec.name, type: 'Device', kind: 'standalone' };
-    const known = [...this.pairs.map((p) => p.name), ...this.records.filter((r) => !this.pairs.some((p) => p.primary?.id === r.id || p.secondary?.id === r.id)).map((r) => r.name)];
-    throw new ConfigError(`devices.${device}.fmc_name: ${this.name} manages no FTD or HA pair named "${fmcName}" in domain ${this.options.domain} (known: ${known.join(', ') || 'none'})`);
+    if (rec) return { id: rec.id, name: rec.name, type: 'Device', kind: 'standalone', assignedAs: [rec.id] };
+    const units = new Set([...this.pairs.flatMap((p) => [p.primary?.id, p.secondary?.id]), ...this.clusters.flatMap((c) => clusterUnits(c).map((u) => u.id))]);
+    const known = [...this.pairs.map((p) => p.name), ...this.clusters.map((c) => c.name), ...this.records.filter((r) => !units.has(r.id)).map((r) => r.name)];
+    throw new ConfigError(`devices.${device}.fmc_name: ${this.name} manages no FTD, HA pair or cluster named "${fmcName}" in domain ${this.options.domain} (known: ${known.join(', ') || 'none'})`);
   }
 
   // ------------------------------------------------------------ the run's deployment
@@ -154,4 +180,9 @@ export class FmcManager implements Manager {
     this.log.debug(`${this.name}: ${this.session.stats.requests} request(s), ${this.session.stats.logins} login(s), ${this.session.stats.refreshes} refresh(es), ${this.session.stats.retries429} retried 429(s)`);
     await this.session.close();
   }
+}
+
+/** The control and data units of a cluster, as listed with expanded=true. */
+function clusterUnits(c: DeviceCluster): FmcRef[] {
+  return [c.controlDevice ?? c.masterDevice, ...(c.dataDevices ?? c.slaveDevices ?? [])].map((d) => d?.deviceDetails).filter((d): d is FmcRef => !!d?.id);
 }

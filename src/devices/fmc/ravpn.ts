@@ -11,9 +11,10 @@ export function readAssignments(api: FmcApi): Promise<PolicyAssignment[]> {
   return api.all<PolicyAssignment>('assignment/policyassignments');
 }
 
-export async function raVpnPolicyOf(api: FmcApi, assignments: PolicyAssignment[], deviceId: string, device: string): Promise<RaVpn | undefined> {
+/** `ids`: what assignments may name the device by (a cluster: its own id, type DeviceCluster, or its control unit's). */
+export async function raVpnPolicyOf(api: FmcApi, assignments: PolicyAssignment[], ids: string[], device: string): Promise<RaVpn | undefined> {
   const assigned = assignments.filter(
-    (a) => a.policy?.type === 'RAVpn' && (a.targets ?? []).some((t) => t.id === deviceId),
+    (a) => a.policy?.type === 'RAVpn' && (a.targets ?? []).some((t) => ids.includes(t.id)),
   );
   if (!assigned.length) return undefined;
   const a = assigned[0]!;

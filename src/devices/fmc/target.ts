@@ -67,7 +67,7 @@ export class FmcFtdTarget implements Target {
   }
 
   private get label(): string {
-    return `${this.dev.kind === 'ha-pair' ? 'HA pair' : 'FTD'} ${this.dev.name}`;
+    return `${this.dev.kind === 'ha-pair' ? 'HA pair' : this.dev.kind === 'cluster' ? 'cluster' : 'FTD'} ${this.dev.name}`;
   }
 
   private taskOpts(what: string) {
@@ -78,7 +78,7 @@ export class FmcFtdTarget implements Target {
   async open(): Promise<OpenInfo> {
     await this.manager.open();
     this.device = this.manager.resolve(this.fmcName, this.name);
-    return { version: `FMC ${this.manager.versionText}`, haRole: this.device.kind === 'ha-pair' ? 'active' : 'standalone' };
+    return { version: `FMC ${this.manager.versionText}`, haRole: this.device.kind === 'standalone' ? 'standalone' : 'active' };
   }
 
   private async readTrustpoints(): Promise<DeviceCertificate[]> {
@@ -162,7 +162,7 @@ export class FmcFtdTarget implements Target {
 
   private async policy(): Promise<RaVpn | undefined> {
     if (this.policyCache === undefined) {
-      this.policyCache = (await raVpnPolicyOf(this.manager.api, await this.manager.assignments(), this.dev.id, this.name)) ?? null;
+      this.policyCache = (await raVpnPolicyOf(this.manager.api, await this.manager.assignments(), this.dev.assignedAs, this.name)) ?? null;
     }
     return this.policyCache ?? undefined;
   }

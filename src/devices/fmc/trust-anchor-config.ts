@@ -57,3 +57,13 @@ export function loadTrustAnchors(anchors: TrustAnchor[], files: OptionFiles): Tr
     return { ...a, caPem: splitPemCertificates(text)[0]! };
   });
 }
+
+/**
+ * A profile and a trust anchor of the same name would be the same FMC enrollment object "<name>_<device>":
+ * the profile's PKCS12 upsert would overwrite the anchor's MANUAL object (or the other way round).
+ */
+export function trustAnchorNameClash(anchors: TrustAnchor[], device: string, profile: string): string | undefined {
+  const i = anchors.findIndex((a) => a.name === profile);
+  if (i < 0) return undefined;
+  return `devices.${device}.trust_anchors.${i}.name is also "${profile}", and both would be the FMC enrollment object "${new ObjectNames(device).toFmc(profile)}"; rename the profile or the trust anchor`;
+}

@@ -21,6 +21,18 @@ export interface HaPair extends FmcRef {
   secondary?: FmcRef;
 }
 
+/**
+ * deviceclusters/ftddevicecluster item with expanded=true (terraform-provider-fmc device_cluster.yaml:
+ * controlDevice.deviceDetails.id, dataDevices[].deviceDetails.id; FMC 6.x named them masterDevice/slaveDevices).
+ */
+export interface DeviceCluster extends FmcRef {
+  name: string;
+  controlDevice?: { deviceDetails?: FmcRef };
+  dataDevices?: { deviceDetails?: FmcRef }[];
+  masterDevice?: { deviceDetails?: FmcRef };
+  slaveDevices?: { deviceDetails?: FmcRef }[];
+}
+
 export type EnrollmentType = 'SCEP' | 'ACME' | 'EST' | 'MANUAL' | 'SELF_SIGNED_CERTFICATE' | 'PKCS12';
 
 /** object/certenrollments (model VpnCertEnrollmentModel, terraform certificate_enrollment.yaml). */

@@ -42,9 +42,10 @@ export class FmcModel {
 
   constructor(opts: StartFmcOptions, readonly knobs: FmcKnobs, private readonly onDeployed: (m: Managed) => void) {
     this.domains = [{ uuid: GLOBAL_DOMAIN, name: 'Global' }, { uuid: randomUUID(), name: 'Global/Lab' }];
-    const add = (name: string, type: string, units?: Ref[]) => {
+    const add = (name: string, type: string, units?: Ref[], clusterId?: string) => {
       const m: Managed = {
-        ref: { id: randomUUID(), name, type }, units, domain: GLOBAL_DOMAIN, model: 'Cisco Secure Firewall Threat Defense for VMware',
+        // A cluster is addressed by its control unit's id (see clusters()).
+        ref: { id: clusterId ? units![0]!.id : randomUUID(), name, type }, units, clusterId, domain: GLOBAL_DOMAIN, model: 'Cisco Secure Firewall Threat Defense for VMware',
         swVersion: '7.4.1', trustpoints: new Map(), pending: [], deployed: { at: Date.now() }, deployments: [],
       };
       this.managed.set(m.ref.id, m);
@@ -62,6 +63,9 @@ export class FmcModel {
         { id: randomUUID(), name: p.primary, type: 'Device' },
         { id: randomUUID(), name: p.secondary, type: 'Device' },
       ]);
+    }
+    for (const c of opts.clusters ?? []) {
+      add(c.name, 'DeviceCluster', [c.control, ...c.data].map((n) => ({ id: randomUUID(), name: n, type: 'Device' })), randomUUID());
     }
   }
 
@@ -110,15 +114,46 @@ export class FmcModel {
   deviceRecords(domain: string): Record<string, unknown>[] {
     const out: Record<string, unknown>[] = [];
     for (const m of this.visible(domain)) {
-      for (const u of m.units ?? [m.ref]) {
-        out.push({ id: u.id, name: u.name, type: 'Device', hostName: `${u.name}.lab.example`, model: m.model, sw_version: m.swVersion, ftdMode: 'ROUTED' });
-      }
+      (m.units ?? [m.ref]).forEach((u, i) => {
+        // Cluster units name their cluster in containerDetails {id, name, type, role} (the field set an
+        // FMC inventory script reads from devicerecords?expanded=true; the role values are inferred).
+        const container = m.clusterId ? { containerDetails: { id: m.clusterId, name: m.ref.name, type: 'DeviceCluster', role: i === 0 ? 'CONTROL' : 'DATA' } } : {};
+        out.push({ id: u.id, name: u.name, type: 'Device', hostName: `${u.name}.lab.example`, model: m.model, sw_version: m.swVersion, ftdMode: 'ROUTED', ...container });
+      });
     }
     return out;
   }
 
+  /**
+   * GET deviceclusters/ftddevicecluster: items {id, name, type "DeviceCluster"}; with expanded=true also
+   * controlDevice.deviceDetails and dataDevices[].deviceDetails ({id, name, type}) (terraform-provider-fmc
+   * gen/definitions/device_cluster.yaml data paths; fmcapi FTDDeviceCluster type "DeviceCluster"; FMC 6.x
+   * called them masterDevice/slaveDevices, which inventory scripts still read). INFERRED: the cluster's
+   * certificates and deployments are addressed by the control unit's device id (ref.id), as its
+   * interfaces are; the cluster's own id only names it (lists, policy assignment targets).
+   */
+  clusters(domain: string, expanded: boolean): Record<string, unknown>[] {
+    return this.visible(domain).filter((m) => m.clusterId).map((m) => {
+      const base = { id: m.clusterId, name: m.ref.name, type: 'DeviceCluster', links: { self: `/deviceclusters/ftddevicecluster/${m.clusterId}` } };
+      if (!expanded) return base;
+      const [control, ...data] = m.units!;
+      return { ...base, controlDevice: { deviceDetails: control }, dataDevices: data.map((d) => ({ deviceDetails: d })) };
+    });
+  }
+
+  cluster(id: string): Record<string, unknown> {
+    const m = [...this.managed.values()].find((x) => x.clusterId === id);
+    if (!m) throw new FmcHttpError(404, `No DeviceCluster found with id ${id}`);
+    return this.clusters(m.domain, true).find((c) => c.id === id)!;
+  }
+
+  /** How policy assignments name a device: a cluster by its own id (type DeviceCluster), others by ref. */
+  assignmentRef(m: Managed): Ref {
+    return m.clusterId ? { id: m.clusterId, name: m.ref.name, type: 'DeviceCluster' } : m.ref;
+  }
+
   haPairs(domain: string): Record<string, unknown>[] {
-    return this.visible(domain).filter((m) => m.units).map((m) => ({
+    return this.visible(domain).filter((m) => m.units && !m.clusterId).map((m) => ({
       id: m.ref.id, name: m.ref.name, type: 'DeviceHAPair',
       ftdHABootstrap: { isEncryptionEnabled: false },
       primary: m.units![0], secondary: m.units![1],
@@ -361,7 +396,7 @@ export class FmcModel {
     return [...this.ravpns.values()].map((r) => ({
       id: r.obj.id, type: 'PolicyAssignment', name: r.obj.name,
       policy: { id: r.obj.id, name: r.obj.name, type: 'RAVpn' },
-      targets: r.targets.map((t) => this.managedById(t).ref),
+      targets: r.targets.map((t) => this.assignmentRef(this.managedById(t))),
     }));
   }
 

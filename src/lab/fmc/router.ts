@@ -136,6 +136,8 @@ async function config(deps: RouterDeps, user: string, domain: string, sub: strin
 
   if (sub === '/devices/devicerecords' && method === 'GET') return list(model.deviceRecords(domain));
   if (sub === '/devicehapairs/ftddevicehapairs' && method === 'GET') return list(model.haPairs(domain));
+  if (sub === '/deviceclusters/ftddevicecluster' && method === 'GET') return list(model.clusters(domain, url.searchParams.get('expanded') === 'true'));
+  if ((m = /^\/deviceclusters\/ftddevicecluster\/([^/]+)$/.exec(sub)) && method === 'GET') return sendJson(res, 200, model.cluster(m[1]!));
 
   if (sub === '/object/certenrollments') {
     if (method === 'GET') return list([...model.enrollments.values()].map((e) => model.enrollmentView(e)));

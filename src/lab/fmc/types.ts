@@ -46,6 +46,8 @@ export interface StartFmcOptions {
   ftds: string[];
   /** HA pairs: pair name with its two units; one ravpn port per pair (the active unit answers). */
   haPairs?: { name: string; primary: string; secondary: string }[];
+  /** Clusters: cluster name with its control unit and data units; one ravpn port per cluster. */
+  clusters?: { name: string; control: string; data: string[] }[];
   /** PEM of CA certificates an FTD trusts when it talks to an EST server (besides the fingerprint). */
   knobs?: Partial<FmcKnobs>;
   port?: number;
@@ -65,8 +67,13 @@ export interface Domain {
 /** A managed FTD or an HA pair: what certificates are enrolled on and what is deployed to. */
 export interface Managed {
   ref: Ref;
-  /** Units of an HA pair, for the device records list. */
+  /** Units of an HA pair or a cluster (control unit first), for the device records list. */
   units?: Ref[];
+  /**
+   * A cluster's own id (deviceclusters/ftddevicecluster, policy assignment targets). Its certificates and
+   * deployments go to the control unit's id, which is ref.id (see model.ts: inferred).
+   */
+  clusterId?: string;
   domain: string;
   model: string;
   swVersion: string;
