@@ -361,10 +361,17 @@ test('FTD 6.4 (API v3): the web UI binding is sent without trustChain, which the
   const { target, state } = await startLab({ knobs: { apiVersion: 'v3' } });
   await target.open();
   assert.equal(target.unsupportedBindings!([{ kind: 'ravpn' }, { kind: 'webui' }]), undefined);
+  assert.equal(state().counters.apispec ?? 0, 0, 'API v3 has both endpoints: the specification is not read at open');
   await target.install('web-64', await issue('fdm.example.com'));
+  await target.install('vpn-64', await issue('vpn.example.com'));
+  await target.bind('vpn-64', [{ kind: 'ravpn' }]);
+  assert.equal(state().counters.apispec ?? 0, 0, 'an RA VPN binding needs no specification');
   assert.deepEqual(await target.bind('web-64', [{ kind: 'webui' }]), [{ binding: { kind: 'webui' }, previous: 'DefaultInternalCertificate' }]);
   assert.equal(state().bindings.candidate.webui.certificate, 'web-64');
   assert.deepEqual(state().bindings.candidate.webui.trustChain, []);
+  assert.equal(state().counters.apispec, 1, 'the web UI binding read the specification, once');
+  await target.bind('web-64', [{ kind: 'webui' }]);
+  assert.equal(state().counters.apispec, 1, 'and not again');
 });
 
 test('a later run (new session) rebinding the web UI rebuilds the trust chain from the CA objects on the device', async () => {

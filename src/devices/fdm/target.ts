@@ -8,7 +8,7 @@ import { FdmBindings } from './bindings.js';
 import { FdmCertificates, isPem } from './certificates.js';
 import { FdmDeployer } from './deploy.js';
 import { checkHaSync } from './ha-sync.js';
-import { readFeatures, unsupportedBinding, type FdmFeatures } from './features.js';
+import { featuresOfVersion, readFeatures, unsupportedBinding, type FdmFeatures } from './features.js';
 import { FdmApiError, standbyError } from './errors.js';
 import { assertValidName, MAX_NAME_LENGTH } from './names.js';
 import { FdmObjects, filterStyleFor } from './objects.js';
@@ -99,7 +99,10 @@ export class FdmTarget implements Target {
     const haRole = await this.readHaRole();
     if (haRole === 'standby') throw standbyError(this.name);
     this.haRole = haRole;
-    this.features = await readFeatures(this.session, this.log);
+    // 6.4 and later (API `latest` or v3+) have both binding endpoints: the specification, several MB on
+    // a real box, is read only when a web UI binding needs its trustChain answer (webUiTrustChain()).
+    this.features = featuresOfVersion(this.session.apiVersion);
+    if (!this.features.ravpn || !this.features.webui) this.features = await this.readSpecification();
     const model = typeof info.platformModel === 'string' ? info.platformModel : info.modelNumber;
     const version = info.softwareVersion ?? buildVersion;
     this.log.debug(`${this.name}: FDM ${version ?? '?'} (API ${this.session.apiVersion}), HA role ${haRole ?? 'unknown'}`);
@@ -177,6 +180,19 @@ export class FdmTarget implements Target {
     await this.certs.install(name, cert.leafPem, cert.chainPem, cert.keyPem);
   }
 
+  private specificationRead = false;
+
+  private async readSpecification(): Promise<FdmFeatures> {
+    this.specificationRead = true;
+    return readFeatures(this.session, this.log);
+  }
+
+  /** Whether WebUICertificate has trustChain on this device: its specification says (read once, when first needed). */
+  private async webUiTrustChain(): Promise<boolean | undefined> {
+    if (this.features && !this.specificationRead) this.features = { ...(await this.readSpecification()), ravpn: this.features.ravpn, webui: this.features.webui };
+    return this.features?.webuiTrustChain;
+  }
+
   unsupportedBindings(bindings: Binding[]): string | undefined {
     if (!this.features) return undefined;
     const why = bindings.map((b) => unsupportedBinding(b.kind, this.features!, this.session.apiVersion)).filter(Boolean);
@@ -197,7 +213,7 @@ export class FdmTarget implements Target {
           previous = await this.bindings.bindRaVpn(ref);
           break;
         case 'webui':
-          previous = await this.bindings.bindWebUi(ref, await this.certs.chainRefsFor(cert), this.features?.webuiTrustChain);
+          previous = await this.bindings.bindWebUi(ref, await this.certs.chainRefsFor(cert), await this.webUiTrustChain());
           break;
         case 'ssl_decryption':
           // Known-key decryption takes a list: the new certificate is added; the old one leaves with remove().
