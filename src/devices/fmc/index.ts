@@ -34,12 +34,13 @@ export const fmcFtdTargetType: TargetType<FmcFtdOptions, Record<string, never>> 
     return { ...options, trust_anchors: loadTrustAnchors(options.trust_anchors, files) };
   },
   perManagerBindings: [KNOWN_KEY],
+  retiresOwn: true,
   profileNameProblem(options, profile, device) {
     return trustAnchorNameClash(options.trust_anchors, device, profile);
   },
   create(ctx, settings) {
     if (!(settings.manager instanceof FmcManager)) throw new DeviceError(`${ctx.name}: a cisco-fmc-ftd device needs a manager of type cisco-fmc`);
-    return new FmcFtdTarget(ctx.name, ctx.log, settings.manager, settings.options);
+    return new FmcFtdTarget(ctx.name, ctx.log, settings.manager, settings.options, ctx.store);
   },
 };
 

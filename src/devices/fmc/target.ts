@@ -5,7 +5,7 @@ import type { Logger } from '../../core/log.js';
 import { ALL_KEY_SPECS, type KeySpec } from '../../pki/types.js';
 import { registerSecret } from '../../core/redact.js';
 import type { CsrSpec } from '../../pki/types.js';
-import type { Binding, CommitResult, DeviceCert, DeviceEnrollment, InstallResult, OpenInfo, Target } from '../target.js';
+import type { Binding, CommitResult, DeviceCert, DeviceEnrollment, InstallResult, OpenInfo, Target, TargetContext } from '../target.js';
 import type { DeployTarget } from './deploy.js';
 import {
   deleteEnrollment, deviceCertificates, INSTALL_API_VERSION, manageCertificate, pkcs12Enrollment, pkcs12Leaf, upsertEnrollment,
@@ -15,7 +15,7 @@ import { ObjectNames } from './names.js';
 import { bindRaVpn, raVpnPolicyOf } from './ravpn.js';
 import { fingerprint, isMissingApi, KNOWN_KEY, KNOWN_KEY_VERSION, knownKeyObjectName, knownKeyTarget, referenceFromRule, upsertInternalCert } from './known-key.js';
 import type { FmcFtdOptions } from './schemas.js';
-import { convergeTrustAnchors } from './trust-anchors.js';
+import { convergeTrustAnchors, retireTrustAnchors, type TrustAnchorContext } from './trust-anchors.js';
 import type { CertEnrollment, DeviceCertificate, RaVpn } from './types.js';
 
 /** PKCS#12 imports on ASA-based FTD trustpoints take RSA and ECDSA keys. */
@@ -55,7 +55,10 @@ export class FmcFtdTarget implements Target {
   /** Certificates and keys this run installed: a known-key binding uploads them (the FMC never shows a key). */
   private readonly fresh = new Map<string, { leafPem: string; keyPem: string }>();
 
-  constructor(readonly name: string, private readonly log: Logger, private readonly manager: FmcManager, private readonly options: FmcFtdOptions) {
+  constructor(
+    readonly name: string, private readonly log: Logger, private readonly manager: FmcManager, private readonly options: FmcFtdOptions,
+    private readonly store?: TargetContext['store'],
+  ) {
     this.names = new ObjectNames(name);
     this.capabilities = { onDeviceKeygen: false, keyTypes: FMC_KEY_TYPES, maxNameLength: this.names.maxLength, listsEveryCertificate: true, removeAfterCommit: true };
   }
@@ -159,15 +162,42 @@ export class FmcFtdTarget implements Target {
     return out;
   }
 
+  private anchorContext(): TrustAnchorContext {
+    return {
+      device: this.name, deviceId: this.dev.id, label: this.label, manager: this.manager, names: this.names,
+      trustpoints: this.listed ? this.trustpoints : undefined, taskOpts: (what) => this.taskOpts(what), log: this.log,
+      created: (fmcName) => this.setCreatedAnchors([...new Set([...this.createdAnchors(), fmcName])]),
+    };
+  }
+
+  /** Trust anchor objects fwcert created on this FTD's FMC (ledger, key "trust-anchors"). */
+  private createdAnchors(): string[] {
+    try {
+      const v = JSON.parse(this.store?.get('trust-anchors') ?? '[]') as unknown;
+      return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private setCreatedAnchors(names: string[]): void {
+    this.store?.set('trust-anchors', JSON.stringify(names));
+  }
+
   /** The device entry's trust_anchors (see trust-anchors.ts), after inventory() read the trustpoints. */
   async converge(): Promise<{ changed: boolean; problems: string[] }> {
     if (!this.options.trust_anchors.length) return { changed: false, problems: [] };
-    const r = await convergeTrustAnchors(this.options.trust_anchors, {
-      device: this.name, deviceId: this.dev.id, label: this.label, manager: this.manager, names: this.names,
-      trustpoints: this.listed ? this.trustpoints : undefined, taskOpts: (what) => this.taskOpts(what), log: this.log,
-    });
+    const r = await convergeTrustAnchors(this.options.trust_anchors, this.anchorContext());
     if (r.changed) this.dirty = true;
     return r;
+  }
+
+  /** `run --remove-retired`: trust anchors fwcert created that the entry no longer lists (after inventory()). */
+  async retireOwn(dryRun: boolean): Promise<{ removed: string[]; wouldRemove: string[]; problems: string[] }> {
+    const created = this.createdAnchors();
+    if (!created.length) return { removed: [], wouldRemove: [], problems: [] };
+    const keep = new Set(this.options.trust_anchors.map((a) => this.names.toFmc(a.name)));
+    return retireTrustAnchors(created, keep, this.anchorContext(), dryRun, (fmcName) => this.setCreatedAnchors(this.createdAnchors().filter((n) => n !== fmcName)));
   }
 
   validateName(name: string): void {
