@@ -8,6 +8,8 @@
 //   --renew: then the same fleet again with renew --force; the renewal's figures are reported.
 //   --certs-total N: N certificates over 100 devices (the memory check).
 //   --log FILE: fwcert's debug log (JSON lines with times) to FILE, to see where a run's time goes.
+//   --lab-cpu-prof DIR: run the lab under `node --cpu-prof` writing to DIR (profile fwcert itself with
+//       `node --cpu-prof dist/bench/fleet.js`; NODE_OPTIONS does not allow --cpu-prof).
 // fwcert runs with its product defaults for job polling and CA collect intervals; only the CA's
 // max_in_flight is raised to the fleet size (the default 10 would make the CA the bottleneck, which
 // the floor would then include as ceil(N / max_in_flight) issuances).
@@ -43,6 +45,7 @@ const { values: a } = parseArgs({
     concurrency: { type: 'string' },
     renew: { type: 'boolean', default: false },
     log: { type: 'string' },
+    'lab-cpu-prof': { type: 'string' },
   },
 });
 const scenario = a.scenario === 'cpu' ? 'cpu' : a.scenario === 'latency' ? 'latency' : undefined;
@@ -64,7 +67,8 @@ const scmPending = Math.ceil(issueMs / COLLECT_INTERVAL_MS);
 
 const dir = mkdtempSync(join(tmpdir(), 'fwcert-bench-'));
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const lab = spawn(process.execPath, [cli, 'lab', 'up', '--dir', dir, '--fdm', String(fdm), '--panos', String(panos),
+const labNodeArgs = a['lab-cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', a['lab-cpu-prof']] : [];
+const lab = spawn(process.execPath, [...labNodeArgs, cli, 'lab', 'up', '--dir', dir, '--fdm', String(fdm), '--panos', String(panos),
   '--deploy-ms', String(commitMs), '--latency-ms', String(latencyMs), '--scm-pending', String(scmPending), '--certs-per-device', String(certs)], { stdio: ['ignore', 'ignore', 'inherit'] });
 
 /** CPU seconds a process has used so far (Linux /proc; 0 elsewhere). */

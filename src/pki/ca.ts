@@ -1,11 +1,12 @@
 // Signing certificates: lab CAs (root and intermediates), certificates issued from CSRs, and
 // self-signed certificates for emulators. Real CAs do this in production; fwcert does it for the
 // lab and tests, so the output follows what public CAs issue (RFC 5280 profile, CA/B-style leaf).
-import { createPublicKey, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { loadCertificate } from './certificate.js';
 import { csrSanExtension, loadCsr } from './csr.js';
 import { generateKeyPair, importSigner, type WebSigner } from './keys.js';
 import { classifySan, nameToSubject, sanExtension, sanListFor, subjectToName, validateSubject } from './names.js';
+import { Memo } from './memo.js';
 import { keyMatchesCertificate } from './pair.js';
 import { keySpecLabel, sameKeySpec, type KeySpec, type SubjectSpec } from './types.js';
 import { x509 } from './x509-lib.js';
@@ -55,12 +56,32 @@ async function authorityKeyId(issuer: x509.X509Certificate): Promise<x509.Author
   return x509.AuthorityKeyIdentifierExtension.create(issuer.publicKey, false);
 }
 
-async function loadIssuer(certPem: string, keyPem: string): Promise<{ cert: x509.X509Certificate; signer: WebSigner }> {
+interface Issuer {
+  cert: x509.X509Certificate;
+  signer: WebSigner;
+  aki: x509.AuthorityKeyIdentifierExtension;
+}
+
+/**
+ * Issuers by a digest of their certificate and key (no key material as a key): a CA signs many
+ * certificates, and reading, checking and importing its certificate and key each time cost more
+ * than the signature. A failed load is not remembered.
+ */
+const issuers = new Memo<Promise<Issuer>>(64);
+
+function loadIssuer(certPem: string, keyPem: string): Promise<Issuer> {
+  const id = createHash('sha256').update(String(certPem)).update('\0').update(String(keyPem)).digest('base64');
+  const p = issuers.get(id, () => loadIssuerNow(certPem, keyPem));
+  p.catch(() => issuers.delete(id));
+  return p;
+}
+
+async function loadIssuerNow(certPem: string, keyPem: string): Promise<Issuer> {
   const cert = loadCertificate(certPem);
   if (!keyMatchesCertificate(keyPem, certPem)) throw new Error('the issuer key does not belong to the issuer certificate');
   const basic = cert.getExtension(x509.BasicConstraintsExtension);
   if (!basic?.ca) throw new Error(`the issuer "${cert.subject}" is not a CA certificate (basicConstraints CA:FALSE or missing)`);
-  return { cert, signer: await importSigner(keyPem) };
+  return { cert, signer: await importSigner(keyPem), aki: await authorityKeyId(cert) };
 }
 
 function pem(cert: x509.X509Certificate): string {
@@ -98,7 +119,7 @@ export async function createCa(opts: {
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
     await x509.SubjectKeyIdentifierExtension.create(self.publicKey, false),
   ];
-  if (parent) extensions.push(await authorityKeyId(parent.cert));
+  if (parent) extensions.push(parent.aki);
   const signer = parent?.signer ?? self;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerialHex(),
@@ -161,7 +182,7 @@ export async function issueCertificate(opts: {
     new x509.BasicConstraintsExtension(false, undefined, true),
     leafKeyUsage(csr.publicKey),
     await x509.SubjectKeyIdentifierExtension.create(csr.publicKey, false),
-    await authorityKeyId(issuer.cert),
+    issuer.aki,
   ];
   if (opts.serverAuth !== false) {
     extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false));

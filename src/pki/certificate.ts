@@ -1,5 +1,6 @@
 // Reading X.509 certificates into the facts fwcert plans with (names, dates, key, serial).
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
+import { certificateParts } from './der.js';
 import { describeKey, keySpecOf, spkiSha256 } from './keys.js';
 import { nameToSubject, sansOf } from './names.js';
 import { certificateDer } from './pem.js';
@@ -23,43 +24,54 @@ export function certFingerprintSha256(pem: string): string {
 
 /** Parsed certificates by DER (see memo.ts); callers get their own copy of the top-level object. */
 const parsed = new Memo<CertInfo>(2048);
+/** Issuer DN and CN by the issuer Name's bytes: every leaf of a CA carries the same issuer. */
+const issuerNames = new Memo<{ dn: string; cn: string | undefined }>(256);
+const SAN_OID = '2.5.29.17';
+const BASIC_CONSTRAINTS_OID = '2.5.29.19';
 
 export function parseCertificate(pem: string): CertInfo {
   const der = certificateDer(pem);
-  return { ...parsed.get(der.toString('base64'), () => parseDer(der, pem)) };
+  return { ...parsed.get(der.toString('base64'), () => parseDer(der)) };
 }
 
-function parseDer(der: Buffer, pem: string): CertInfo {
-  const cert = loadCertificate(pem);
-  const spki = cert.publicKey.rawData;
-  const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-  const basic = cert.getExtension(x509.BasicConstraintsExtension);
+// Node's native parser gives serial, dates, key, fingerprint; @peculiar/x509 reads only the Names and
+// the two extensions whose decoded form fwcert uses (see der.ts for why not the whole certificate).
+function parseDer(der: Buffer): CertInfo {
+  let cert: X509Certificate;
+  let parts: ReturnType<typeof certificateParts>;
+  try {
+    cert = new X509Certificate(der);
+    parts = certificateParts(der);
+  } catch {
+    throw new Error('unreadable certificate (corrupt PEM)');
+  }
+  const key = cert.publicKey;
+  const subjectName = new x509.Name(parts.subject);
+  const issuerName = issuerNames.get(Buffer.from(parts.issuer).toString('base64'), () => {
+    const n = new x509.Name(parts.issuer);
+    return { dn: n.toString(), cn: n.getField('CN')[0] };
+  });
+  const san = parts.extensions.get(SAN_OID);
+  const basic = parts.extensions.get(BASIC_CONSTRAINTS_OID);
   return {
     pem: certificateToPem(der),
-    serial: serialHex(cert),
-    subject: nameToSubject(cert.subjectName),
-    subjectDn: cert.subject,
-    issuerDn: cert.issuer,
-    issuerCn: cert.issuerName.getField('CN')[0],
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    sans: sansOf(cert.getExtension(x509.SubjectAlternativeNameExtension)),
+    serial: cert.serialNumber.toUpperCase(),
+    subject: nameToSubject(subjectName),
+    subjectDn: subjectName.toString(),
+    issuerDn: issuerName.dn,
+    issuerCn: issuerName.cn,
+    notBefore: new Date(cert.validFrom),
+    notAfter: new Date(cert.validTo),
+    sans: sansOf(san ? new x509.SubjectAlternativeNameExtension(san) : undefined),
     keySpec: keySpecOf(key),
     keyDescription: describeKey(key),
-    publicKeySha256: spkiSha256(spki),
-    fingerprintSha256: colonHex(createHash('sha256').update(der).digest()),
-    isCa: basic?.ca ?? false,
-    selfIssued: Buffer.from(cert.subjectName.toArrayBuffer()).equals(Buffer.from(cert.issuerName.toArrayBuffer())),
+    publicKeySha256: spkiSha256(key.export({ type: 'spki', format: 'der' })),
+    fingerprintSha256: cert.fingerprint256,
+    isCa: basic ? new x509.BasicConstraintsExtension(basic).ca : false,
+    selfIssued: Buffer.from(parts.subject).equals(parts.issuer),
   };
 }
 
-/**
- * Serial as `openssl x509 -serial` prints it: upper-case hex without colons, without the 0x00
- * sign byte DER adds when the top bit is set (device UIs and CA portals show it this way too).
- */
-function serialHex(cert: x509.X509Certificate): string {
-  return cert.serialNumber.toUpperCase();
-}
 
 function certificateToPem(der: Buffer): string {
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];

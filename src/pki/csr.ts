@@ -1,9 +1,11 @@
 // PKCS#10 certificate requests: made from a profile's subject/SANs and a local key, and parsed
 // (CSRs generated on a device are read back to learn their names and key).
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { csrParts } from './der.js';
 import { importSigner, keySpecOf, spkiSha256, validateKeySpec } from './keys.js';
 import { nameToSubject, sanExtension, sanListFor, sansOf, subjectToName, validateSubject } from './names.js';
 import { Memo } from './memo.js';
+import { pemToDer } from './pem.js';
 import { keySpecLabel, sameKeySpec, type CsrInfo, type CsrSpec } from './types.js';
 import { x509 } from './x509-lib.js';
 
@@ -26,9 +28,11 @@ export async function createCsr(spec: CsrSpec, privateKeyPem: string): Promise<s
   return withNewline(csr.toString('pem'));
 }
 
+const CSR_PEM = /-----BEGIN (NEW )?CERTIFICATE REQUEST-----/;
+
 /** Reads a PEM CSR ("CERTIFICATE REQUEST" or the older "NEW CERTIFICATE REQUEST" label). */
 export function loadCsr(pem: string): x509.Pkcs10CertificateRequest {
-  if (typeof pem !== 'string' || !/-----BEGIN (NEW )?CERTIFICATE REQUEST-----/.test(pem)) {
+  if (typeof pem !== 'string' || !CSR_PEM.test(pem)) {
     throw new Error('not a PEM certificate request');
   }
   try {
@@ -45,14 +49,23 @@ export function parseCsr(pem: string): CsrInfo {
   return { ...parsed.get(pem, () => parseCsrNow(pem)) };
 }
 
+// @peculiar/x509 reads only the subject Name and the SAN extension; node reads the key (see der.ts).
 function parseCsrNow(pem: string): CsrInfo {
-  const csr = loadCsr(pem);
-  const spki = csr.publicKey.rawData;
+  if (typeof pem !== 'string' || !CSR_PEM.test(pem)) throw new Error('not a PEM certificate request');
+  let parts: ReturnType<typeof csrParts>;
+  let key: KeyObject;
+  try {
+    parts = csrParts(pemToDer(pem.replace(/NEW CERTIFICATE REQUEST/g, 'CERTIFICATE REQUEST'), 'CERTIFICATE REQUEST'));
+    key = createPublicKey({ key: Buffer.from(parts.spki), format: 'der', type: 'spki' });
+  } catch {
+    throw new Error('unreadable certificate request (corrupt PEM)');
+  }
+  const san = parts.extensions.get('2.5.29.17');
   return {
-    subject: nameToSubject(csr.subjectName),
-    sans: sansOf(csrSanExtension(csr)),
-    keySpec: keySpecOf(createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' })),
-    publicKeySha256: spkiSha256(spki),
+    subject: nameToSubject(new x509.Name(parts.subject)),
+    sans: sansOf(san ? new x509.SubjectAlternativeNameExtension(san) : null),
+    keySpec: keySpecOf(key),
+    publicKeySha256: spkiSha256(parts.spki),
   };
 }
 

@@ -2,6 +2,7 @@
 // signature hash, SPKI digest). node:crypto does the work: async keygen keeps RSA-4096 off the
 // event loop, and PKCS#8 PEM is what every device API accepts.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair as nodeGenerateKeyPair, type KeyObject } from 'node:crypto';
+import { Memo } from './memo.js';
 import type { EcCurve, KeySpec, RsaSize } from './types.js';
 import { subtle, type CryptoKey } from './x509-lib.js';
 
@@ -100,6 +101,19 @@ export function describeKey(key: KeyObject): string {
 export function spkiDer(key: KeyObject): Buffer {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
   return pub.export({ type: 'spki', format: 'der' });
+}
+
+const privateKeyIds = new Memo<string>(4096);
+
+/**
+ * spkiSha256 of a private key PEM's public half. Memoized by a digest of the PEM (never the PEM
+ * itself, so the memo holds no key material): the same new key is checked against its certificate
+ * by the engine and again by the driver that installs it, and reading a PEM key costs a lot more
+ * than hashing it.
+ */
+export function privateKeySpkiSha256(privateKeyPem: string): string {
+  const id = typeof privateKeyPem === 'string' ? createHash('sha256').update(privateKeyPem).digest('base64') : '';
+  return privateKeyIds.get(id, () => spkiSha256(spkiDer(loadPrivateKey(privateKeyPem))));
 }
 
 /** Lower-case hex SHA-256 of SPKI DER: the identity of a key pair across CSR, cert and device. */

@@ -20,4 +20,8 @@ export class Memo<V> {
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
     return v;
   }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
 }

@@ -4,7 +4,7 @@
 // (memoized: the engine parses the same leaf and CSR right before and after this check).
 import { parseCertificate } from './certificate.js';
 import { parseCsr } from './csr.js';
-import { loadPrivateKey, spkiDer, spkiSha256 } from './keys.js';
+import { privateKeySpkiSha256 } from './keys.js';
 
 function certSpkiSha256(certPem: string): string {
   try {
@@ -16,7 +16,7 @@ function certSpkiSha256(certPem: string): string {
 
 /** True when the certificate's public key is the public half of `privateKeyPem`. */
 export function keyMatchesCertificate(privateKeyPem: string, certPem: string): boolean {
-  return spkiSha256(spkiDer(loadPrivateKey(privateKeyPem))) === certSpkiSha256(certPem);
+  return privateKeySpkiSha256(privateKeyPem) === certSpkiSha256(certPem);
 }
 
 /** True when the certificate carries the public key of the CSR (the CA signed our request). */

@@ -1,0 +1,137 @@
+// Locates the parts of a certificate or CSR that node:crypto does not expose as bytes (the issuer
+// and subject Names, the extensions, a CSR's SubjectPublicKeyInfo), so that @peculiar/x509 parses
+// only those parts. Parsing the whole certificate with @peculiar/x509 (asn1js + schemas) costs
+// milliseconds per certificate; node's native X509Certificate and this walk cost a fraction of that.
+// Only for input that has already been read as a certificate (node's X509Certificate) or CSR: this
+// reader walks DER, checks bounds and throws on anything else; it interprets no values.
+
+/** One DER element: its tag byte and where its header, content and end are in the buffer. */
+export interface Tlv {
+  tag: number;
+  start: number;
+  contentStart: number;
+  end: number;
+}
+
+/** The DER element starting at `offset` (single-byte tags, definite lengths: DER's only forms here). */
+export function readTlv(buf: Uint8Array, offset: number, limit = buf.length): Tlv {
+  if (offset + 2 > limit) throw new Error('DER: truncated element');
+  const tag = buf[offset]!;
+  if ((tag & 0x1f) === 0x1f) throw new Error('DER: multi-byte tags are not expected here');
+  let len = buf[offset + 1]!;
+  let contentStart = offset + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4) throw new Error('DER: indefinite or oversized length');
+    if (contentStart + n > limit) throw new Error('DER: truncated length');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[contentStart + i]!;
+    contentStart += n;
+  }
+  const end = contentStart + len;
+  if (end > limit) throw new Error('DER: element runs past its container');
+  return { tag, start: offset, contentStart, end };
+}
+
+/** The elements inside a constructed element (SEQUENCE, SET, explicit tag), in order. */
+export function childrenOf(buf: Uint8Array, parent: Tlv): Tlv[] {
+  const out: Tlv[] = [];
+  for (let at = parent.contentStart; at < parent.end; ) {
+    const t = readTlv(buf, at, parent.end);
+    out.push(t);
+    at = t.end;
+  }
+  return out;
+}
+
+/** The whole encoding of an element (header included), as a view on the same memory. */
+export function bytesOf(buf: Uint8Array, t: Tlv): Uint8Array {
+  return buf.subarray(t.start, t.end);
+}
+
+const SEQUENCE = 0x30;
+const CONTEXT_0 = 0xa0;
+const CONTEXT_3 = 0xa3;
+const OBJECT_IDENTIFIER = 0x06;
+
+/** OID text of an OBJECT IDENTIFIER element ("2.5.29.17"). */
+export function oidOf(buf: Uint8Array, t: Tlv): string {
+  if (t.tag !== OBJECT_IDENTIFIER || t.end <= t.contentStart) throw new Error('DER: not an OBJECT IDENTIFIER');
+  const parts: number[] = [];
+  let v = 0;
+  for (let i = t.contentStart; i < t.end; i++) {
+    const b = buf[i]!;
+    v = v * 128 + (b & 0x7f);
+    if (!(b & 0x80)) {
+      if (parts.length === 0) parts.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
+      else parts.push(v);
+      v = 0;
+    }
+  }
+  return parts.join('.');
+}
+
+/** Each Extension element of an Extensions SEQUENCE, by OID (the element's whole encoding). */
+function extensionsOf(buf: Uint8Array, extensions: Tlv): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const ext of childrenOf(buf, extensions)) {
+    const [oid] = childrenOf(buf, ext);
+    if (oid) out.set(oidOf(buf, oid), bytesOf(buf, ext));
+  }
+  return out;
+}
+
+/** The raw parts of an X.509 certificate (RFC 5280 section 4.1). */
+export interface CertificateParts {
+  issuer: Uint8Array;
+  subject: Uint8Array;
+  /** Extension encodings by OID (empty for v1 certificates). */
+  extensions: Map<string, Uint8Array>;
+}
+
+export function certificateParts(der: Uint8Array): CertificateParts {
+  const cert = readTlv(der, 0);
+  const [tbs] = childrenOf(der, cert);
+  if (cert.tag !== SEQUENCE || tbs?.tag !== SEQUENCE) throw new Error('DER: not a certificate');
+  const f = childrenOf(der, tbs);
+  // version [0] EXPLICIT is absent in v1 certificates
+  const i = f[0]?.tag === CONTEXT_0 ? 1 : 0;
+  // serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, then optional
+  // issuerUniqueID [1], subjectUniqueID [2], extensions [3]
+  const issuer = f[i + 2];
+  const subject = f[i + 4];
+  if (issuer?.tag !== SEQUENCE || subject?.tag !== SEQUENCE) throw new Error('DER: not a certificate');
+  const explicitExt = f.slice(i + 6).find((t) => t.tag === CONTEXT_3);
+  const extSeq = explicitExt ? childrenOf(der, explicitExt)[0] : undefined;
+  return { issuer: bytesOf(der, issuer), subject: bytesOf(der, subject), extensions: extSeq ? extensionsOf(der, extSeq) : new Map() };
+}
+
+/** The raw parts of a PKCS#10 request (RFC 2986 section 4). */
+export interface CsrParts {
+  subject: Uint8Array;
+  spki: Uint8Array;
+  /** Extensions requested in the extensionRequest attribute (PKCS#9), by OID. */
+  extensions: Map<string, Uint8Array>;
+}
+
+const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
+
+export function csrParts(der: Uint8Array): CsrParts {
+  const req = readTlv(der, 0);
+  const [info] = childrenOf(der, req);
+  if (req.tag !== SEQUENCE || info?.tag !== SEQUENCE) throw new Error('DER: not a certificate request');
+  // version, subject, subjectPKInfo, attributes [0] IMPLICIT SET OF Attribute
+  const [, subject, spki, attributes] = childrenOf(der, info);
+  if (subject?.tag !== SEQUENCE || spki?.tag !== SEQUENCE) throw new Error('DER: not a certificate request');
+  let extensions = new Map<string, Uint8Array>();
+  if (attributes?.tag === CONTEXT_0) {
+    for (const attr of childrenOf(der, attributes)) {
+      const [type, values] = childrenOf(der, attr);
+      if (!type || !values || oidOf(der, type) !== EXTENSION_REQUEST) continue;
+      const [first] = childrenOf(der, values);
+      if (first?.tag === SEQUENCE) extensions = extensionsOf(der, first);
+      break;
+    }
+  }
+  return { subject: bytesOf(der, subject), spki: bytesOf(der, spki), extensions };
+}
