@@ -12,6 +12,7 @@ import { CaPreflight } from './preflight.js';
 import { removeRetired } from './retire.js';
 import { RunLock } from './lock.js';
 import { RunDeadline } from './run-deadline.js';
+import { boundHeapGrowth } from './heap-growth.js';
 import type { RunReport } from './report.js';
 
 export interface RunOptions {
@@ -43,6 +44,7 @@ export function selectProfiles(cfg: Config, profiles?: string[], devices?: strin
 
 export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunReport> {
   const startedAt = new Date();
+  boundHeapGrowth();
   // With no profile left, `--remove-retired` may still delete what fwcert installed before.
   const retiredOnly = !!opts.removeRetired && managesNothing(cfg) !== undefined && retiredOnConfiguredDevices(cfg, opts.devices) > 0;
   const selected = selectProfiles(cfg, opts.profiles, opts.devices, retiredOnly);
