@@ -36,11 +36,16 @@ export function loadCsr(pem: string): x509.Pkcs10CertificateRequest {
     throw new Error('not a PEM certificate request');
   }
   try {
-    return new x509.Pkcs10CertificateRequest(pem.replace(/NEW CERTIFICATE REQUEST/g, 'CERTIFICATE REQUEST'));
+    return loaded.get(pem, () => new x509.Pkcs10CertificateRequest(pem.replace(/NEW CERTIFICATE REQUEST/g, 'CERTIFICATE REQUEST')));
   } catch {
     throw new Error('unreadable certificate request (corrupt PEM)');
   }
 }
+
+/** Parsed requests and their signature verdicts by PEM: a CA (the lab's SCM) checks a request when it
+ *  arrives and again when it signs it. Treat a returned request as read-only. */
+const loaded = new Memo<x509.Pkcs10CertificateRequest>(1024);
+const verdicts = new Memo<Promise<boolean>>(1024);
 
 /** Parsed CSRs by PEM (see memo.ts): a device's CSR is read when it is made and again when the CA answers. */
 const parsed = new Memo<CsrInfo>(1024);
@@ -71,7 +76,10 @@ function parseCsrNow(pem: string): CsrInfo {
 
 /** Checks the CSR's self-signature (a CSR altered in transit or built wrongly fails). */
 export async function verifyCsrSignature(pem: string): Promise<boolean> {
-  return loadCsr(pem).verify();
+  const csr = loadCsr(pem);
+  const verdict = verdicts.get(pem, () => csr.verify());
+  verdict.catch(() => verdicts.delete(pem));
+  return verdict;
 }
 
 /** The CSR's requested subjectAltName extension (from its extensionRequest attribute), if any. */
