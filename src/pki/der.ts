@@ -158,3 +158,16 @@ export function basicConstraintsCa(ext: Uint8Array): boolean {
   const [first] = childrenOf(ext, seq);
   return first?.tag === BOOLEAN && first.end > first.contentStart && ext[first.contentStart] !== 0;
 }
+
+/** A DER element with `tag` around `content` (definite length, short or long form). */
+export function encodeTlv(tag: number, ...content: Uint8Array[]): Buffer {
+  const len = content.reduce((n, c) => n + c.length, 0);
+  let header: number[];
+  if (len < 0x80) header = [tag, len];
+  else {
+    const bytes: number[] = [];
+    for (let n = len; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
+    header = [tag, 0x80 | bytes.length, ...bytes];
+  }
+  return Buffer.concat([Buffer.from(header), ...content]);
+}
