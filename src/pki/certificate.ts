@@ -2,7 +2,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { basicConstraintsCa, certificateParts } from './der.js';
 import { describeKey, keySpecOf, spkiSha256 } from './keys.js';
-import { nameToSubject, sansOf } from './names.js';
+import { nameToSubject, sansOfEncoded } from './names.js';
 import { certificateDer } from './pem.js';
 import type { CertInfo } from './types.js';
 import { Memo } from './memo.js';
@@ -72,7 +72,7 @@ function parseDer(der: Buffer, pem: string): CertInfo {
     issuerCn: issuerName.cn,
     notBefore: new Date(cert.validFrom),
     notAfter: new Date(cert.validTo),
-    sans: sansOf(san ? new x509.SubjectAlternativeNameExtension(san) : undefined),
+    sans: sansOfEncoded(san),
     keySpec: keySpecOf(key),
     keyDescription: describeKey(key),
     publicKeySha256: spkiSha256(parts.spki),

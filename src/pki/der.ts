@@ -171,3 +171,28 @@ export function encodeTlv(tag: number, ...content: Uint8Array[]): Buffer {
   }
   return Buffer.concat([Buffer.from(header), ...content]);
 }
+
+/**
+ * The dNSName and iPAddress entries of a subjectAltName Extension element, in order, in the form
+ * @peculiar/x509 gives them (RFC 5280 section 4.2.1.6: GeneralNames; dNSName [2] IA5String, iPAddress
+ * [7] OCTET STRING of 4 or 16 bytes). undefined for anything this reader does not decode the same
+ * way (an iPAddress of another length): the caller then lets @peculiar/x509 read the extension.
+ */
+export function subjectAltNames(ext: Uint8Array): { type: 'dns' | 'ip'; value: string }[] | undefined {
+  const value = childrenOf(ext, readTlv(ext, 0)).find((t) => t.tag === OCTET_STRING);
+  if (!value) throw new Error('DER: subjectAltName without a value');
+  const names = readTlv(ext, value.contentStart, value.end);
+  if (names.tag !== SEQUENCE) throw new Error('DER: subjectAltName is not a SEQUENCE');
+  const out: { type: 'dns' | 'ip'; value: string }[] = [];
+  for (const n of childrenOf(ext, names)) {
+    const bytes = ext.subarray(n.contentStart, n.end);
+    if (n.tag === 0x82) out.push({ type: 'dns', value: Buffer.from(bytes).toString('latin1') });
+    else if (n.tag === 0x87 && bytes.length === 4) out.push({ type: 'ip', value: [...bytes].join('.') });
+    else if (n.tag === 0x87 && bytes.length === 16) {
+      const groups: string[] = [];
+      for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+      out.push({ type: 'ip', value: groups.join(':') });
+    } else if (n.tag === 0x87) return undefined;
+  }
+  return out;
+}
