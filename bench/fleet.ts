@@ -22,6 +22,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { splitCalls, type Counts } from './api-calls.js';
 import { Agent, request } from 'undici';
 import { parse, stringify } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
@@ -134,7 +135,7 @@ function peakRssTracker(): { stop(): number } {
   };
 }
 
-type Counters = Record<string, number>;
+type Counters = Counts;
 const localKey: KeySpec = scenario === 'cpu' ? { type: 'rsa', size: 2048 } : { type: 'ecdsa', curve: 'P-256' };
 const localKeys = scenario === 'cpu' ? devices * certs : fdm * certs;
 
@@ -147,12 +148,15 @@ try {
   const cfg = await loadConfig({ configPath: join(dir, 'fwcert.yaml') });
   const caPem = readFileSync(join(dir, 'trust', 'scm.pem'), 'utf8');
   const agent = new Agent({ connect: { rejectUnauthorized: false, ca: caPem } });
-  const counters = async (url: string): Promise<Counters> => {
+  const labState = async (url: string): Promise<{ counters: Counters; requestsByPath?: Counters }> => {
     const res = await request(`${url}/__lab/state`, { dispatcher: agent });
-    return ((await res.body.json()) as { counters: Counters }).counters;
+    return (await res.body.json()) as { counters: Counters; requestsByPath?: Counters };
   };
   const scmBase = info.scm.url.replace(/\/api\/ssl\/v1$/, '');
-  const snapshot = async () => ({ scm: await counters(scmBase), devices: await Promise.all(info.devices.map((d) => counters(d.url))) });
+  const snapshot = async () => {
+    const devices = await Promise.all(info.devices.map((d) => labState(d.url)));
+    return { scm: (await labState(scmBase)).counters, devices: devices.map((d) => d.counters), paths: devices.map((d) => d.requestsByPath ?? {}) };
+  };
 
   // Key generation cost on this machine, for the CPU floor: CPU time (all threads of this process),
   // not wall time, so that other load on the machine does not inflate it. RSA key times vary with
@@ -186,7 +190,7 @@ try {
       // FDM counts every call in `calls`; PAN-OS per request type (dotted keys are sub-counts). Job polls apart.
       const calls = d.type === 'cisco-fdm' ? (c.calls ?? 0) : Object.entries(c).filter(([k]) => !k.includes('.')).reduce((x, [, v]) => x + v, 0);
       const polls = (c.deploy_get ?? 0) + (c['op.show.jobs.id'] ?? 0);
-      return { type: d.type, calls: calls - polls, polls, commits: (c.deploy ?? 0) + (c.commit ?? 0) };
+      return { type: d.type, calls: calls - polls, polls, commits: (c.deploy ?? 0) + (c.commit ?? 0), split: splitCalls(d.type, delta(before.paths[i]!, after.paths[i]!)) };
     });
     const items = report.devices.flatMap((d) => d.items);
     const n = items.length;
@@ -237,6 +241,21 @@ try {
         const ds = perDevice.filter((d) => d.type === t);
         return [t, ds.length ? +(ds.reduce((x, d) => x + d.calls, 0) / (ds.length * certs)).toFixed(2) : undefined];
       })),
+      // The issue's measure: calls per certificate beyond the per-device login, inventory and commit
+      // (classified by request path in ./api-calls.ts).
+      apiCallsPerCertBeyondDevice: {
+        overall: +(perDevice.reduce((x, d) => x + d.split.beyond, 0) / n).toFixed(2),
+        ...Object.fromEntries(['cisco-fdm', 'paloalto'].map((t) => {
+          const ds = perDevice.filter((d) => d.type === t);
+          return [t, ds.length ? +(ds.reduce((x, d) => x + d.split.beyond, 0) / (ds.length * certs)).toFixed(2) : undefined];
+        })),
+      },
+      apiCallsPerDevice: {
+        ...Object.fromEntries(['cisco-fdm', 'paloalto'].map((t) => {
+          const ds = perDevice.filter((d) => d.type === t);
+          return [t, ds.length ? +(ds.reduce((x, d) => x + d.split.device, 0) / ds.length).toFixed(1) : undefined];
+        })),
+      },
       jobPollsPerDevice: { min: Math.min(...perDevice.map((d) => d.polls)), max: Math.max(...perDevice.map((d) => d.polls)) },
       caOrdersInFlightMax: after.scm.ordersInFlightMax ?? 0,
       scmCalls: Object.entries(delta(before.scm, after.scm)).filter(([k]) => k !== 'ordersInFlightMax').reduce((x, [, v]) => x + v, 0),

@@ -335,6 +335,15 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
       const bindings = problems.zod(psrc, [...tpath, 'bind'], dev.type.bindSchema, t.bind);
       if (bindings) targets.push({ device: t.device, bindings });
     });
+    const perManager = new Map<string, string>();
+    for (const t of targets) {
+      const dev = devices.get(t.device)!;
+      for (const b of t.bindings.filter((x) => dev.manager && dev.type.perManagerBindings?.includes(x.kind))) {
+        const other = perManager.get(`${dev.manager}\0${b.kind}`);
+        if (other) problems.add(`${psrc.where(path, 'targets')}: profile "${p.name}" binds ${b.kind} on ${other} and ${t.device}, both managed by ${dev.manager}: that object is one per manager, bind it on one of them`);
+        else perManager.set(`${dev.manager}\0${b.kind}`, t.device);
+      }
+    }
     const key: KeySpec = p.key.type === 'rsa' ? { type: 'rsa', size: p.key.size as 2048 } : { type: 'ecdsa', curve: p.key.curve as 'P-256' };
     const names = [...new Set([...(p.subject.cn ? [p.subject.cn] : []), ...p.sans].map((n) => n.toLowerCase()))];
     profiles.push({

@@ -123,6 +123,9 @@ export interface Target {
    *  Asked before anything is ordered, so a pair that cannot work costs no certificate. */
   unsupportedBindings?(bindings: Binding[]): string | undefined;
   close(): Promise<void>;
+  /** `run --remove-retired`, after inventory(): deletes what the driver created for device options the config no
+   *  longer has (FMC trust anchors); `problems` are steps it cannot do (the device reports an error). */
+  retireOwn?(dryRun: boolean): Promise<{ removed: string[]; wouldRemove: string[]; problems: string[] }>;
   /** Targets that push to several devices (a Panorama template): what each of them runs for the
    * certificate bound as `bindings` (status shows one row per receiving device). Called after
    * close(): it reads through the manager's session, which lives until the command ends. */
@@ -142,6 +145,8 @@ export interface OptionFiles {
 export interface TargetContext {
   name: string;
   log: Logger;
+  /** The driver's durable key/value store in the ledger (`run`; absent where nothing is written). */
+  store?: { get(key: string): string | undefined; set(key: string, value: string, sealed?: boolean): void };
 }
 
 /** A device type: its config schema, binding schema and factory. Registered in devices/registry.ts. */
@@ -165,6 +170,11 @@ export interface TargetType<Options = unknown, Credentials = unknown> {
   loadOptionFiles?(options: Options, files: OptionFiles): Options;
   /** Load time: why a profile named `profile` cannot target the device `device` with these options (file:line at the profile's name, exit 2). */
   profileNameProblem?(options: Options, profile: string, device: string): string | undefined;
+  /** Binding kinds that hold one object per manager, not per device: a profile may use each on one device per manager (load, exit 2). */
+  perManagerBindings?: string[];
+  /** Its targets implement retireOwn(): `run --remove-retired` visits a device of this type when this says
+   *  (from the device's store) that the driver created objects there. */
+  hasOwnObjects?(store: NonNullable<TargetContext['store']>): boolean;
   create(
     ctx: TargetContext,
     settings: {

@@ -3,7 +3,7 @@ import type { Issuer } from '../ca/issuer.js';
 import type { CaEntry, Config, DeviceEntry } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import type { Manager } from '../devices/manager.js';
-import type { Target } from '../devices/target.js';
+import type { Target, TargetContext } from '../devices/target.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { mapBounded } from './pool.js';
 
@@ -14,9 +14,14 @@ export function buildIssuer(entry: CaEntry, log: Logger, ledger: Ledger): Issuer
   );
 }
 
-export function buildTarget(entry: DeviceEntry, log: Logger, manager?: Manager): Target {
+/** A device driver's key/value store in the ledger. */
+export function deviceStore(ledger: Ledger, device: string): NonNullable<TargetContext['store']> {
+  return ledger.store(`device:${device}`);
+}
+
+export function buildTarget(entry: DeviceEntry, log: Logger, manager?: Manager, ledger?: Ledger): Target {
   return entry.type.create(
-    { name: entry.name, log: log.child({ device: entry.name }) },
+    { name: entry.name, log: log.child({ device: entry.name }), ...(ledger ? { store: deviceStore(ledger, entry.name) } : {}) },
     { url: entry.url, options: entry.options, credentials: entry.credentials, tls: entry.tls, timeoutMs: entry.timeoutMs, manager },
   );
 }
@@ -31,6 +36,8 @@ export class Targets {
   constructor(
     private readonly cfg: Pick<Config, 'devices' | 'managers'>,
     private readonly log: Logger,
+    /** Gives each target its store in the ledger (run). */
+    private readonly ledger?: Ledger,
   ) {}
 
   /** Devices grouped the way they must run: each standalone device alone, each manager's devices together. */
@@ -70,7 +77,7 @@ export class Targets {
     const entry = this.cfg.devices.get(device);
     if (!entry) throw new Error(`device ${device} is not configured`);
     const manager = entry.manager === undefined ? undefined : this.manager(entry.manager, [device]);
-    return buildTarget(entry, this.log, manager);
+    return buildTarget(entry, this.log, manager, this.ledger);
   }
 
   /** Runs fn for every device: standalone devices bounded by `limit`; a manager's devices together, as one slot. */

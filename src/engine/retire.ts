@@ -1,12 +1,13 @@
 // `run --remove-retired`: deletes the certificates fwcert installed for a (profile, device) pair the
 // config no longer has, only when asked. An object a device still uses is left in place with a
 // warning (rebind it first); one already gone is just marked removed. One commit per device.
-// With --dry-run it only reads each device's inventory and reports what it would remove.
+// With --dry-run it only reads each device's inventory and reports what it would remove. Drivers that
+// create objects for device options (FMC trust anchors) delete those the config dropped (retireOwn).
 import type { Config } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import type { Ledger, CertRecord } from '../ledger/ledger.js';
-import type { Targets } from './build.js';
+import { deviceStore, type Targets } from './build.js';
 import { commitScope } from './commit-scope.js';
 import type { DeviceResult } from './report.js';
 
@@ -20,6 +21,9 @@ export async function removeRetired(cfg: Config, ledger: Ledger, targets: Target
   for (const r of retiredRecords(cfg, ledger)) {
     if (!cfg.devices.has(r.device) || (devices?.length && !devices.includes(r.device))) continue;
     byDevice.set(r.device, [...(byDevice.get(r.device) ?? []), r]);
+  }
+  for (const d of cfg.devices.values()) {
+    if (!byDevice.has(d.name) && (!devices?.length || devices.includes(d.name)) && d.type.hasOwnObjects?.(deviceStore(ledger, d.name))) byDevice.set(d.name, []);
   }
   return targets.forEach([...byDevice.keys()], cfg.concurrency, async (target, name) => {
     const res: DeviceResult = { device: name, reachable: false, committed: false, removed: [], warnings: [], items: [] };
@@ -51,7 +55,15 @@ export async function removeRetired(cfg: Config, ledger: Ledger, targets: Target
           res.warnings.push(`could not remove ${r.objectName}: ${errorMessage(e)}`);
         }
       }
-      if (res.removed.length) {
+      const certsRemoved = res.removed.length;
+      const own = !target.retireOwn ? undefined : await target.retireOwn(dryRun);
+      if (own) {
+        res.removed.push(...own.removed);
+        if (own.wouldRemove.length) (res.wouldRemove ??= []).push(...own.wouldRemove);
+        for (const o of own.removed) ledger.event('removed', `${o} (no longer configured)`, undefined, name);
+        if (own.problems.length) res.error = own.problems.join('; ');
+      }
+      if (certsRemoved) {
         const profiles = byDevice.get(name)!.map((r) => cfg.profiles.find((p) => p.name === r.profile)).filter((p) => p !== undefined);
         const cr = await target.commit(`fwcert: remove no longer managed ${res.removed.join(', ')}`, commitScope(target, profiles, ledger));
         res.committed = cr.committed;

@@ -49,7 +49,7 @@ export async function runEngine(cfg: Config, opts: RunOptions): Promise<RunRepor
   const lock = opts.dryRun ? undefined : RunLock.acquire(`${cfg.ledgerPath}.lock`);
   const ledger = new Ledger(cfg.ledgerPath, cfg.passphrase);
   const issuers = new Map<string, Issuer>();
-  const targets = new Targets(cfg, opts.log);
+  const targets = new Targets(cfg, opts.log, ledger);
   const deadline = new RunDeadline(cfg.maxRunMs);
   try {
     const caLimits = new Map<string, Limit>();

@@ -1,7 +1,7 @@
 // One HTTP client for every driver: TLS trust (CA file, SHA-256 pin, or loud insecure), timeouts,
 // retries with backoff on 429/5xx/resets, and secret redaction in every error it raises.
 import { createSecureContext, type TLSSocket } from 'node:tls';
-import { Agent, buildConnector, request as undiciRequest, FormData } from 'undici';
+import { buildConnector, Pool, request as undiciRequest, FormData } from 'undici';
 import { Limit } from '../core/limit.js';
 import { redact } from '../core/redact.js';
 import type { Logger } from '../core/log.js';
@@ -40,6 +40,11 @@ export interface HttpClientOptions {
   backoffMs?: number;
   /** Max parallel connections to this origin. Default 4. */
   connections?: number;
+  /**
+   * A request that is not safe to repeat reuses a kept-alive connection only this long (ms) after the
+   * client's last answer; later it goes on a new connection of its own. Default 1000.
+   */
+  unsafeReuseMs?: number;
 }
 
 export interface RequestOptions {
@@ -51,7 +56,13 @@ export interface RequestOptions {
   json?: unknown;
   /** Raw body: string, Buffer, URLSearchParams (form) or FormData (multipart). */
   body?: string | Buffer | URLSearchParams | FormData;
-  /** Retry this request on retryable failures. Default: true for GET/HEAD/PUT/DELETE, false for POST/PATCH. */
+  /**
+   * The request is idempotent (sending it twice has the effect of sending it once), so it may be
+   * sent again after a retryable failure: a lost connection, 429, 502-504. Default: true for
+   * GET/HEAD/PUT/DELETE, false for POST/PATCH. A driver marks a POST idempotent only when the API makes
+   * it so (PAN-OS config set/edit/get, show, an import that overwrites the same name); never a CA order,
+   * whose duplicate would be a second order (see retryRule below).
+   */
   retry?: boolean;
   timeoutMs?: number;
 }
@@ -80,6 +91,33 @@ const RETRY_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN',
   'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
 ]);
+/** The connection ended before an answer: the request may or may not have reached the server. */
+const LOST_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+/*
+ * Retry rule. A server may close an idle keep-alive connection at the moment a request is written on
+ * it; the request then fails with UND_ERR_SOCKET ("other side closed") or ECONNRESET although the
+ * server never read it. undici does not resend it: it retries only idempotent requests queued behind
+ * a failed pipeline head, never the head itself (undici README, "Pipelining": "Undici will not retry
+ * the first remaining requests in the prior pipeline and instead error"), and its maintainers leave
+ * the race to the caller (nodejs/undici#3492 is open; the fix proposed in nodejs/undici#5403 was
+ * closed; nodejs/node#47130: "we can reduce the time span where the data race can occur but we can't
+ * solve the root problem ... better to properly retry"). The client cannot tell "closed before the
+ * server read it" from "closed after the server acted on it" (RFC 9110 §9.2.2: a client does not
+ * resend a non-idempotent request unless it knows the request is idempotent). So:
+ *   - a request the driver marks idempotent (`retry`) is sent again after a lost connection, a
+ *     connect failure or 429/502/503/504, with backoff, up to `retries` times;
+ *   - any other request (CA orders: SCM enroll, ACME finalize; creates; commits) is sent once; a lost
+ *     connection fails it with an error that says it was not resent and why. Orders are recorded in
+ *     the ledger before they are sent, so the next run looks a lost one up instead of ordering twice.
+ * And the race is avoided for those requests: after the client was quiet for a second
+ * (`unsafeReuseMs`), one goes on a new connection instead of a kept-alive one that the server may be
+ * closing. The server's idle timeout starts from its last answer; undici stops reusing a connection
+ * at the server's `Keep-Alive: timeout` hint minus 2 s (keepAliveTimeoutThreshold, undici Client
+ * docs), but runs that check on a timer of the event loop, and in a 2,000-certificate run the loop
+ * was seen stalled for up to 5.5 s on a loaded machine. Within a second of an answer (a device's
+ * calls follow one another), the kept connection is reused: no extra TLS handshake in the common case.
+ */
 
 export function normalizeFingerprint(fp: string): string {
   return fp.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
@@ -98,7 +136,12 @@ function retryAfterMs(value: string | undefined): number | undefined {
 }
 
 export class HttpClient {
-  private readonly agent: Agent;
+  private readonly agent: Pool;
+  /** New connection per request, for requests not safe to repeat after the client was quiet (see above). */
+  private fresh?: Pool;
+  private readonly poolOptions: Pool.Options;
+  /** performance.now() when this client last read a complete answer. */
+  private lastAnswerAt = -Infinity;
   private readonly base: URL;
   /** One per connection to the origin: requests wait here, before their deadline starts. */
   private readonly slots: Limit;
@@ -123,7 +166,10 @@ export class HttpClient {
     });
     const connections = opts.connections ?? 4;
     this.slots = new Limit(connections);
-    this.agent = new Agent({
+    // One pool for the one origin (not an Agent, which drops its pool, queue and clients whenever the
+    // origin's last connection closes and builds new ones for the next request: a device whose
+    // connections idle out while its CA orders are pending did that several times per run).
+    this.poolOptions = {
       connections,
       headersTimeout: opts.timeoutMs ?? 60_000,
       bodyTimeout: opts.timeoutMs ?? 60_000,
@@ -138,7 +184,17 @@ export class HttpClient {
           callback(null, socket);
         });
       },
-    });
+    };
+    this.agent = new Pool(this.base.origin, this.poolOptions);
+  }
+
+  /** Where an attempt goes: a request not safe to repeat avoids a connection kept alive past unsafeReuseMs. */
+  private dispatcherFor(idempotent: boolean): Pool {
+    if (idempotent || this.agent.stats.connected === 0) return this.agent;
+    if (performance.now() - this.lastAnswerAt <= (this.opts.unsafeReuseMs ?? 1000)) return this.agent;
+    // pipelining 0: undici closes the connection after its one answer (no keep-alive).
+    this.fresh ??= new Pool(this.base.origin, { ...this.poolOptions, pipelining: 0 });
+    return this.fresh;
   }
 
   url(path: string, query?: RequestOptions['query']): URL {
@@ -179,12 +235,13 @@ export class HttpClient {
             method: req.method,
             headers,
             body,
-            dispatcher: this.agent,
+            dispatcher: this.dispatcherFor(retry),
             signal: deadline,
             headersTimeout: deadlineMs,
             bodyTimeout: deadlineMs,
           });
           const buf = await this.readBody(res.body, res.headers['content-length'], req.method, url);
+          this.lastAnswerAt = performance.now();
           const resHeaders: Record<string, string> = {};
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
           if (RETRY_STATUS.has(res.statusCode) && attempt < attempts) {
@@ -224,7 +281,7 @@ export class HttpClient {
       if (step.retryInMs === undefined) break;
       await sleep(step.retryInMs);
     }
-    throw this.wrap(lastErr, req.method, url);
+    throw this.wrap(lastErr, req.method, url, retry);
   }
 
   /** Reads the body up to maxBodyBytes; a larger one is cut off at once, not buffered to the end. */
@@ -250,7 +307,7 @@ export class HttpClient {
     return Math.min(15_000, base * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
   }
 
-  private wrap(e: unknown, method: string, url: URL): HttpError {
+  private wrap(e: unknown, method: string, url: URL, idempotent: boolean): HttpError {
     if (e instanceof HttpError) return e;
     const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
     const code = err.code ?? err.cause?.code;
@@ -258,11 +315,13 @@ export class HttpClient {
     let hint = '';
     if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
       hint = ' — the server certificate is not trusted: set tls.ca_file or tls.sha256 for this entry';
+    } else if (code && !idempotent && LOST_CONNECTION_CODES.has(code)) {
+      hint = ' — the connection closed before any answer; not sent again, because this request is not safe to repeat (the server may already have carried it out)';
     }
     return new HttpError(`${this.opts.name}: ${method} ${url.origin}${url.pathname} failed: ${why}${code ? ` (${code})` : ''}${hint}`, code);
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await Promise.all([this.agent.close(), this.fresh?.close()]);
   }
 }

@@ -51,6 +51,13 @@ test('parseXml reads single-quoted, spaced attributes and decodes numeric refere
   assert.deepEqual(allText(doc.response), ["it's & ok"]);
 });
 
+test('parseXml does not expand entities a reply declares itself, and every reply is read alike', () => {
+  const doc = parseXml(`<!DOCTYPE r [<!ENTITY boom "expanded">]><r><line>&boom; &#65;</line></r>`);
+  assert.deepEqual(allText(doc.r), ['&boom; A']);
+  // The same parser again: nothing of the first reply is left over.
+  assert.deepEqual(allText(parseXml(`<r><line>&amp;&#x41;</line></r>`).r), ['&A']);
+});
+
 test('certificate names: PAN-OS rules, each refusal names the rule', () => {
   for (const ok of ['web-2025', 'www.example.com', 'WILDCARD_.example.com', 'a', '9x', 'x'.repeat(63)]) validateCertName(ok, 63);
   const refusal = (name: string, max = 63) => {

@@ -349,6 +349,34 @@ test('a locally generated key is imported the documented PEM way: certificate, t
   }
 });
 
+test('a connection lost under an import is sent again (an import overwrites its name); one lost under an on-box key generation is not', async () => {
+  const lab = await startLab();
+  try {
+    await lab.target.open();
+    const csrPem = await lab.target.generateCsr('gp-lost', spec('lost.example.com'));
+    const leafPem = await sign(csrPem);
+    // The emulator reads the request, then drops the connection without an answer (and without acting).
+    lab.emu.setKnobs({ failNext: { 'import.certificate': { reset: true } } });
+    await lab.target.install('gp-lost', { leafPem, chainPem: [issuing.certPem] });
+    // Chain CA + leaf, one of them twice.
+    assert.equal(lab.counters()['import.certificate'], 3);
+    const entry = lab.state().certificates.find((c) => c.name === 'gp-lost')!;
+    assert.equal(entry.fingerprint, certFingerprintSha256(leafPem));
+    assert.equal(entry.hasPrivateKey, true);
+
+    // A second generate under a name would be refused or replace a key: it is sent once, and the
+    // error says why it was not sent again.
+    lab.emu.setKnobs({ failNext: { 'op.request.certificate.generate': { reset: true } } });
+    await assert.rejects(lab.target.generateCsr('gp-lost-2', spec('lost2.example.com')), (e: Error) => {
+      assert.match(e.message, /POST .*\/api\/ failed: .*not sent again, because this request is not safe to repeat/);
+      return true;
+    });
+    assert.equal(lab.counters()['op.request.certificate.generate'], 2, 'gp-lost once, gp-lost-2 once');
+  } finally {
+    await lab.close();
+  }
+});
+
 test("another admin's pending change stays pending after fwcert's commit", async () => {
   const lab = await startLab();
   const otherSession = new PanosSession({

@@ -3,12 +3,13 @@
 import { DeviceError } from '../../core/errors.js';
 import type { ManagerType } from '../manager.js';
 import type { TargetType } from '../target.js';
+import { KNOWN_KEY } from './known-key.js';
 import { FmcManager } from './manager.js';
 import {
   fmcBindSchema, fmcCredentialsSchema, fmcFtdOptionsSchema, fmcManagerOptionsSchema, type FmcCredentials, type FmcFtdOptions, type FmcManagerOptions,
 } from './schemas.js';
 import { FmcFtdTarget } from './target.js';
-import { loadTrustAnchors, trustAnchorNameClash } from './trust-anchor-config.js';
+import { createdTrustAnchors, loadTrustAnchors, trustAnchorNameClash } from './trust-anchor-config.js';
 import { z } from 'zod';
 
 export const fmcManagerType: ManagerType<FmcManagerOptions, FmcCredentials> = {
@@ -32,12 +33,14 @@ export const fmcFtdTargetType: TargetType<FmcFtdOptions, Record<string, never>> 
   loadOptionFiles(options, files) {
     return { ...options, trust_anchors: loadTrustAnchors(options.trust_anchors, files) };
   },
+  perManagerBindings: [KNOWN_KEY],
+  hasOwnObjects: (store) => createdTrustAnchors(store).length > 0,
   profileNameProblem(options, profile, device) {
     return trustAnchorNameClash(options.trust_anchors, device, profile);
   },
   create(ctx, settings) {
     if (!(settings.manager instanceof FmcManager)) throw new DeviceError(`${ctx.name}: a cisco-fmc-ftd device needs a manager of type cisco-fmc`);
-    return new FmcFtdTarget(ctx.name, ctx.log, settings.manager, settings.options);
+    return new FmcFtdTarget(ctx.name, ctx.log, settings.manager, settings.options, ctx.store);
   },
 };
 

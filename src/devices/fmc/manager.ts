@@ -10,6 +10,7 @@ import type { CommitResult } from '../target.js';
 import { FmcApi } from './api.js';
 import { deployDevices, type DeployTarget } from './deploy.js';
 import { EnrollmentIndex } from './enrollments.js';
+import { KnownKeyIndex } from './known-key.js';
 import { readAssignments } from './ravpn.js';
 import type { FmcCredentials, FmcManagerOptions } from './schemas.js';
 import { FmcSession } from './session.js';
@@ -47,6 +48,8 @@ export class FmcManager implements Manager {
   private readonly deployTargets = new Map<string, DeployTarget>();
   /** Read once per run, shared by the FTDs. */
   readonly enrollments = new EnrollmentIndex(() => this.api);
+  /** Internal certificates and decryption rules (known-key bindings), read once per run. */
+  readonly knownKeys = new KnownKeyIndex(() => this.api);
   private assignmentList?: Promise<PolicyAssignment[]>;
 
   constructor(readonly name: string, private readonly log: Logger, readonly settings: FmcManagerSettings) {

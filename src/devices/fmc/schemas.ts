@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { sftunnelOptionKeys } from '../../sftunnel/options.js';
 import type { Binding } from '../target.js';
+import { KNOWN_KEY } from './known-key.js';
 import { trustAnchorSchema, type TrustAnchor } from './trust-anchor-config.js';
 
 export const fmcManagerOptionsSchema = z.strictObject({
@@ -42,7 +43,18 @@ export type FmcFtdOptions = Omit<z.output<typeof fmcFtdOptionsSchema>, 'trust_an
  * `bind: { ravpn: true }`: the SSL identity certificate of the RA VPN policy assigned to the FTD;
  * `ravpn: "<policy name>"` also names that policy, so that `fwcert check` proves it exists and is the one
  * assigned to the FTD (an FTD has at most one RA VPN policy).
+ * `known_key: { policy, rule }`: the certificate and key go into the FMC's internal certificate object
+ * named after the profile, which that "Decrypt - Known Key" rule of that decryption policy lists (known-key.ts).
  */
 export const fmcBindSchema: z.ZodType<Binding[]> = z
-  .strictObject({ ravpn: z.union([z.boolean(), z.string().min(1).max(128)]).optional() })
-  .transform((b): Binding[] => (b.ravpn === true ? [{ kind: 'ravpn' }] : typeof b.ravpn === 'string' ? [{ kind: 'ravpn', name: b.ravpn }] : []));
+  .strictObject({
+    ravpn: z.union([z.boolean(), z.string().min(1).max(128)]).optional(),
+    known_key: z.strictObject({
+      policy: z.string().min(1).max(128).regex(/^[^/]+$/, 'a decryption policy name without "/"'),
+      rule: z.string().min(1).max(128),
+    }).optional(),
+  })
+  .transform((b): Binding[] => [
+    ...(b.ravpn === true ? [{ kind: 'ravpn' }] : typeof b.ravpn === 'string' ? [{ kind: 'ravpn', name: b.ravpn }] : []),
+    ...(b.known_key ? [{ kind: KNOWN_KEY, name: `${b.known_key.policy}/${b.known_key.rule}` }] : []),
+  ]);

@@ -5,7 +5,7 @@ import type { Logger } from '../../core/log.js';
 import { ALL_KEY_SPECS, type KeySpec } from '../../pki/types.js';
 import { registerSecret } from '../../core/redact.js';
 import type { CsrSpec } from '../../pki/types.js';
-import type { Binding, CommitResult, DeviceCert, DeviceEnrollment, InstallResult, OpenInfo, Target } from '../target.js';
+import type { Binding, CommitResult, DeviceCert, DeviceEnrollment, InstallResult, OpenInfo, Target, TargetContext } from '../target.js';
 import type { DeployTarget } from './deploy.js';
 import {
   deleteEnrollment, deviceCertificates, INSTALL_API_VERSION, manageCertificate, pkcs12Enrollment, pkcs12Leaf, upsertEnrollment,
@@ -13,8 +13,10 @@ import {
 import type { FmcDevice, FmcManager } from './manager.js';
 import { ObjectNames } from './names.js';
 import { bindRaVpn, raVpnPolicyOf } from './ravpn.js';
+import { fingerprint, isMissingApi, KNOWN_KEY, KNOWN_KEY_VERSION, knownKeyObjectName, knownKeyTarget, referenceFromRule, upsertInternalCert } from './known-key.js';
 import type { FmcFtdOptions } from './schemas.js';
-import { convergeTrustAnchors } from './trust-anchors.js';
+import { createdTrustAnchors } from './trust-anchor-config.js';
+import { convergeTrustAnchors, retireTrustAnchors, type TrustAnchorContext } from './trust-anchors.js';
 import type { CertEnrollment, DeviceCertificate, RaVpn } from './types.js';
 
 /** PKCS#12 imports on ASA-based FTD trustpoints take RSA and ECDSA keys. */
@@ -51,8 +53,13 @@ export class FmcFtdTarget implements Target {
   /** This FTD's RA VPN policy as last read or written (null: none assigned). */
   private policyCache?: RaVpn | null;
   private dirty = false;
+  /** Certificates and keys this run installed: a known-key binding uploads them (the FMC never shows a key). */
+  private readonly fresh = new Map<string, { leafPem: string; keyPem: string }>();
 
-  constructor(readonly name: string, private readonly log: Logger, private readonly manager: FmcManager, private readonly options: FmcFtdOptions) {
+  constructor(
+    readonly name: string, private readonly log: Logger, private readonly manager: FmcManager, private readonly options: FmcFtdOptions,
+    private readonly store?: TargetContext['store'],
+  ) {
     this.names = new ObjectNames(name);
     this.capabilities = { onDeviceKeygen: false, keyTypes: FMC_KEY_TYPES, maxNameLength: this.names.maxLength, listsEveryCertificate: true, removeAfterCommit: true };
   }
@@ -97,7 +104,7 @@ export class FmcFtdTarget implements Target {
     const [tps, policy] = await Promise.all([this.readTrustpoints(), this.policy().catch(() => undefined)]);
     const ravpnId = policy?.accessInterfaceSettings?.sslIdCertificate?.id;
     const pending = await this.uninstalledObjects(tps, policy);
-    return [...pending, ...tps.map((t) => {
+    return this.withKnownKeyBindings([...pending, ...tps.map((t) => {
       const isCa = t.enrollmentType === 'MANUAL';
       const id = t.identityCertificate;
       const certPem = isCa ? t.caCertificates?.find((c) => isPem(c.certificateContent))?.certificateContent : id?.certificateContent;
@@ -110,7 +117,18 @@ export class FmcFtdTarget implements Target {
         bindings: ravpnId && t.certificate?.id === ravpnId ? ravpnBindings(policy!) : [],
         detail: trustpointDetail(t),
       };
-    })];
+    })]);
+  }
+
+  /** Adds the known-key rules that list the profile's internal certificate object while it holds this certificate. */
+  private async withKnownKeyBindings(certs: DeviceCert[]): Promise<DeviceCert[]> {
+    if (this.manager.version < KNOWN_KEY_VERSION) return certs;
+    try {
+      for (const c of certs) if (!c.isCa && c.certPem) c.bindings = [...c.bindings, ...(await this.manager.knownKeys.bindingsOf(knownKeyObjectName(c.name), c.certPem))];
+    } catch (e) {
+      if (!isMissingApi(e)) throw e;
+    }
+    return certs;
   }
 
   /** What the operator must do on an FMC without the install API; the same text every run until it is done. */
@@ -145,15 +163,37 @@ export class FmcFtdTarget implements Target {
     return out;
   }
 
+  private anchorContext(): TrustAnchorContext {
+    return {
+      device: this.name, deviceId: this.dev.id, label: this.label, manager: this.manager, names: this.names,
+      trustpoints: this.listed ? this.trustpoints : undefined, taskOpts: (what) => this.taskOpts(what), log: this.log,
+      created: (fmcName) => this.setCreatedAnchors([...new Set([...this.createdAnchors(), fmcName])]),
+    };
+  }
+
+  /** Trust anchor objects fwcert created on this FTD's FMC (ledger, key "trust-anchors"). */
+  private createdAnchors(): string[] {
+    return createdTrustAnchors(this.store);
+  }
+
+  private setCreatedAnchors(names: string[]): void {
+    this.store?.set('trust-anchors', JSON.stringify(names));
+  }
+
   /** The device entry's trust_anchors (see trust-anchors.ts), after inventory() read the trustpoints. */
   async converge(): Promise<{ changed: boolean; problems: string[] }> {
     if (!this.options.trust_anchors.length) return { changed: false, problems: [] };
-    const r = await convergeTrustAnchors(this.options.trust_anchors, {
-      device: this.name, deviceId: this.dev.id, label: this.label, manager: this.manager, names: this.names,
-      trustpoints: this.listed ? this.trustpoints : undefined, taskOpts: (what) => this.taskOpts(what), log: this.log,
-    });
+    const r = await convergeTrustAnchors(this.options.trust_anchors, this.anchorContext());
     if (r.changed) this.dirty = true;
     return r;
+  }
+
+  /** `run --remove-retired`: trust anchors fwcert created that the entry no longer lists (after inventory()). */
+  async retireOwn(dryRun: boolean): Promise<{ removed: string[]; wouldRemove: string[]; problems: string[] }> {
+    const created = this.createdAnchors();
+    if (!created.length) return { removed: [], wouldRemove: [], problems: [] };
+    const keep = new Set(this.options.trust_anchors.map((a) => this.names.toFmc(a.name)));
+    return retireTrustAnchors(created, keep, this.anchorContext(), dryRun, (fmcName) => this.setCreatedAnchors(this.createdAnchors().filter((n) => n !== fmcName)));
   }
 
   validateName(name: string): void {
@@ -175,6 +215,7 @@ export class FmcFtdTarget implements Target {
   async install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void | InstallResult> {
     this.validateName(name);
     if (!cert.keyPem) throw new DeviceError(`${this.name}: a PKCS12 enrollment needs the private key of "${name}"`);
+    this.fresh.set(name, { leafPem: cert.leafPem, keyPem: cert.keyPem });
     const fmcName = this.names.toFmc(name);
     const api = this.manager.api;
     const obj = await upsertEnrollment(api, this.manager.enrollments, pkcs12Enrollment(fmcName, { ...cert, keyPem: cert.keyPem }, `fwcert: ${name} for ${this.dev.name}`));
@@ -240,7 +281,12 @@ export class FmcFtdTarget implements Target {
     const fmcName = this.names.toFmc(name);
     const out: { binding: Binding; previous?: string }[] = [];
     for (const binding of bindings) {
-      if (binding.kind !== 'ravpn') throw new DeviceError(`${this.name}: FMC-managed FTDs have no binding kind "${binding.kind}" (known: ravpn)`);
+      if (binding.kind === KNOWN_KEY) {
+        await this.bindKnownKey(name, binding);
+        out.push({ binding });
+        continue;
+      }
+      if (binding.kind !== 'ravpn') throw new DeviceError(`${this.name}: FMC-managed FTDs have no binding kind "${binding.kind}" (known: ravpn, known_key)`);
       const enrollment = await this.manager.enrollments.get(fmcName);
       if (!enrollment?.id) throw new DeviceError(`${this.name}: no enrollment object ${fmcName} on ${this.manager.name}`);
       await this.ensureEnrolled(fmcName, enrollment.id);
@@ -256,6 +302,41 @@ export class FmcFtdTarget implements Target {
       out.push(previous ? { binding, previous } : { binding });
     }
     return out;
+  }
+
+  /**
+   * Known key: the internal certificate object named after the profile holds this certificate and key
+   * (created, or updated in place), and the named DECRYPT_KNOWN_KEY rule lists it. The FMC then holds
+   * changes for the FTDs whose decryption policy uses it; this FTD deploys them with its commit.
+   */
+  private async bindKnownKey(name: string, binding: Binding): Promise<void> {
+    if (this.manager.version < KNOWN_KEY_VERSION) throw new DeviceError(`${this.name}: known_key needs FMC ${KNOWN_KEY_VERSION} (object/internalcertificates, policy/decryptionpolicies); ${this.manager.name} runs ${this.manager.versionText}`);
+    const { policy: policyName, rule: ruleName } = knownKeyTarget(binding);
+    const found = await this.manager.knownKeys.find(policyName, ruleName);
+    if (typeof found === 'string') throw new DeviceError(`${this.name}: ${this.manager.name} has ${found}`);
+    const objName = knownKeyObjectName(name);
+    let obj = (await this.manager.knownKeys.internalCerts()).get(objName);
+    const fresh = this.fresh.get(name);
+    if (fresh) {
+      const r = await upsertInternalCert(this.manager.api, this.manager.knownKeys, objName, fresh, this.name);
+      obj = r.obj;
+      if (r.changed) {
+        this.dirty = true;
+        this.log.info(`${this.name}: internal certificate object ${objName} on ${this.manager.name} now holds ${name}`);
+      }
+    } else {
+      const tp = this.trustpoints.find((t) => t.name === this.names.toFmc(name))?.identityCertificate?.certificateContent;
+      if (!obj || !tp || fingerprint(obj.cert) !== fingerprint(tp)) {
+        throw new DeviceError(
+          `${this.name}: the internal certificate object ${objName} needs the private key of ${name}, which fwcert only holds while it installs a new certificate: ` +
+            'run `fwcert renew --force` for this profile',
+        );
+      }
+    }
+    if (await referenceFromRule(this.manager.api, found.policy, found.rule, obj!)) {
+      this.dirty = true;
+      this.log.info(`${this.name}: ${policyName} rule ${ruleName} now lists ${objName}`);
+    }
   }
 
   /** A stored enrollment object that is not a trustpoint on the FTD yet (see uninstalledObjects) is installed first. */
@@ -274,8 +355,18 @@ export class FmcFtdTarget implements Target {
   async checkBindings(bindings: Binding[]): Promise<string[]> {
     const out: string[] = [];
     for (const b of bindings) {
+      if (b.kind === KNOWN_KEY) {
+        if (this.manager.version < KNOWN_KEY_VERSION) {
+          out.push(`known_key needs FMC ${KNOWN_KEY_VERSION} (object/internalcertificates, policy/decryptionpolicies); ${this.manager.name} runs ${this.manager.versionText}`);
+          continue;
+        }
+        const { policy, rule } = knownKeyTarget(b);
+        const found = await this.manager.knownKeys.find(policy, rule);
+        if (typeof found === 'string') out.push(`${this.manager.name} has ${found}`);
+        continue;
+      }
       if (b.kind !== 'ravpn') {
-        out.push(`FMC-managed FTDs have no binding kind "${b.kind}" (known: ravpn)`);
+        out.push(`FMC-managed FTDs have no binding kind "${b.kind}" (known: ravpn, known_key)`);
         continue;
       }
       let policy: RaVpn | undefined;

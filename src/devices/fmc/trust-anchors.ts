@@ -4,7 +4,7 @@
 import { X509Certificate } from 'node:crypto';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
-import { INSTALL_API_VERSION, manageCertificate, upsertEnrollment } from './enrollments.js';
+import { deleteEnrollment, INSTALL_API_VERSION, manageCertificate, upsertEnrollment } from './enrollments.js';
 import type { FmcManager } from './manager.js';
 import type { ObjectNames } from './names.js';
 import type { TrustAnchor } from './trust-anchor-config.js';
@@ -21,6 +21,8 @@ export interface TrustAnchorContext {
   trustpoints: DeviceCertificate[] | undefined;
   taskOpts: (what: string) => { pollMs: number; timeoutMs: number; device: string; what: string };
   log: Logger;
+  /** Remembers (in the ledger) an object fwcert created, so `run --remove-retired` may delete it later. */
+  created(fmcName: string): void;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function convergeTrustAnchors(anchors: TrustAnchor[], ctx: TrustAnc
       if (!obj || certFingerprint(obj.caCertificate?.base64Content) !== want) {
         const saved = await upsertEnrollment(api, ctx.manager.enrollments, manualCaEnrollment(fmcName, a.caPem, `fwcert: trust anchor ${a.name} (${a.ca_file}) for ${ctx.label}`));
         id = saved.id;
+        if (!obj) ctx.created(fmcName);
         objectChanged = changed = true;
         ctx.log.info(`${ctx.device}: ${obj ? 'updated' : 'created'} the Manual (CA only) enrollment object ${fmcName}`);
       }
@@ -102,4 +105,51 @@ export async function convergeTrustAnchors(anchors: TrustAnchor[], ctx: TrustAnc
     }
   }
   return { changed, problems };
+}
+
+/** What the operator must do before 7.7 to take a trustpoint off a device (no API for it). */
+export function owedDeleteText(ctx: Pick<TrustAnchorContext, 'device' | 'label' | 'manager'>, fmcName: string): string {
+  return `${ctx.device}: the trust anchor ${fmcName} is no longer configured, but FMC ${ctx.manager.versionText} has no API to delete certificates from devices ` +
+    `(devices/operational/managecertificates needs FMC 7.7): in the FMC open Devices > Certificates and delete ${fmcName} from ${ctx.label}, then run \`fwcert run --remove-retired\` again`;
+}
+
+/**
+ * `run --remove-retired`: the Manual objects fwcert created (`created`, from the ledger) that the device
+ * entry no longer lists are taken off the FTD (managecertificates DELETE, FMC 7.7) and deleted. Objects
+ * fwcert did not create are left alone. Returns what went and what is owed; `forget` drops a name from
+ * the ledger once its object is gone.
+ */
+export async function retireTrustAnchors(
+  created: string[], keep: Set<string>, ctx: TrustAnchorContext, dryRun: boolean, forget: (fmcName: string) => void,
+): Promise<{ removed: string[]; wouldRemove: string[]; problems: string[] }> {
+  const out = { removed: [] as string[], wouldRemove: [] as string[], problems: [] as string[] };
+  for (const fmcName of created.filter((n) => !keep.has(n))) {
+    const obj = await ctx.manager.enrollments.get(fmcName);
+    const tp = ctx.trustpoints?.find((t) => t.name === fmcName);
+    if (!obj && !tp) {
+      if (!dryRun) forget(fmcName);
+      continue;
+    }
+    if (dryRun) {
+      out.wouldRemove.push(fmcName);
+      continue;
+    }
+    try {
+      if (tp) {
+        if (ctx.manager.version < INSTALL_API_VERSION) {
+          out.problems.push(owedDeleteText(ctx, fmcName));
+          continue;
+        }
+        if (obj?.id) await manageCertificate(ctx.manager.api, 'DELETE', ctx.deviceId, obj.id, ctx.taskOpts(`deleting trust anchor ${fmcName} from ${ctx.label}`));
+      }
+      if (obj?.id) await deleteEnrollment(ctx.manager.api, ctx.manager.enrollments, obj);
+      forget(fmcName);
+      out.removed.push(fmcName);
+      ctx.log.info(`${ctx.device}: removed the trust anchor ${fmcName}, no longer configured`);
+    } catch (e) {
+      // FMC < 7.4 lists no trustpoints: an object still installed is refused; the UI step is owed.
+      out.problems.push(ctx.manager.version < INSTALL_API_VERSION ? owedDeleteText(ctx, fmcName) : `${ctx.device}: removing the trust anchor ${fmcName}: ${errorMessage(e).replace(`${ctx.device}: `, '')}`);
+    }
+  }
+  return out;
 }

@@ -204,9 +204,13 @@ export class PanosSession {
     return text;
   }
 
-  /** type=import with the file as multipart part "file". Not resent automatically (not idempotent for the caller's checks). */
+  /**
+   * type=import with the file as multipart part "file". Idempotent: an import under a name overwrites
+   * what that name holds (the same-name renewal of reference section 6), so the same file sent twice
+   * leaves what it leaves sent once, and a copy lost with its connection is sent again.
+   */
   importFile(params: Params, file: { filename: string; content: string | Buffer }, what: string): Promise<PanosReply> {
-    return this.call({ type: 'import', ...params }, { idempotent: false, what }, () => {
+    return this.call({ type: 'import', ...params }, { idempotent: true, what }, () => {
       const form = new FormData();
       const bytes = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
       form.append('file', new Blob([new Uint8Array(bytes)], { type: 'application/octet-stream' }), file.filename);

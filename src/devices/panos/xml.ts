@@ -1,6 +1,7 @@
 // XML text and xpath literals for the PAN-OS XML API. Every value that goes into `cmd`, `element` or
 // `xpath` passes through here: a certificate name or subject field must never be able to close an
 // element or an xpath predicate and change what the device is asked to do.
+import { EntityDecoder, ENTITY_ACTION } from '@nodable/entities';
 import { XMLParser } from 'fast-xml-parser';
 import { DeviceError } from '../../core/errors.js';
 
@@ -67,19 +68,26 @@ export type XmlNode = Record<string, unknown>;
 // Elements that repeat in PAN-OS replies; always arrays so one and many look alike.
 const REPEATING = new Set(['entry', 'member', 'line']);
 
+// The five XML entities and numeric references (&#39;), as fast-xml-parser's own decoder reads them.
+// One decoder for every reply (the parser resets it per document): `htmlEntities: true` built a fresh
+// copy of the HTML entity tables for each reply parsed, thousands per run. Entities a reply would
+// declare in a DOCTYPE are not expanded (PAN-OS replies have none).
+const entities = new EntityDecoder({ numericAllowed: true, onInputEntity: () => ENTITY_ACTION.BLOCK });
+
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
   // Names such as "0123" and job ids stay strings.
   parseTagValue: false,
   parseAttributeValue: false,
-  // Decodes &#39; style references as well as the five XML entities.
-  htmlEntities: true,
+  entityDecoder: entities,
   trimValues: true,
   isArray: (name) => REPEATING.has(name),
 });
 
 export function parseXml(text: string): XmlNode {
+  // A reply declaring XML 1.1 must not change how the next one's numeric references are read.
+  entities.setXmlVersion(1.0);
   return parser.parse(text) as XmlNode;
 }
 

@@ -20,6 +20,8 @@ export interface DeviceHooks {
 
 export class FdmDevice {
   readonly counters: Record<string, number> = {};
+  /** Requests by "METHOD path-below-/api/fdm/<ver>?query", so a benchmark can tell inventory reads from the rest. */
+  readonly requestsByPath: Record<string, number> = {};
   readonly tokens: TokenService;
   readonly deploys: DeployService;
   readonly applianceUuid = randomUUID();
@@ -62,6 +64,10 @@ export class FdmDevice {
 
   count(op: string): void {
     this.counters[op] = (this.counters[op] ?? 0) + 1;
+  }
+
+  countRequest(key: string): void {
+    this.requestsByPath[key] = (this.requestsByPath[key] ?? 0) + 1;
   }
 
   setKnobs(patch: unknown): void {
@@ -158,6 +164,7 @@ export class FdmDevice {
       haMode: this.knobs.haMode,
       knobs: structuredClone(this.knobs),
       counters: { ...this.counters },
+      requestsByPath: { ...this.requestsByPath },
       objects: summarise(this.candidate),
       deployedObjects: summarise(this.deployed),
       bindings: { candidate: bindings(this.candidate), deployed: bindings(this.deployed) },

@@ -55,6 +55,7 @@ async function handle(device: FdmDevice, labState: () => unknown, req: IncomingM
   if (path.startsWith('/__lab/')) return labEndpoint(device, labState, method, path, req, res);
 
   device.count('calls');
+  device.countRequest(`${method} ${API_PREFIX.exec(path)?.[2] ?? path}${url.search}`);
   if (device.knobs.latencyMs > 0) await sleep(device.knobs.latencyMs);
 
   if (device.isRestarting()) {

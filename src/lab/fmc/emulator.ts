@@ -40,10 +40,13 @@ export async function startFmcEmulator(opts: StartFmcOptions): Promise<FmcHandle
     devices: [...model.managed.values()].map((m) => ({
       id: m.ref.id, name: m.ref.name, type: m.ref.type, units: m.units?.map((u) => u.name), ravpn: ravpn[m.ref.name],
       pending: m.pending.map((p) => ({ entity: p.entity.name, type: p.entity.type, user: p.user })),
+      deployedKnownKeySerials: m.deployed.knownKeySerials ?? [],
       deployedRavpnCert: m.deployed.ravpnCertEnrollmentId ? String(model.enrollments.get(m.deployed.ravpnCertEnrollmentId)?.obj.name ?? '') : null,
       deployments: m.deployments.map((d) => ({ status: d.status, note: d.deploymentNote })),
       trustpoints: [...m.trustpoints.values()].map((t) => ({ name: t.name, type: t.enrollmentType, status: t.status, hasKey: !!t.keyPem, caSerials: t.caPems.map((p) => parseCertificate(p).serial) })),
     })),
+    internalcertificates: [...model.decryption.certs.values()].map((c) => ({ id: c.obj.id, name: c.obj.name, serial: parseCertificate(c.obj.cert).serial })),
+    decryptionRules: [...model.decryption.policies.values()].flatMap((p) => p.rules.map((r) => ({ policy: p.obj.name, rule: r.name, ruleAction: r.ruleAction, certs: r.decryptionCerts.objects.map((o) => o.name) }))),
     certenrollments: [...model.enrollments.values()].map((e) => ({ id: e.obj.id, name: e.obj.name, enrollmentType: e.obj.enrollmentType })),
   });
   const server = https.createServer({ key: own.keyPem, cert: own.certPem }, createFmcHandler({ model, sessions, rate: new RateWindow(), users: opts.users, state }));

@@ -16,6 +16,7 @@ export function defaultKnobs(): FmcKnobs {
     failNextCertTask: 0,
     identityNeedsRefresh: 0,
     foreignChangeOn: [],
+    internalCertPutKeepsCert: false,
   };
 }
 

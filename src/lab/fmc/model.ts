@@ -3,6 +3,7 @@
 // deployments and tasks. The router maps HTTP onto these methods.
 import { randomUUID } from 'node:crypto';
 import { parseCertificate } from '../../pki/index.js';
+import { FmcDecryption } from './decryption.js';
 import { enrollOnDevice } from './enroll.js';
 import { FmcHttpError } from './http-io.js';
 import type { Domain, FmcKnobs, Managed, Ref, StartFmcOptions, Task, Trustpoint } from './types.js';
@@ -37,6 +38,7 @@ export class FmcModel {
   readonly ravpns = new Map<string, RaVpn>();
   readonly tasks = new Map<string, Task>();
   readonly counters: Record<string, number> = {};
+  readonly decryption = new FmcDecryption(this);
   private configVersion = Date.now();
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -67,6 +69,8 @@ export class FmcModel {
     for (const c of opts.clusters ?? []) {
       add(c.name, 'DeviceCluster', [c.control, ...c.data].map((n) => ({ id: randomUUID(), name: n, type: 'Device' })), randomUUID());
     }
+    // The first standalone FTD's access control policy uses the lab's decryption policy.
+    this.decryption.seed([...this.managed.values()].filter((m) => m.ref.type === 'Device').slice(0, 1));
   }
 
   /** Every FTD starts with a self-signed trustpoint fwcert does not manage (one object installed on all, as FMC allows). */
@@ -462,7 +466,7 @@ export class FmcModel {
         }
         // Only the changes up to the requested version are deployed.
         m.pending = m.pending.filter((p) => p.at > version);
-        m.deployed = { ravpnCertEnrollmentId: this.ravpnCertIdFor(m, true), at: Date.now() };
+        m.deployed = { ravpnCertEnrollmentId: this.ravpnCertIdFor(m, true), at: Date.now(), knownKeySerials: this.decryption.knownKeySerials(m) };
         done.status = 'SUCCEEDED';
         task.subTasks.push({ target: m.ref.name, status: 'SUCCEEDED', message: 'Deployed' });
         this.count('devices_deployed');

@@ -150,6 +150,27 @@ async function config(deps: RouterDeps, user: string, domain: string, sub: strin
     if (method === 'DELETE') return sendJson(res, 200, model.deleteEnrollment(m[1]!));
   }
 
+  // Decryption known-key certificates (sources in decryption.ts).
+  const dec = model.decryption;
+  if (sub === '/object/internalcertificates') {
+    if (method === 'GET') return list(dec.listCerts());
+    if (method === 'POST') return sendJson(res, 201, dec.createCert(await readJson(req)));
+  }
+  if ((m = /^\/object\/internalcertificates\/([^/]+)$/.exec(sub))) {
+    if (method === 'GET') return sendJson(res, 200, dec.getCert(m[1]!));
+    if (method === 'PUT') return sendJson(res, 200, dec.updateCert(m[1]!, await readJson(req), user));
+    if (method === 'DELETE') return sendJson(res, 200, dec.deleteCert(m[1]!));
+  }
+  if (sub === '/policy/decryptionpolicies' && method === 'GET') return list(dec.listPolicies());
+  if ((m = /^\/policy\/decryptionpolicies\/([^/]+)$/.exec(sub)) && method === 'GET') return sendJson(res, 200, dec.getPolicy(m[1]!));
+  if ((m = /^\/policy\/decryptionpolicies\/([^/]+)\/decryptionpolicyrules$/.exec(sub)) && method === 'GET') {
+    return list(dec.listRules(m[1]!, url.searchParams.get('expanded') === 'true'));
+  }
+  if ((m = /^\/policy\/decryptionpolicies\/([^/]+)\/decryptionpolicyrules\/([^/]+)$/.exec(sub))) {
+    if (method === 'GET') return sendJson(res, 200, dec.getRule(m[1]!, m[2]!));
+    if (method === 'PUT') return sendJson(res, 200, dec.updateRule(m[1]!, m[2]!, await readJson(req), user));
+  }
+
   // §8: the install API exists from 7.7 only; before that the path is unknown.
   if (sub === '/devices/operational/managecertificates' && method === 'POST') {
     if (version < 7.7) throw new FmcHttpError(404, 'Resource not found');

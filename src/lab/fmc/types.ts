@@ -32,6 +32,8 @@ export interface FmcKnobs {
   identityNeedsRefresh: number;
   /** Names of devices on which "another admin" makes a pending change right now (applied, then cleared). */
   foreignChangeOn: string[];
+  /** PUT object/internalcertificates/{id} answers 200 but keeps the old certificate (see decryption.ts). */
+  internalCertPutKeepsCert: boolean;
 }
 
 export interface FmcUser {
@@ -81,7 +83,7 @@ export interface Managed {
   /** Pending (undeployed) changes: who changed what. */
   pending: PendingChange[];
   /** The configuration version the device runs, and what it deployed. */
-  deployed: { ravpnCertEnrollmentId?: string; at: number };
+  deployed: { ravpnCertEnrollmentId?: string; at: number; knownKeySerials?: string[] };
   deployments: Deployment[];
 }
 

@@ -122,6 +122,7 @@ export async function startPanoramaEmulator(opts: PanoramaEmulatorOptions): Prom
     keys: new ApiKeys(opts.admins),
     jobs: new CommitJobs(store, () => knobs, opts.admins[1]!.username, () => undefined, validatePanorama),
     counters: {},
+    requestsByPath: {},
     internalErrors: [],
   };
   const pushes = new PushJobs(device, firewalls, () => knobs);

@@ -134,6 +134,8 @@ export async function routeApi(d: Device, req: ApiRequest): Promise<RouteOutcome
   const count = (k: string) => (d.counters[k] = (d.counters[k] ?? 0) + 1);
   count(type || 'missing-type');
   if (sub) count(`${type}.${sub}`);
+  const byPath = [type, sub ?? '', req.params.get('xpath') ?? ''].join(' ');
+  d.requestsByPath[byPath] = (d.requestsByPath[byPath] ?? 0) + 1;
   const fail = takeFailure(d, [...(sub ? [`${type}.${sub}`] : []), type]);
   if (fail?.reset) return { kind: 'reset' };
   if (fail?.status !== undefined && fail.code === undefined) return { kind: 'status', status: fail.status };

@@ -24,6 +24,8 @@ export interface Device {
   keys: ApiKeys;
   jobs: CommitJobs;
   counters: Record<string, number>;
+  /** Requests by "type sub-operation xpath", so a benchmark can tell inventory reads from the rest. */
+  requestsByPath: Record<string, number>;
   /** Unexpected handler failures (answered as code 2), kept for tests and debugging. */
   internalErrors: string[];
 }

@@ -84,6 +84,7 @@ export async function startPanosEmulator(opts: PanosEmulatorOptions): Promise<Em
     // The data plane switches only when a commit completes.
     jobs: new CommitJobs(store, () => knobs, opts.admins[1]!.username, () => gpPortal.apply(resolveGpPortal(store.running, vault))),
     counters: {},
+    requestsByPath: {},
     internalErrors: [],
   };
 

@@ -52,6 +52,7 @@ export function labState(d: Device, meta: { name: string; url: string; services:
     haState: d.knobs.haState,
     knobs: JSON.parse(JSON.stringify(d.knobs)) as unknown,
     counters: { ...d.counters },
+    requestsByPath: { ...d.requestsByPath },
     candidateXml: serialize(d.store.candidate),
     runningXml: serialize(d.store.running),
     certificates: certificates(d.store.candidate),
