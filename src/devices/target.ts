@@ -172,8 +172,9 @@ export interface TargetType<Options = unknown, Credentials = unknown> {
   profileNameProblem?(options: Options, profile: string, device: string): string | undefined;
   /** Binding kinds that hold one object per manager, not per device: a profile may use each on one device per manager (load, exit 2). */
   perManagerBindings?: string[];
-  /** Its targets implement retireOwn(): `run --remove-retired` visits every configured device of this type. */
-  retiresOwn?: true;
+  /** Its targets implement retireOwn(): `run --remove-retired` visits a device of this type when this says
+   *  (from the device's store) that the driver created objects there. */
+  hasOwnObjects?(store: NonNullable<TargetContext['store']>): boolean;
   create(
     ctx: TargetContext,
     settings: {

@@ -3,7 +3,7 @@ import type { Issuer } from '../ca/issuer.js';
 import type { CaEntry, Config, DeviceEntry } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import type { Manager } from '../devices/manager.js';
-import type { Target } from '../devices/target.js';
+import type { Target, TargetContext } from '../devices/target.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { mapBounded } from './pool.js';
 
@@ -14,9 +14,14 @@ export function buildIssuer(entry: CaEntry, log: Logger, ledger: Ledger): Issuer
   );
 }
 
+/** A device driver's key/value store in the ledger. */
+export function deviceStore(ledger: Ledger, device: string): NonNullable<TargetContext['store']> {
+  return ledger.store(`device:${device}`);
+}
+
 export function buildTarget(entry: DeviceEntry, log: Logger, manager?: Manager, ledger?: Ledger): Target {
   return entry.type.create(
-    { name: entry.name, log: log.child({ device: entry.name }), ...(ledger ? { store: ledger.store(`device:${entry.name}`) } : {}) },
+    { name: entry.name, log: log.child({ device: entry.name }), ...(ledger ? { store: deviceStore(ledger, entry.name) } : {}) },
     { url: entry.url, options: entry.options, credentials: entry.credentials, tls: entry.tls, timeoutMs: entry.timeoutMs, manager },
   );
 }

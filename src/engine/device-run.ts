@@ -160,14 +160,17 @@ async function installAndBind(item: PlanItem, got: Extract<Obtained, { state: 'i
   if (onDevice) log.info(`${target.name} enrolled ${got.objectName} itself at ${deps.issuers.get(p.ca)?.name ?? p.ca}; its key stays on the device`);
   else owed = (await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem }))?.owed;
   const i = got.info;
-  deps.ledger.recordInstalled({
-    profile: p.name, device: target.name, objectName: got.objectName, ca: p.ca, caRef: got.caRef, serial: i.serial,
-    notBefore: i.notBefore.toISOString(), notAfter: i.notAfter.toISOString(), names: i.sans,
-    keySpec: i.keySpec ? keySpecLabel(i.keySpec) : 'unknown', fingerprint: i.fingerprintSha256,
+  // One transaction: the certificate is recorded and its order cleared together.
+  deps.ledger.transaction(() => {
+    deps.ledger.recordInstalled({
+      profile: p.name, device: target.name, objectName: got.objectName, ca: p.ca, caRef: got.caRef, serial: i.serial,
+      notBefore: i.notBefore.toISOString(), notAfter: i.notAfter.toISOString(), names: i.sans,
+      keySpec: i.keySpec ? keySpecLabel(i.keySpec) : 'unknown', fingerprint: i.fingerprintSha256,
+    });
+    deps.ledger.clearOrder(p.name, target.name);
+    deps.ledger.setNeedsCommit(target.name, true);
+    deps.ledger.event('installed', `${got.objectName} serial ${i.serial} until ${i.notAfter.toISOString()} (${got.caRef.ca} ${got.caRef.id})`, p.name, target.name);
   });
-  deps.ledger.clearOrder(p.name, target.name);
-  deps.ledger.setNeedsCommit(target.name, true);
-  deps.ledger.event('installed', `${got.objectName} serial ${i.serial} until ${i.notAfter.toISOString()} (${got.caRef.ca} ${got.caRef.id})`, p.name, target.name);
   log.info({ object: got.objectName, serial: i.serial }, `installed ${got.objectName} (serial ${i.serial}, valid until ${i.notAfter.toISOString().slice(0, 10)})`);
   const done = { objectName: got.objectName, serial: i.serial, notAfter: i.notAfter.toISOString(), caId: got.caRef.id };
   if (owed) {

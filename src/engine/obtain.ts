@@ -144,8 +144,10 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
     const csr = csrPem;
     return inFlight.run(async () => {
       const sent = await submitRecorded(deps, order, { csrPem: csr, csr: spec, profile: issueProfile(p), previous, requestId });
-      ledger.saveOrder({ ...order, caRef: sent });
-      ledger.event('submitted', `${issuer.name} order ${sent.id}${previous ? ` (renewal of ${previous.id})` : ''}`, p.name, item.device);
+      ledger.transaction(() => {
+        ledger.saveOrder({ ...order, caRef: sent });
+        ledger.event('submitted', `${issuer.name} order ${sent.id}${previous ? ` (renewal of ${previous.id})` : ''}`, p.name, item.device);
+      });
       log.info({ caId: sent.id }, `${previous ? 'renewal' : 'order'} ${sent.id} submitted to ${issuer.name}`);
       return collectUntilDone(item, deps, sent, csr, key, objectName);
     });

@@ -7,7 +7,7 @@ import type { Config } from '../config/model.js';
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import type { Ledger, CertRecord } from '../ledger/ledger.js';
-import type { Targets } from './build.js';
+import { deviceStore, type Targets } from './build.js';
 import { commitScope } from './commit-scope.js';
 import type { DeviceResult } from './report.js';
 
@@ -22,7 +22,9 @@ export async function removeRetired(cfg: Config, ledger: Ledger, targets: Target
     if (!cfg.devices.has(r.device) || (devices?.length && !devices.includes(r.device))) continue;
     byDevice.set(r.device, [...(byDevice.get(r.device) ?? []), r]);
   }
-  for (const d of cfg.devices.values()) if (d.type.retiresOwn && !byDevice.has(d.name) && (!devices?.length || devices.includes(d.name))) byDevice.set(d.name, []);
+  for (const d of cfg.devices.values()) {
+    if (!byDevice.has(d.name) && (!devices?.length || devices.includes(d.name)) && d.type.hasOwnObjects?.(deviceStore(ledger, d.name))) byDevice.set(d.name, []);
+  }
   return targets.forEach([...byDevice.keys()], cfg.concurrency, async (target, name) => {
     const res: DeviceResult = { device: name, reachable: false, committed: false, removed: [], warnings: [], items: [] };
     const dlog = log.child({ device: name });

@@ -130,6 +130,16 @@ export class Ledger {
     this.sql('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
+  /**
+   * Runs `fn`'s writes as one transaction: all of them or none are durable, with one sync of the
+   * write-ahead log instead of one per statement. Only for writes that may become durable together;
+   * a write that must be durable before something else happens (an order before the CA is asked)
+   * is made, on its own, before that.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   seal(plain: string): string {
     return this.sealer.seal(plain);
   }

@@ -1,8 +1,8 @@
 // Reading X.509 certificates into the facts fwcert plans with (names, dates, key, serial).
 import { createHash, X509Certificate } from 'node:crypto';
-import { certificateParts } from './der.js';
+import { basicConstraintsCa, certificateParts } from './der.js';
 import { describeKey, keySpecOf, spkiSha256 } from './keys.js';
-import { nameToSubject, sansOf } from './names.js';
+import { nameToSubject, sansOfEncoded } from './names.js';
 import { certificateDer } from './pem.js';
 import type { CertInfo } from './types.js';
 import { Memo } from './memo.js';
@@ -22,6 +22,16 @@ export function certFingerprintSha256(pem: string): string {
   return colonHex(createHash('sha256').update(certificateDer(pem)).digest());
 }
 
+/**
+ * node's X509Certificate of a PEM, memoized by the PEM text: the chain of every issued certificate is
+ * ordered (chain.ts) and its leaf read (below) right after, from the same strings.
+ */
+const natives = new Memo<X509Certificate>(2048);
+
+export function nativeCertificate(pem: string, der?: Buffer): X509Certificate {
+  return natives.get(pem, () => new X509Certificate(der ?? pem));
+}
+
 /** Parsed certificates by DER (see memo.ts); callers get their own copy of the top-level object. */
 const parsed = new Memo<CertInfo>(2048);
 /** Issuer DN and CN by the issuer Name's bytes: every leaf of a CA carries the same issuer. */
@@ -31,21 +41,20 @@ const BASIC_CONSTRAINTS_OID = '2.5.29.19';
 
 export function parseCertificate(pem: string): CertInfo {
   const der = certificateDer(pem);
-  return { ...parsed.get(der.toString('base64'), () => parseDer(der)) };
+  return { ...parsed.get(der.toString('base64'), () => parseDer(der, pem)) };
 }
 
 // Node's native parser gives serial, dates, key, fingerprint; @peculiar/x509 reads only the Names and
 // the two extensions whose decoded form fwcert uses (see der.ts for why not the whole certificate).
-function parseDer(der: Buffer): CertInfo {
+function parseDer(der: Buffer, pem: string): CertInfo {
   let cert: X509Certificate;
   let parts: ReturnType<typeof certificateParts>;
   try {
-    cert = new X509Certificate(der);
+    cert = nativeCertificate(pem, der);
     parts = certificateParts(der);
   } catch {
     throw new Error('unreadable certificate (corrupt PEM)');
   }
-  const key = cert.publicKey;
   const subjectName = new x509.Name(parts.subject);
   const issuerName = issuerNames.get(Buffer.from(parts.issuer).toString('base64'), () => {
     const n = new x509.Name(parts.issuer);
@@ -53,6 +62,7 @@ function parseDer(der: Buffer): CertInfo {
   });
   const san = parts.extensions.get(SAN_OID);
   const basic = parts.extensions.get(BASIC_CONSTRAINTS_OID);
+  const key = cert.publicKey;
   return {
     pem: certificateToPem(der),
     serial: cert.serialNumber.toUpperCase(),
@@ -62,12 +72,12 @@ function parseDer(der: Buffer): CertInfo {
     issuerCn: issuerName.cn,
     notBefore: new Date(cert.validFrom),
     notAfter: new Date(cert.validTo),
-    sans: sansOf(san ? new x509.SubjectAlternativeNameExtension(san) : undefined),
+    sans: sansOfEncoded(san),
     keySpec: keySpecOf(key),
     keyDescription: describeKey(key),
-    publicKeySha256: spkiSha256(key.export({ type: 'spki', format: 'der' })),
+    publicKeySha256: spkiSha256(parts.spki),
     fingerprintSha256: cert.fingerprint256,
-    isCa: basic ? new x509.BasicConstraintsExtension(basic).ca : false,
+    isCa: basic ? basicConstraintsCa(basic) : false,
     selfIssued: Buffer.from(parts.subject).equals(parts.issuer),
   };
 }

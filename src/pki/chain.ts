@@ -1,7 +1,8 @@
 // Orders a bag of certificates into leaf -> issuer -> ... -> root. CAs hand out root-first
 // bundles (Sectigo x509IO), devices and PKCS#12 files leaf-first or shuffled; installs need
 // leaf first (PAN-OS rejects bundles that lead with the wrong certificate).
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { nativeCertificate } from './certificate.js';
 import { Memo } from './memo.js';
 import { splitPemCertificates } from './pem.js';
 
@@ -12,7 +13,6 @@ interface Node {
 
 // The same CA certificates come with every issued certificate: parse each once and check each
 // (child, issuer) signature once (see memo.ts).
-const certs = new Memo<X509Certificate>(1024);
 const verdicts = new Memo<boolean>(4096);
 
 /** True when `parent` issued `child`: names/AKI match (OpenSSL's rules) and the signature verifies. */
@@ -52,7 +52,7 @@ export function orderChain(pems: string[]): { leaf: string; chain: string[] } {
   for (const pem of pems.flatMap((p) => splitPemCertificates(p))) {
     let cert: X509Certificate;
     try {
-      cert = certs.get(pem, () => new X509Certificate(pem));
+      cert = nativeCertificate(pem);
     } catch {
       throw new Error('certificate chain: one of the certificates cannot be parsed');
     }

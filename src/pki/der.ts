@@ -49,6 +49,8 @@ export function bytesOf(buf: Uint8Array, t: Tlv): Uint8Array {
   return buf.subarray(t.start, t.end);
 }
 
+const BOOLEAN = 0x01;
+const OCTET_STRING = 0x04;
 const SEQUENCE = 0x30;
 const CONTEXT_0 = 0xa0;
 const CONTEXT_3 = 0xa3;
@@ -85,6 +87,7 @@ function extensionsOf(buf: Uint8Array, extensions: Tlv): Map<string, Uint8Array>
 export interface CertificateParts {
   issuer: Uint8Array;
   subject: Uint8Array;
+  spki: Uint8Array;
   /** Extension encodings by OID (empty for v1 certificates). */
   extensions: Map<string, Uint8Array>;
 }
@@ -100,10 +103,16 @@ export function certificateParts(der: Uint8Array): CertificateParts {
   // issuerUniqueID [1], subjectUniqueID [2], extensions [3]
   const issuer = f[i + 2];
   const subject = f[i + 4];
-  if (issuer?.tag !== SEQUENCE || subject?.tag !== SEQUENCE) throw new Error('DER: not a certificate');
+  const spki = f[i + 5];
+  if (issuer?.tag !== SEQUENCE || subject?.tag !== SEQUENCE || spki?.tag !== SEQUENCE) throw new Error('DER: not a certificate');
   const explicitExt = f.slice(i + 6).find((t) => t.tag === CONTEXT_3);
   const extSeq = explicitExt ? childrenOf(der, explicitExt)[0] : undefined;
-  return { issuer: bytesOf(der, issuer), subject: bytesOf(der, subject), extensions: extSeq ? extensionsOf(der, extSeq) : new Map() };
+  return {
+    issuer: bytesOf(der, issuer),
+    subject: bytesOf(der, subject),
+    spki: bytesOf(der, spki),
+    extensions: extSeq ? extensionsOf(der, extSeq) : new Map(),
+  };
 }
 
 /** The raw parts of a PKCS#10 request (RFC 2986 section 4). */
@@ -134,4 +143,56 @@ export function csrParts(der: Uint8Array): CsrParts {
     }
   }
   return { subject: bytesOf(der, subject), spki: bytesOf(der, spki), extensions };
+}
+
+/**
+ * cA of a basicConstraints Extension element (RFC 5280 section 4.2.1.9): Extension is
+ * SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }, and extnValue holds
+ * SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }.
+ */
+export function basicConstraintsCa(ext: Uint8Array): boolean {
+  const value = childrenOf(ext, readTlv(ext, 0)).find((t) => t.tag === OCTET_STRING);
+  if (!value) throw new Error('DER: basicConstraints without a value');
+  const seq = readTlv(ext, value.contentStart, value.end);
+  if (seq.tag !== SEQUENCE) throw new Error('DER: basicConstraints is not a SEQUENCE');
+  const [first] = childrenOf(ext, seq);
+  return first?.tag === BOOLEAN && first.end > first.contentStart && ext[first.contentStart] !== 0;
+}
+
+/** A DER element with `tag` around `content` (definite length, short or long form). */
+export function encodeTlv(tag: number, ...content: Uint8Array[]): Buffer {
+  const len = content.reduce((n, c) => n + c.length, 0);
+  let header: number[];
+  if (len < 0x80) header = [tag, len];
+  else {
+    const bytes: number[] = [];
+    for (let n = len; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
+    header = [tag, 0x80 | bytes.length, ...bytes];
+  }
+  return Buffer.concat([Buffer.from(header), ...content]);
+}
+
+/**
+ * The dNSName and iPAddress entries of a subjectAltName Extension element, in order, in the form
+ * @peculiar/x509 gives them (RFC 5280 section 4.2.1.6: GeneralNames; dNSName [2] IA5String, iPAddress
+ * [7] OCTET STRING of 4 or 16 bytes). undefined for anything this reader does not decode the same
+ * way (an iPAddress of another length): the caller then lets @peculiar/x509 read the extension.
+ */
+export function subjectAltNames(ext: Uint8Array): { type: 'dns' | 'ip'; value: string }[] | undefined {
+  const value = childrenOf(ext, readTlv(ext, 0)).find((t) => t.tag === OCTET_STRING);
+  if (!value) throw new Error('DER: subjectAltName without a value');
+  const names = readTlv(ext, value.contentStart, value.end);
+  if (names.tag !== SEQUENCE) throw new Error('DER: subjectAltName is not a SEQUENCE');
+  const out: { type: 'dns' | 'ip'; value: string }[] = [];
+  for (const n of childrenOf(ext, names)) {
+    const bytes = ext.subarray(n.contentStart, n.end);
+    if (n.tag === 0x82) out.push({ type: 'dns', value: Buffer.from(bytes).toString('latin1') });
+    else if (n.tag === 0x87 && bytes.length === 4) out.push({ type: 'ip', value: [...bytes].join('.') });
+    else if (n.tag === 0x87 && bytes.length === 16) {
+      const groups: string[] = [];
+      for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+      out.push({ type: 'ip', value: groups.join(':') });
+    } else if (n.tag === 0x87) return undefined;
+  }
+  return out;
 }

@@ -3,6 +3,7 @@
 // event loop, and PKCS#8 PEM is what every device API accepts.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair as nodeGenerateKeyPair, type KeyObject } from 'node:crypto';
 import { Memo } from './memo.js';
+import { pemToDer } from './pem.js';
 import type { EcCurve, KeySpec, RsaSize } from './types.js';
 import { subtle, type CryptoKey } from './x509-lib.js';
 
@@ -59,6 +60,9 @@ export function validateKeySpec(spec: KeySpec): void {
 export async function generateKeyPair(spec: KeySpec): Promise<{ privateKeyPem: string; publicKeyPem: string }> {
   validateKeySpec(spec);
   const pair = await generatePem(spec.type === 'rsa' ? { type: 'rsa', modulusLength: spec.size } : { type: 'ec', namedCurve: spec.curve });
+  // The new key is checked against its certificate later (privateKeySpkiSha256): its public half is
+  // at hand now, so that check need not read the private key back.
+  privateKeyIds.set(privateKeyId(pair.privateKey), spkiSha256(pemToDer(pair.publicKey, 'PUBLIC KEY')));
   return { privateKeyPem: pair.privateKey, publicKeyPem: pair.publicKey };
 }
 
@@ -112,8 +116,11 @@ const privateKeyIds = new Memo<string>(4096);
  * than hashing it.
  */
 export function privateKeySpkiSha256(privateKeyPem: string): string {
-  const id = typeof privateKeyPem === 'string' ? createHash('sha256').update(privateKeyPem).digest('base64') : '';
-  return privateKeyIds.get(id, () => spkiSha256(spkiDer(loadPrivateKey(privateKeyPem))));
+  return privateKeyIds.get(privateKeyId(privateKeyPem), () => spkiSha256(spkiDer(loadPrivateKey(privateKeyPem))));
+}
+
+function privateKeyId(privateKeyPem: string): string {
+  return typeof privateKeyPem === 'string' ? createHash('sha256').update(privateKeyPem).digest('base64') : '';
 }
 
 /** Lower-case hex SHA-256 of SPKI DER: the identity of a key pair across CSR, cert and device. */

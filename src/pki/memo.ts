@@ -21,6 +21,10 @@ export class Memo<V> {
     return v;
   }
 
+  set(key: string, v: V): void {
+    this.get(key, () => v);
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
   }

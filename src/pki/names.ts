@@ -1,6 +1,7 @@
 // Subject DN and subjectAltName rules: validation of what a profile asks for, conversion to and
 // from @peculiar/x509 names. Kept strict so a typo fails here, not as a CA or device rejection.
 import { isIP } from 'node:net';
+import { subjectAltNames } from './der.js';
 import type { SubjectSpec } from './types.js';
 import { x509 } from './x509-lib.js';
 
@@ -136,6 +137,14 @@ export function sansOf(ext: x509.SubjectAlternativeNameExtension | null | undefi
     else if (n.type === 'ip') out.push(canonicalIp(n.value) ?? n.value);
   }
   return out;
+}
+
+/** sansOf for an encoded subjectAltName Extension, read without @peculiar/x509 where der.ts can (faster). */
+export function sansOfEncoded(ext: Uint8Array | undefined): string[] {
+  if (!ext) return [];
+  const names = subjectAltNames(ext);
+  if (!names) return sansOf(new x509.SubjectAlternativeNameExtension(ext));
+  return names.map((n) => (n.type === 'ip' ? (canonicalIp(n.value) ?? n.value) : n.value));
 }
 
 export function sanExtension(entries: SanEntry[]): x509.SubjectAlternativeNameExtension {

@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { createCa, createCsr, generateKeyPair, issueCertificate, parseCertificate, parseCsr } from '../../src/pki/index.js';
 import { loadCsr } from '../../src/pki/csr.js';
 import { describeKey, keySpecOf } from '../../src/pki/keys.js';
-import { nameToSubject, sansOf } from '../../src/pki/names.js';
+import { nameToSubject, sansOf, sansOfEncoded } from '../../src/pki/names.js';
+import { subjectAltNames } from '../../src/pki/der.js';
 import { certificateDer } from '../../src/pki/pem.js';
 import { x509 } from '../../src/pki/x509-lib.js';
 import { csrSanExtension } from '../../src/pki/csr.js';
@@ -136,6 +137,27 @@ describe('parseCertificate gives the facts of a full X.509 parse', () => {
     const cut = `-----BEGIN CERTIFICATE-----\n${b64.slice(0, 120)}\n-----END CERTIFICATE-----\n`;
     assert.throws(() => parseCertificate(cut), /unreadable certificate/);
     assert.throws(() => parseCertificate('no pem here'), /no "CERTIFICATE" PEM block/);
+  });
+});
+
+describe('subjectAltName entries read from DER', () => {
+  const ext = (names: string) => {
+    const seq = `30${(names.length / 2).toString(16).padStart(2, '0')}${names}`;
+    const octets = `04${(seq.length / 2).toString(16).padStart(2, '0')}${seq}`;
+    const body = `0603551d11${octets}`;
+    return Buffer.from(`30${(body.length / 2).toString(16).padStart(2, '0')}${body}`, 'hex');
+  };
+
+  it('DNS names and IPv4/IPv6 addresses as @peculiar/x509 reads them; other GeneralNames skipped', () => {
+    const der = ext('820161' + '8704c0000201' + '810d782e6578616d706c652e636f6d' + '871020010db8000000000000000000000001');
+    assert.deepEqual(sansOfEncoded(der), ['a', '192.0.2.1', '2001:db8::1']);
+    assert.deepEqual(sansOfEncoded(der), sansOf(new x509.SubjectAlternativeNameExtension(der)));
+  });
+
+  it('an iPAddress of another length is left to @peculiar/x509', () => {
+    const der = ext('8708c0000200ffffff00');
+    assert.equal(subjectAltNames(der), undefined);
+    assert.deepEqual(sansOfEncoded(der), sansOf(new x509.SubjectAlternativeNameExtension(der)));
   });
 });
 

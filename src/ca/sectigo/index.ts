@@ -45,8 +45,10 @@ export const sectigoIssuerType: IssuerType<SectigoOptions, SectigoCredentials> =
       }
     }
     // Enough connections for the orders a run keeps open (max_in_flight, which bounds the load on SCM),
-    // at most 16: hundreds of orders through the default 4 would queue behind each other.
-    const connections = Math.min(16, Math.max(4, maxInFlight ?? 4));
+    // at most 64: each order costs a submit and two or more collects, and hundreds of orders through
+    // a few connections queue behind each other (with 16, 500 orders' submits and first collects
+    // alone queued for seconds at 50 ms per answer).
+    const connections = Math.min(64, Math.max(4, maxInFlight ?? 4));
     const http = new HttpClient({ baseUrl: options.url, tls: trust, name: `${ctx.name} (Sectigo SCM)`, log: ctx.log, timeoutMs, connections });
     return new SectigoScmIssuer(ctx.name, options, http, headers, ctx.log);
   },

@@ -9,7 +9,7 @@ import {
   fmcBindSchema, fmcCredentialsSchema, fmcFtdOptionsSchema, fmcManagerOptionsSchema, type FmcCredentials, type FmcFtdOptions, type FmcManagerOptions,
 } from './schemas.js';
 import { FmcFtdTarget } from './target.js';
-import { loadTrustAnchors, trustAnchorNameClash } from './trust-anchor-config.js';
+import { createdTrustAnchors, loadTrustAnchors, trustAnchorNameClash } from './trust-anchor-config.js';
 import { z } from 'zod';
 
 export const fmcManagerType: ManagerType<FmcManagerOptions, FmcCredentials> = {
@@ -34,7 +34,7 @@ export const fmcFtdTargetType: TargetType<FmcFtdOptions, Record<string, never>> 
     return { ...options, trust_anchors: loadTrustAnchors(options.trust_anchors, files) };
   },
   perManagerBindings: [KNOWN_KEY],
-  retiresOwn: true,
+  hasOwnObjects: (store) => createdTrustAnchors(store).length > 0,
   profileNameProblem(options, profile, device) {
     return trustAnchorNameClash(options.trust_anchors, device, profile);
   },

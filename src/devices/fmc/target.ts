@@ -15,6 +15,7 @@ import { ObjectNames } from './names.js';
 import { bindRaVpn, raVpnPolicyOf } from './ravpn.js';
 import { fingerprint, isMissingApi, KNOWN_KEY, KNOWN_KEY_VERSION, knownKeyObjectName, knownKeyTarget, referenceFromRule, upsertInternalCert } from './known-key.js';
 import type { FmcFtdOptions } from './schemas.js';
+import { createdTrustAnchors } from './trust-anchor-config.js';
 import { convergeTrustAnchors, retireTrustAnchors, type TrustAnchorContext } from './trust-anchors.js';
 import type { CertEnrollment, DeviceCertificate, RaVpn } from './types.js';
 
@@ -172,12 +173,7 @@ export class FmcFtdTarget implements Target {
 
   /** Trust anchor objects fwcert created on this FTD's FMC (ledger, key "trust-anchors"). */
   private createdAnchors(): string[] {
-    try {
-      const v = JSON.parse(this.store?.get('trust-anchors') ?? '[]') as unknown;
-      return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-    } catch {
-      return [];
-    }
+    return createdTrustAnchors(this.store);
   }
 
   private setCreatedAnchors(names: string[]): void {

@@ -58,6 +58,16 @@ export function loadTrustAnchors(anchors: TrustAnchor[], files: OptionFiles): Tr
   });
 }
 
+/** FMC object names of the trust anchors fwcert created for a device, kept in its ledger store (key "trust-anchors"). */
+export function createdTrustAnchors(store: { get(key: string): string | undefined } | undefined): string[] {
+  try {
+    const v = JSON.parse(store?.get('trust-anchors') ?? '[]') as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * A profile and a trust anchor of the same name would be the same FMC enrollment object "<name>_<device>":
  * the profile's PKCS12 upsert would overwrite the anchor's MANUAL object (or the other way round).

@@ -4,6 +4,7 @@
 // object-name rules, and where certificate lists live (shared or a vsys).
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { decryptPrivateKey, encryptPrivateKey, parseCertificate } from '../../pki/index.js';
+import { loadPrivateKey } from '../../pki/keys.js';
 import { DEVICE_ENTRY } from './config-store.js';
 import { el, entryNamed, leaf, textOf, type XNode } from './xml-tree.js';
 import { certNames } from './x509-names.js';
@@ -13,14 +14,22 @@ import { parseXpath, type Step } from './xpath.js';
  * (the real device shows an opaque blob). */
 export class KeyVault {
   private readonly master = randomBytes(24).toString('base64');
+  /** Blobs this vault sealed and their keys: unsealing one of them needs no key derivation (PBKDF2),
+   *  which would otherwise cost the lab's CPU on every import; the blobs themselves are unchanged. */
+  private readonly sealed = new Map<string, string>();
 
   seal(keyPem: string): string {
-    return Buffer.from(encryptPrivateKey(keyPem, this.master), 'utf8').toString('base64');
+    const blob = Buffer.from(encryptPrivateKey(keyPem, this.master), 'utf8').toString('base64');
+    // What unsealing gives back: the key as plain PKCS#8 PEM, whatever form it came in.
+    this.sealed.set(blob, loadPrivateKey(keyPem).export({ type: 'pkcs8', format: 'pem' }) as string);
+    return blob;
   }
 
   /** undefined when the blob is not one of ours (e.g. overwritten through the API). */
   unseal(blob: string | undefined): string | undefined {
     if (!blob) return undefined;
+    const known = this.sealed.get(blob);
+    if (known !== undefined) return known;
     try {
       return decryptPrivateKey(Buffer.from(blob, 'base64').toString('utf8'), this.master);
     } catch {

@@ -1,8 +1,9 @@
 // CSR intake as SCM does it: base-64 check (-9), DER decoding (-10), proof of possession (-138),
 // and the key facts the profile's keyTypes are checked against.
 import { createPublicKey } from 'node:crypto';
-import { Pkcs10CertificateRequest } from '@peculiar/x509';
+import type { Pkcs10CertificateRequest } from '@peculiar/x509';
 import { parseCsr, verifyCsrSignature } from '../../pki/index.js';
+import { loadCsr } from '../../pki/csr.js';
 import type { CsrInfo } from '../../pki/types.js';
 import { badRequest } from './errors.js';
 import type { ScmCertType } from './types.js';
@@ -55,7 +56,7 @@ export async function acceptCsr(text: unknown): Promise<AcceptedCsr> {
   let csr: Pkcs10CertificateRequest;
   let info: CsrInfo;
   try {
-    csr = new Pkcs10CertificateRequest(pem);
+    csr = loadCsr(pem);
     info = parseCsr(pem);
   } catch {
     throw badRequest(-10);

@@ -29,11 +29,16 @@ export function namesToCertify(rec: CertRecord): string[] {
   });
 }
 
-export async function signRecord(rec: CertRecord, ca: LabCa, now = new Date()): Promise<void> {
+/** Everything a signed leaf depends on: a leaf signed ahead is used only if these are unchanged. */
+export function signingInputs(rec: CertRecord, ca: LabCa, now = new Date()): string {
+  return JSON.stringify([rec.csrPem, rec.commonName, rec.subjAltNames, rec.term, startOfUtcDay(now).getTime(), ca.intermediate.certPem]);
+}
+
+export function signLeaf(rec: CertRecord, ca: LabCa, now = new Date()): Promise<string> {
   // The CSR's subject is kept as sent unless a replace asked for another common name.
   const subject: SubjectSpec | undefined =
     rec.commonName !== (rec.csr.subject.cn ?? '') ? { ...rec.csr.subject, cn: rec.commonName || undefined } : undefined;
-  const leafPem = await issueCertificate({
+  return issueCertificate({
     csrPem: rec.csrPem,
     issuerCertPem: ca.intermediate.certPem,
     issuerKeyPem: ca.intermediate.keyPem,
@@ -45,8 +50,13 @@ export async function signRecord(rec: CertRecord, ca: LabCa, now = new Date()): 
     serialHex: newSerialHex(),
     serverAuth: true,
   });
-  const info = parseCertificate(leafPem);
-  rec.leafPem = leafPem;
+}
+
+/** Issues the record: with `leafPem` signed ahead from the same signing inputs, or signs it now. */
+export async function signRecord(rec: CertRecord, ca: LabCa, now = new Date(), leafPem?: string): Promise<void> {
+  const leaf = leafPem ?? (await signLeaf(rec, ca, now));
+  const info = parseCertificate(leaf);
+  rec.leafPem = leaf;
   rec.serial = info.serial;
   rec.notBefore = info.notBefore;
   rec.notAfter = info.notAfter;
