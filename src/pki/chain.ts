@@ -96,5 +96,9 @@ export function orderChain(pems: string[]): { leaf: string; chain: string[] } {
   }
   const stray = nodes.find((n) => !related.has(n));
   if (stray) throw new Error(`certificate chain: ${label(stray)} is not an issuer of ${label(ordered[0]!)}`);
-  return { leaf: ordered[0]!.pem, chain: ordered.slice(1).map((n) => n.pem) };
+  return { leaf: ordered[0]!.pem, chain: ordered.slice(1).map((n) => sharedCaPems.get(n.pem, () => n.pem)) };
 }
+
+/** One string per CA certificate: every issued certificate brings the same chain, and a run holds
+ *  thousands of issued certificates at once while they wait for their device (memory, not speed). */
+const sharedCaPems = new Memo<string>(256);
