@@ -5,8 +5,9 @@
 // allocation speeds; in a 2,000-certificate bench run it went to the top (60-75 MB live, heap 243 MB,
 // peak RSS 372 MiB). A fixed factor of 1.25 (--heap-growing-percent=25) held 5,000 certificates to
 // 272 MiB (420 before this and the garbage fixes; 297 with 1.5) for about 1 % more CPU, and 500 to
-// 205 MiB (198 with V8's own factor, which starts low on a small heap; 223 with 1.5). The bench's
-// figures are in the README. It is not a limit: the heap still grows with the live data, so no fleet
+// 205 MiB (198 with V8's own factor, which starts low on a small heap; 223 with 1.5); once a faster
+// CPU path put more of the run in flight at once, 302-308 MiB at 5,000 (1.1: 291 MiB, but 30 % more
+// CPU in GC). The bench's figures are in the README. It is not a limit: the heap still grows with the live data, so no fleet
 // can run out of heap because of it.
 // V8 reads the flag each time it sets a new limit, so setting it at run time takes effect (checked
 // with the bench: the same figures as with the flag on node's command line); an operator's own
