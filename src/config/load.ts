@@ -263,6 +263,16 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
     }
   }
 
+  // Object names on a manager carry a tag of the device's name: two devices must not share one.
+  const tags = new Map<string, string>();
+  for (const d of devices.values()) {
+    const tag = d.manager === undefined ? undefined : d.type.objectNameTag?.(d.name);
+    if (tag === undefined) continue;
+    const other = tags.get(`${d.manager}\0${tag}`);
+    if (other) problems.add(`${src.where(['devices', d.name])}: devices.${d.name}: its objects on ${d.manager} would be named like those of ${other} (both end in "_${tag}"): rename one of them`);
+    else tags.set(`${d.manager}\0${tag}`, d.name);
+  }
+
   // Profiles: inline, then one file per profile from profiles_dir.
   const sources: { src: YamlSource; path: PathKey[]; value: unknown }[] = [];
   (cfg.profiles ?? []).forEach((p, i) => sources.push({ src, path: ['profiles', i], value: p }));

@@ -170,6 +170,8 @@ export interface TargetType<Options = unknown, Credentials = unknown> {
   loadOptionFiles?(options: Options, files: OptionFiles): Options;
   /** Load time: why a profile named `profile` cannot target the device `device` with these options (file:line at the profile's name, exit 2). */
   profileNameProblem?(options: Options, profile: string, device: string): string | undefined;
+  /** Managed devices: the tag the driver puts in object names on the manager; two devices of one manager with the same tag are refused at load (exit 2). */
+  objectNameTag?(device: string): string;
   /** Binding kinds that hold one object per manager, not per device: a profile may use each on one device per manager (load, exit 2). */
   perManagerBindings?: string[];
   /** Its targets implement retireOwn(): `run --remove-retired` visits a device of this type when this says

@@ -17,9 +17,12 @@ export function loadCertificate(pem: string): x509.X509Certificate {
   }
 }
 
+const fingerprints = new Memo<string>(2048);
+
 /** SHA-256 of the certificate DER as openssl prints it: "AB:CD:...". */
 export function certFingerprintSha256(pem: string): string {
-  return colonHex(createHash('sha256').update(certificateDer(pem)).digest());
+  // By PEM text: drivers compare the same chain certificates' fingerprints on every install.
+  return fingerprints.get(pem, () => colonHex(createHash('sha256').update(certificateDer(pem)).digest()));
 }
 
 /**

@@ -163,6 +163,15 @@ describe('managers and managed devices', () => {
     assert.match(msg, /fwcert\.yaml:18: managers\.fmc-1\.type: unknown manager type "checkpoint"/);
   });
 
+  it('two FTDs of one FMC whose names give the same object-name tag (fw_east, fw-east) are refused', async () => {
+    const fmc = `managers:\n  fmc-1:\n    type: cisco-fmc\n    url: https://192.0.2.9\n    credentials: credentials/ftd.yaml\n    tls: { sha256: "${'AB:'.repeat(31)}AB" }\n`;
+    const ftds = (a: string, b: string) => CONFIG.replace('devices:\n', `devices:\n  ${a}:\n    type: cisco-fmc-ftd\n    manager: fmc-1\n  ${b}:\n    type: cisco-fmc-ftd\n    manager: fmc-1\n`) + fmc;
+    const msg = await configError({ 'fwcert.yaml': ftds('fw_east', 'fw-east') });
+    assert.match(msg, /fwcert\.yaml:\d+: devices\.fw-east: its objects on fmc-1 would be named like those of fw_east \(both end in "_fw-east"\): rename one of them/);
+    const cfg = await loadConfig({ configPath: setup({ 'fwcert.yaml': ftds('ftd-a', 'ftd-b') }), env: {} });
+    assert.deepEqual([...cfg.devices.keys()].sort(), ['ftd-1', 'ftd-a', 'ftd-b']);
+  });
+
   it('a device reached directly refuses a manager: key, and needs its url', async () => {
     const withManager = await configError({ 'fwcert.yaml': CONFIG.replace('type: cisco-fdm', 'type: cisco-fdm\n    manager: fmc-1') });
     assert.match(withManager, /fwcert\.yaml:12: devices\.ftd-1\.manager: a cisco-fdm device is reached directly, not through a manager: remove manager/);

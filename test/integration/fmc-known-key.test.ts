@@ -70,7 +70,7 @@ describe('FMC decryption known-key certificates (internal certificate objects), 
     const file = writeProfile('web-kk', [FTD, 'fmc1-ftd-2'].map((device) => ({ device, bind: { known_key: { policy: 'Lab-Decrypt', rule: 'Known-Key-Web' } } })));
     const r = await cli('check');
     assert.equal(r.code, 2, r.stdout + r.stderr);
-    assert.match(r.stdout + r.stderr, /web-kk\.yaml:\d+: profile "web-kk" binds known-key on fmc1-ftd-1 and fmc1-ftd-2, both managed by fmc-1/);
+    assert.match(r.stdout + r.stderr, /web-kk\.yaml:\d+: profile "web-kk" binds known_key on fmc1-ftd-1 and fmc1-ftd-2, both managed by fmc-1/);
     rmSync(file);
   });
 

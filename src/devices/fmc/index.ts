@@ -5,6 +5,7 @@ import type { ManagerType } from '../manager.js';
 import type { TargetType } from '../target.js';
 import { KNOWN_KEY } from './known-key.js';
 import { FmcManager } from './manager.js';
+import { deviceTag } from './names.js';
 import {
   fmcBindSchema, fmcCredentialsSchema, fmcFtdOptionsSchema, fmcManagerOptionsSchema, type FmcCredentials, type FmcFtdOptions, type FmcManagerOptions,
 } from './schemas.js';
@@ -33,6 +34,7 @@ export const fmcFtdTargetType: TargetType<FmcFtdOptions, Record<string, never>> 
   loadOptionFiles(options, files) {
     return { ...options, trust_anchors: loadTrustAnchors(options.trust_anchors, files) };
   },
+  objectNameTag: deviceTag,
   perManagerBindings: [KNOWN_KEY],
   hasOwnObjects: (store) => createdTrustAnchors(store).length > 0,
   profileNameProblem(options, profile, device) {

@@ -20,7 +20,7 @@ import type { FmcRef } from './types.js';
 
 /** Both APIs exist from FMC 7.4 (decryption policies: fireREST API_RELEASE_740). */
 export const KNOWN_KEY_VERSION = 7.4;
-export const KNOWN_KEY = 'known-key';
+export const KNOWN_KEY = 'known_key';
 
 export interface InternalCertificate extends FmcRef {
   name: string;

@@ -54,21 +54,36 @@ export class ScmCertificates {
    * client it serves, and signing when the last pending poll is over put that CPU exactly where the
    * client has the most to do. What a client sees is unchanged: the same answers at the same polls,
    * and a leaf whose signing inputs changed meanwhile (a replace, a new day) is signed again.
+   * One leaf at a time, each after the requests waiting at that moment (setImmediate), so signing
+   * ahead does not hold up answers; a leaf whose turn has not come when it is collected is signed then.
    */
-  private readonly ahead = new Map<number, { inputs: string; leaf: Promise<string | undefined> }>();
+  private readonly ahead = new Map<number, { inputs: string; started: boolean; cancelled: boolean; leaf: Promise<string | undefined> }>();
+  private aheadQueue: Promise<unknown> = Promise.resolve();
 
   private signAhead(rec: CertRecord): void {
     const now = new Date();
-    const leaf = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => signLeaf(rec, this.t.ca, now))
+    const entry = { inputs: signingInputs(rec, this.t.ca, now), started: false, cancelled: false, leaf: Promise.resolve<string | undefined>(undefined) };
+    entry.leaf = this.aheadQueue
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        if (entry.cancelled) return undefined;
+        entry.started = true;
+        return signLeaf(rec, this.t.ca, now);
+      })
       .catch(() => undefined); // the collect signs the record itself then
-    this.ahead.set(rec.sslId, { inputs: signingInputs(rec, this.t.ca, now), leaf });
+    this.aheadQueue = entry.leaf;
+    this.ahead.set(rec.sslId, entry);
   }
 
   private async signedAhead(rec: CertRecord, now: Date): Promise<string | undefined> {
     const a = this.ahead.get(rec.sslId);
     this.ahead.delete(rec.sslId);
-    return a && a.inputs === signingInputs(rec, this.t.ca, now) ? a.leaf : undefined;
+    if (!a) return undefined;
+    if (!a.started || a.inputs !== signingInputs(rec, this.t.ca, now)) {
+      a.cancelled = true;
+      return undefined;
+    }
+    return a.leaf;
   }
 
   private async sign(rec: CertRecord): Promise<void> {
