@@ -26,7 +26,9 @@ describe('EST enrollment on an FMC-managed FTD, through the CLI', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fwcert-fmc-est-'));
-    lab = await startLab({ dir, fdm: 0, panos: 0, fmc: 1, fmcFtds: 2, fmcEst: true, knobs: { scm: { pendingPolls: 0 }, fmc: { taskDurationMs: 50 } } });
+    // The lab FMC's 120 requests a minute hold across runs: back-to-back runs would mostly wait that out
+    // (each run still paces itself at rate_limit_per_min; fmc.test.ts has the 429 storm).
+    lab = await startLab({ dir, fdm: 0, panos: 0, fmc: 1, fmcFtds: 2, fmcEst: true, knobs: { scm: { pendingPolls: 0 }, fmc: { taskDurationMs: 50, rateLimitPerMin: 100_000 } } });
   });
   after(async () => {
     await lab.close();

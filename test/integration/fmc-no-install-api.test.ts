@@ -41,7 +41,9 @@ describe('FMC 7.4 (no install API): one certificate ordered, the admin\'s step r
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fwcert-fmc74-'));
-    lab = await startLab({ dir, fdm: 0, panos: 0, fmc: 1, fmcFtds: 2, knobs: { scm: { pendingPolls: 0 }, fmc: { taskDurationMs: 20, version: '7.4' } } });
+    // The lab FMC's 120 requests a minute hold across runs: back-to-back runs would mostly wait that out
+    // (each run still paces itself at rate_limit_per_min; fmc.test.ts has the 429 storm).
+    lab = await startLab({ dir, fdm: 0, panos: 0, fmc: 1, fmcFtds: 2, knobs: { scm: { pendingPolls: 0 }, fmc: { taskDurationMs: 20, version: '7.4', rateLimitPerMin: 100_000 } } });
   });
   after(async () => {
     await lab.close();
