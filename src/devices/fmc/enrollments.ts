@@ -5,7 +5,7 @@ import { DeviceError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
 import { orderChain, pkcs12Certificates, toPkcs12 } from '../../pki/index.js';
 import type { FmcApi } from './api.js';
-import { FmcApiError } from './errors.js';
+import { isNotFound } from './errors.js';
 import { taskIdOf, waitForTask } from './tasks.js';
 import type { CertEnrollment, DeviceCertificate, TaskAnswer } from './types.js';
 
@@ -101,7 +101,7 @@ export async function deviceCertificates(api: FmcApi, deviceId: string): Promise
     return await api.all<DeviceCertificate>('devices/certificates', { filter: `deviceId:${deviceId}` });
   } catch (e) {
     // FMC < 7.4 has no such path.
-    if (e instanceof FmcApiError && e.status === 404) return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
 }

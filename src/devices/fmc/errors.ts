@@ -20,6 +20,11 @@ export function parseFmcError(text: string): string[] {
   }
 }
 
+/** FMC answered 404: this FMC (version, or the user's role) has no such path, or the object is gone. */
+export function isNotFound(e: unknown): boolean {
+  return e instanceof FmcApiError && e.status === 404;
+}
+
 /** go-fmc retries 400s whose description says to try again (§7). */
 export function saysTryAgain(descriptions: string[]): boolean {
   return descriptions.some((d) => /please try again|retry the operation after sometime/i.test(d));

@@ -10,12 +10,11 @@
 // that the rules referencing it stay valid; load refuses a profile that binds known_key on two FTDs
 // of the same FMC. Terraform marks cert/privateKey "requires_replace", so an FMC might keep the old
 // certificate on PUT: fwcert reads the answer and stops with what to do when it did.
-import { X509Certificate } from 'node:crypto';
 import { DeviceError } from '../../core/errors.js';
 import { registerSecret } from '../../core/redact.js';
 import type { Binding } from '../target.js';
 import type { FmcApi } from './api.js';
-import { FmcApiError } from './errors.js';
+import { certFingerprint } from './trust-anchors.js';
 import type { FmcRef } from './types.js';
 
 /** Both APIs exist from FMC 7.4 (decryption policies: fireREST API_RELEASE_740). */
@@ -49,15 +48,6 @@ export function knownKeyTarget(b: Binding): { policy: string; rule: string } {
 /** The profile part of an engine object name: "<profile>" or "<profile>-yyyymmdd-hhmm[-n]" (engine/naming.ts). */
 export function knownKeyObjectName(objectName: string): string {
   return objectName.replace(/-\d{8}-\d{4}(-\d{1,3})?$/, '');
-}
-
-export function fingerprint(pem: string | undefined): string | undefined {
-  if (!pem) return undefined;
-  try {
-    return new X509Certificate(pem).fingerprint256;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Internal certificates and decryption policies of one FMC, read once per run (120 requests a minute). */
@@ -111,7 +101,7 @@ export class KnownKeyIndex {
   /** The bindings the FMC holds for the certificate `pem` in the object `objectName`: the known-key rules listing it. */
   async bindingsOf(objectName: string, pem: string | undefined): Promise<Binding[]> {
     const obj = (await this.internalCerts()).get(objectName);
-    if (!obj || !pem || fingerprint(obj.cert) !== fingerprint(pem)) return [];
+    if (!obj || !pem || certFingerprint(obj.cert) !== certFingerprint(pem)) return [];
     const out: Binding[] = [];
     for (const p of await this.decryptionPolicies()) {
       for (const r of await this.rulesOf(p.id)) {
@@ -131,14 +121,14 @@ export async function upsertInternalCert(
 ): Promise<{ obj: InternalCertificate; changed: boolean }> {
   registerSecret(cert.keyPem);
   const existing = (await index.internalCerts()).get(name);
-  const want = fingerprint(cert.leafPem);
-  if (existing && fingerprint(existing.cert) === want) return { obj: existing, changed: false };
+  const want = certFingerprint(cert.leafPem);
+  if (existing && certFingerprint(existing.cert) === want) return { obj: existing, changed: false };
   const body = { name, type: 'InternalCertificate' as const, cert: cert.leafPem, privateKey: cert.keyPem };
   let saved: InternalCertificate | undefined;
   if (existing) {
     saved = await api.call<InternalCertificate>('PUT', `object/internalcertificates/${encodeURIComponent(existing.id)}`, { json: { ...body, id: existing.id } });
     // Terraform replaces rather than updates these objects: an FMC that kept the old certificate is caught here.
-    if (saved?.cert !== undefined && fingerprint(saved.cert) !== want) {
+    if (saved?.cert !== undefined && certFingerprint(saved.cert) !== want) {
       throw new DeviceError(
         `${device}: ${api.fmc} kept the old certificate in the internal certificate object ${name} after fwcert updated it; ` +
           `replace it in Objects > Object Management > PKI > Internal Certs (the decryption rules keep their reference), then run fwcert again`,
@@ -163,9 +153,4 @@ export async function referenceFromRule(api: FmcApi, policy: FmcRef, rule: Decry
   await api.call('PUT', `policy/decryptionpolicies/${encodeURIComponent(policy.id)}/decryptionpolicyrules/${encodeURIComponent(rule.id)}`, { json: body });
   rule.decryptionCerts = body.decryptionCerts;
   return true;
-}
-
-/** A 404 on these paths: the FMC is older than 7.4 (or the user's role cannot see them). */
-export function isMissingApi(e: unknown): boolean {
-  return e instanceof FmcApiError && e.status === 404;
 }

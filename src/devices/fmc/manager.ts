@@ -14,7 +14,7 @@ import { KnownKeyIndex } from './known-key.js';
 import { readAssignments } from './ravpn.js';
 import type { FmcCredentials, FmcManagerOptions } from './schemas.js';
 import { FmcSession } from './session.js';
-import { FmcApiError } from './errors.js';
+import { isNotFound } from './errors.js';
 import type { DeviceCluster, DeviceRecord, FmcRef, HaPair, PolicyAssignment } from './types.js';
 
 export interface FmcManagerSettings {
@@ -99,7 +99,7 @@ export class FmcManager implements Manager {
       this.apiRef.all<HaPair>('devicehapairs/ftddevicehapairs'),
       // An FMC (or a user's role) without the cluster API lists no clusters.
       this.apiRef.all<DeviceCluster>('deviceclusters/ftddevicecluster').catch((e: unknown) => {
-        if (e instanceof FmcApiError && e.status === 404) return [];
+        if (isNotFound(e)) return [];
         throw e;
       }),
     ]);

@@ -13,10 +13,11 @@ import {
 import type { FmcDevice, FmcManager } from './manager.js';
 import { ObjectNames } from './names.js';
 import { bindRaVpn, raVpnPolicyOf } from './ravpn.js';
-import { fingerprint, isMissingApi, KNOWN_KEY, KNOWN_KEY_VERSION, knownKeyObjectName, knownKeyTarget, referenceFromRule, upsertInternalCert } from './known-key.js';
+import { KNOWN_KEY, KNOWN_KEY_VERSION, knownKeyObjectName, knownKeyTarget, referenceFromRule, upsertInternalCert } from './known-key.js';
 import type { FmcFtdOptions } from './schemas.js';
 import { createdTrustAnchors } from './trust-anchor-config.js';
-import { convergeTrustAnchors, retireTrustAnchors, type TrustAnchorContext } from './trust-anchors.js';
+import { isNotFound } from './errors.js';
+import { certFingerprint, convergeTrustAnchors, retireTrustAnchors, type TrustAnchorContext } from './trust-anchors.js';
 import type { CertEnrollment, DeviceCertificate, RaVpn } from './types.js';
 
 /** PKCS#12 imports on ASA-based FTD trustpoints take RSA and ECDSA keys. */
@@ -126,7 +127,8 @@ export class FmcFtdTarget implements Target {
     try {
       for (const c of certs) if (!c.isCa && c.certPem) c.bindings = [...c.bindings, ...(await this.manager.knownKeys.bindingsOf(knownKeyObjectName(c.name), c.certPem))];
     } catch (e) {
-      if (!isMissingApi(e)) throw e;
+      // A 404: the FMC is older than 7.4 (or the user's role cannot see these paths).
+      if (!isNotFound(e)) throw e;
     }
     return certs;
   }
@@ -326,7 +328,7 @@ export class FmcFtdTarget implements Target {
       }
     } else {
       const tp = this.trustpoints.find((t) => t.name === this.names.toFmc(name))?.identityCertificate?.certificateContent;
-      if (!obj || !tp || fingerprint(obj.cert) !== fingerprint(tp)) {
+      if (!obj || !tp || certFingerprint(obj.cert) !== certFingerprint(tp)) {
         throw new DeviceError(
           `${this.name}: the internal certificate object ${objName} needs the private key of ${name}, which fwcert only holds while it installs a new certificate: ` +
             'run `fwcert renew --force` for this profile',

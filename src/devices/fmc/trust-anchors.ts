@@ -41,7 +41,7 @@ export function manualCaEnrollment(fmcName: string, caPem: string, description: 
   };
 }
 
-/** SHA-256 of a certificate given as PEM, or as base64 of a PEM file or of DER; undefined when unreadable. */
+/** SHA-256 of a certificate given as PEM, or as base64 of a PEM file or of DER (FMC base64Content); undefined when unreadable. Also compares internal certificate objects (known-key.ts). */
 export function certFingerprint(content: unknown): string | undefined {
   if (typeof content !== 'string' || !content.trim()) return undefined;
   const tryParse = (x: string | Buffer) => {
