@@ -2,60 +2,7 @@
 // (`/C=US/O=X/CN=Y`) and OpenSSL's 8-hex `subject-hash`/`issuer-hash` (X509_NAME_hash: SHA-1 of
 // the canonical name encoding, first 4 bytes little-endian) [reference section 5].
 import { createHash, X509Certificate } from 'node:crypto';
-
-interface Tlv {
-  tag: number;
-  start: number; // first byte of the TLV
-  contentStart: number;
-  end: number; // one past the last content byte
-}
-
-function readTlv(buf: Buffer, pos: number): Tlv {
-  const tag = buf[pos]!;
-  let len = buf[pos + 1]!;
-  let contentStart = pos + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + buf[pos + 2 + i]!;
-    contentStart += n;
-  }
-  return { tag, start: pos, contentStart, end: contentStart + len };
-}
-
-function childrenOf(buf: Buffer, t: Tlv): Tlv[] {
-  const out: Tlv[] = [];
-  for (let p = t.contentStart; p < t.end; ) {
-    const c = readTlv(buf, p);
-    out.push(c);
-    p = c.end;
-  }
-  return out;
-}
-
-function encodeLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function tlv(tag: number, content: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([tag]), encodeLength(content.length), content]);
-}
-
-function decodeOid(b: Buffer): string {
-  const parts: number[] = [Math.floor(b[0]! / 40), b[0]! % 40];
-  let v = 0;
-  for (const byte of b.subarray(1)) {
-    v = v * 128 + (byte & 0x7f);
-    if (!(byte & 0x80)) {
-      parts.push(v);
-      v = 0;
-    }
-  }
-  return parts.join('.');
-}
+import { certificateParts, childrenOf, encodeTlv, oidOf, readTlv } from '../../pki/der.js';
 
 const SHORT_NAMES: Record<string, string> = {
   '2.5.4.3': 'CN',
@@ -102,29 +49,25 @@ interface NameAttr {
 
 /** The subject or issuer Name of a DER certificate as a list of RDNs (DER order). */
 function nameOf(der: Buffer, which: 'subject' | 'issuer'): { rdns: NameAttr[][]; canon: Buffer } {
-  const cert = readTlv(der, 0);
-  const tbs = childrenOf(der, cert)[0]!;
-  const fields = childrenOf(der, tbs);
-  const offset = fields[0]!.tag === 0xa0 ? 1 : 0; // [0] version is optional
-  const name = fields[offset + (which === 'issuer' ? 2 : 4)]!;
+  // A Buffer's subarray is a Buffer: the Name and its parts are views on `der`.
+  const name = certificateParts(der)[which] as Buffer;
   const rdns: NameAttr[][] = [];
   const canonSets: Buffer[] = [];
-  for (const set of childrenOf(der, name)) {
+  for (const set of childrenOf(name, readTlv(name, 0))) {
     const attrs: NameAttr[] = [];
     const canonAvas: Buffer[] = [];
-    for (const ava of childrenOf(der, set)) {
-      const [oidT, valT] = childrenOf(der, ava);
-      const oidBytes = der.subarray(oidT!.contentStart, oidT!.end);
-      const raw = der.subarray(valT!.contentStart, valT!.end);
+    for (const ava of childrenOf(name, set)) {
+      const [oidT, valT] = childrenOf(name, ava);
+      const raw = name.subarray(valT!.contentStart, valT!.end);
       const value = decodeString(valT!.tag, raw);
-      attrs.push({ oid: decodeOid(oidBytes), value });
+      attrs.push({ oid: oidOf(name, oidT!), value });
       const canonValue = STRING_TAGS_CANON.has(valT!.tag)
-        ? tlv(UTF8, Buffer.from(canonText(value), 'utf8'))
-        : der.subarray(valT!.start, valT!.end);
-      canonAvas.push(tlv(0x30, Buffer.concat([der.subarray(oidT!.start, oidT!.end), canonValue])));
+        ? encodeTlv(UTF8, Buffer.from(canonText(value), 'utf8'))
+        : name.subarray(valT!.start, valT!.end);
+      canonAvas.push(encodeTlv(0x30, name.subarray(oidT!.start, oidT!.end), canonValue));
     }
     canonAvas.sort(Buffer.compare); // DER SET OF order
-    canonSets.push(tlv(0x31, Buffer.concat(canonAvas)));
+    canonSets.push(encodeTlv(0x31, ...canonAvas));
     rdns.push(attrs);
   }
   return { rdns, canon: Buffer.concat(canonSets) };
