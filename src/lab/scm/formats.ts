@@ -2,7 +2,8 @@
 // Chain formats are root first / leaf last, as real SCM answers ([LEM], [SG]); `pemia` and
 // `x509R` are the leaf-first ones, `x509IOR` lists the issuers intermediate first.
 import { badRequest } from './errors.js';
-import { certsOnlyPkcs7, derToPem } from './pkcs7.js';
+import { derToPem } from '../../pki/pem.js';
+import { certsOnlyPkcs7 } from './pkcs7.js';
 
 export const COLLECT_FORMATS = ['x509', 'x509CO', 'base64', 'bin', 'x509IO', 'x509IOR', 'pem', 'pemco', 'pemia', 'x509R'] as const;
 export type CollectFormat = (typeof COLLECT_FORMATS)[number];
