@@ -239,9 +239,13 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
     if (converged.problems.length) res.error = converged.problems.join('; ');
     const work: DeviceWork = { target, deps, taken: new Set(inventory.map((c) => c.name)), lock: new Limit(1), localKeys };
     const failedProfiles = new Set<string>();
+    // The checks before ordering, all at once; the items that wait for them go on together, so that the
+    // device's key generations queue up back to back (a driver reads their CSRs at once: panos/csr-reads.ts).
+    const checked = (item: PlanItem) => !!deps.preflight && MODE_ACTIONS[deps.mode].includes(item.action) && item.action !== 'rebind' && item.action !== 'collect';
+    const checks = Promise.all(items.map((item) => (checked(item) ? pairProblems(target, item.profile, deps.preflight!) : [])));
     // Every item at once: CA orders overlap, device calls take turns (work.lock).
     const outcomes = await Promise.all(
-      items.map(async (item): Promise<{ result: ItemResult; changed: boolean }> => {
+      items.map(async (item, index): Promise<{ result: ItemResult; changed: boolean }> => {
         const plog = log.child({ profile: item.profile.name });
         // Installed as far as the device's API allows: nothing to order or bind until the operator's step is done.
         if (item.current?.owed && (item.action === 'ok' || item.action === 'rebind')) {
@@ -251,8 +255,8 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
         if (item.action === 'ok') return { result: resultOf(item, 'ok'), changed: false };
         if (!MODE_ACTIONS[deps.mode].includes(item.action)) return { result: resultOf(item, 'skipped'), changed: false };
         plog.info(`${item.action}: ${item.reason}`);
-        if (deps.preflight && item.action !== 'rebind' && item.action !== 'collect') {
-          const problems = await pairProblems(target, item.profile, deps.preflight);
+        if (checked(item)) {
+          const problems = (await checks)[index]!;
           if (problems.length) {
             const error = `not ordered: ${problems.join('; ')}`;
             plog.error(error);
