@@ -27,6 +27,8 @@ export interface DeviceWork {
   localKeys: Map<string, Promise<string>>;
   /** Profiles whose item failed: they keep the object they would have replaced. */
   failedProfiles: Set<string>;
+  /** The checks before ordering of the device's items (startChecks). */
+  checks?: Promise<Map<PlanItem, string[]>>;
 }
 
 export interface ItemOutcome {
@@ -51,6 +53,18 @@ export function failureDetail(e: unknown): string[] | undefined {
   return d && d.length ? d : undefined;
 }
 
+const checkedBeforeOrder = (item: PlanItem, deps: DeviceRunDeps) =>
+  !!deps.preflight && MODE_ACTIONS[deps.mode].includes(item.action) && item.action !== 'rebind' && item.action !== 'collect';
+
+/** The checks before ordering of every item that orders, all at once. Each of those items waits for all of
+ *  them, so that the device's key generations then queue up back to back (a driver may read their CSRs at
+ *  once: devices/panos/csr-reads.ts). */
+export async function startChecks(items: PlanItem[], target: Target, deps: DeviceRunDeps): Promise<Map<PlanItem, string[]>> {
+  const checked = items.filter((item) => checkedBeforeOrder(item, deps));
+  const problems = await Promise.all(checked.map((item) => pairProblems(target, item.profile, deps.preflight!)));
+  return new Map(checked.map((item, i) => [item, problems[i]!]));
+}
+
 /** One item to its end; never throws. */
 export async function settleItem(item: PlanItem, work: DeviceWork, log: Logger): Promise<ItemOutcome> {
   const { target, deps, failedProfiles } = work;
@@ -63,8 +77,8 @@ export async function settleItem(item: PlanItem, work: DeviceWork, log: Logger):
   if (item.action === 'ok') return { result: resultOf(item, 'ok'), changed: false };
   if (!MODE_ACTIONS[deps.mode].includes(item.action)) return { result: resultOf(item, 'skipped'), changed: false };
   plog.info(`${item.action}: ${item.reason}`);
-  if (deps.preflight && item.action !== 'rebind' && item.action !== 'collect') {
-    const problems = await pairProblems(target, item.profile, deps.preflight);
+  if (deps.preflight && checkedBeforeOrder(item, deps)) {
+    const problems = (await work.checks)?.get(item) ?? (await pairProblems(target, item.profile, deps.preflight));
     if (problems.length) {
       const error = `not ordered: ${problems.join('; ')}`;
       plog.error(error);

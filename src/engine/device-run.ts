@@ -17,7 +17,7 @@ import { keyOnDevice } from './obtain.js';
 import type { CaPreflight } from './preflight.js';
 import type { DeviceResult } from './report.js';
 import { observeDevice } from './device-observe.js';
-import { failureDetail, MODE_ACTIONS, resultOf, settleItem, type DeviceWork } from './device-item.js';
+import { failureDetail, MODE_ACTIONS, resultOf, settleItem, startChecks, type DeviceWork } from './device-item.js';
 import { removeAfterCommit, removeReplaced } from './replaced.js';
 import { commitDevice } from './device-commit.js';
 
@@ -82,6 +82,7 @@ export async function runDevice(target: Target, profiles: Profile[], deps: Devic
     if (converged.problems.length) res.error = converged.problems.join('; ');
     const work: DeviceWork = {
       target, deps, taken: new Set(inventory.map((c) => c.name)), lock: new Limit(1), localKeys, failedProfiles: new Set(),
+      checks: startChecks(items, target, deps),
     };
     // Every item at once: CA orders overlap, device calls take turns (work.lock).
     const outcomes = await Promise.all(items.map((item) => settleItem(item, work, log)));
