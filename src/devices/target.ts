@@ -110,6 +110,10 @@ export interface Target {
   /** Throws a DeviceError when `name` breaks the device's naming rules (called before any write). */
   validateName(name: string): void;
   generateCsr?(name: string, spec: CsrSpec): Promise<string>;
+  /** generateCsr in two steps, for a driver that reads the CSRs of several new keys at once: resolves when
+   *  the key is made on the device (the engine gives the device to this step only); csr() gives its request.
+   *  A driver that has it also has generateCsr. */
+  generateKey?(name: string, spec: CsrSpec): Promise<{ csr(): Promise<string> }>;
   /** The device enrolls `name` itself at the CA (EST): key, request and certificate stay on the device. */
   enrollOnDevice?(name: string, spec: CsrSpec, enrollment: DeviceEnrollment): Promise<{ leafPem: string; chainPem: string[] }>;
   install(name: string, cert: { leafPem: string; chainPem: string[]; keyPem?: string }): Promise<void | InstallResult>;

@@ -123,7 +123,9 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
       // Recorded first: a crash or failure from here on leaves an object the next run knows to clean up.
       ledger.recordKeyIntent({ device: item.device, objectName, profile: p.name });
       const lock = deps.deviceLock ?? unlimited;
-      csrPem = await lock.run(() => target.generateCsr!(objectName, spec));
+      // The device's turn is held for the key's generation only: a driver may read several CSRs at once.
+      const made = await lock.run(() => target.generateKey?.(objectName, spec) ?? target.generateCsr!(objectName, spec).then((pem) => ({ csr: async () => pem })));
+      csrPem = await made.csr();
       log.info({ object: objectName }, `key and CSR generated on the device (${objectName})`);
     } else {
       const made = await (deps.localKey ?? generateKeyPair(p.key).then((k) => k.privateKeyPem));

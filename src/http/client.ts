@@ -1,6 +1,7 @@
 // One HTTP client for every driver: TLS trust (CA file, SHA-256 pin, or loud insecure), timeouts,
 // retries with backoff on 429/5xx/resets, and secret redaction in every error it raises.
-import { createSecureContext, type TLSSocket } from 'node:tls';
+import { createHash } from 'node:crypto';
+import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { buildConnector, Pool, request as undiciRequest, FormData } from 'undici';
 import { Limit } from '../core/limit.js';
 import { redact } from '../core/redact.js';
@@ -123,6 +124,37 @@ export function normalizeFingerprint(fp: string): string {
   return fp.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
 }
 
+/**
+ * One TLS context per trust setting (CA bundle, client certificate and key), shared by every client
+ * of the process: a fleet run builds a client per device, almost all with the same setting (a pin
+ * and the system store), and each context costs about 1-2 ms of CPU to build (the system roots are
+ * loaded into it). Keyed by a digest, so the map holds no key material of its own.
+ */
+const secureContexts = new Map<string, SecureContext>();
+
+function sharedSecureContext(ca: string | undefined, cert: string | undefined, key: string | undefined): SecureContext {
+  const id = createHash('sha256').update(JSON.stringify([ca ?? null, cert ?? null, key ?? null])).digest('base64');
+  let ctx = secureContexts.get(id);
+  if (!ctx) {
+    ctx = createSecureContext({ ca, cert, key });
+    // Bounded: a long-lived process that reads changing trust files keeps only recent settings.
+    if (secureContexts.size >= 64) secureContexts.delete(secureContexts.keys().next().value!);
+    secureContexts.set(id, ctx);
+  }
+  return ctx;
+}
+
+/**
+ * Resolves after the current turn of the event loop. undici reuses a kept-alive connection only a
+ * full turn after its answer (setImmediate in its HTTP/1.1 client, to notice a server that closes it
+ * anyway); a request dispatched before then finds the connection busy and the Pool opens another one.
+ * Waiting this turn before the next request (which arrives through `slots`) keeps one device's
+ * one-at-a-time calls on one connection: 2-4 TLS handshakes per device fewer in a fleet run.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -155,9 +187,8 @@ export class HttpClient {
       opts.log?.warn({ url: this.base.origin }, `TLS verification is OFF for ${opts.name} (insecure: true) — anyone on the path can impersonate it`);
     }
     const connector = buildConnector({
-      // Made once per client, not per connection (the CA bundle and client key are parsed once;
-      // a run opens a new connection whenever a device or CA closed an idle one).
-      secureContext: createSecureContext({ ca: !pin && tls.caPem ? tls.caPem : undefined, cert: tls.clientCertPem, key: tls.clientKeyPem }),
+      // Made once per trust setting, not per connection or client (see sharedSecureContext).
+      secureContext: sharedSecureContext(!pin && tls.caPem ? tls.caPem : undefined, tls.clientCertPem, tls.clientKeyPem),
       // A pin replaces chain verification: self-signed device certificates are the normal case.
       rejectUnauthorized: !(pin || tls.insecure),
       timeout: opts.timeoutMs ?? 60_000,
@@ -228,7 +259,10 @@ export class HttpClient {
       // The deadline starts when a connection is free: a request queued behind this client's own
       // others (hundreds of CA orders at once) must not time out before it is even sent.
       const step = await this.slots.run(async (): Promise<{ res?: HttpResponse; retryInMs?: number }> => {
-        const deadline = AbortSignal.timeout(deadlineMs);
+        // A plain controller and timer, cleared with the answer (cheaper than AbortSignal.timeout,
+        // whose timer and registry live until the deadline passes).
+        const deadline = new AbortController();
+        const deadlineTimer = setTimeout(() => deadline.abort(new DOMException('request deadline passed', 'TimeoutError')), deadlineMs);
         try {
           this.calls++;
           const res = await undiciRequest(url, {
@@ -236,12 +270,14 @@ export class HttpClient {
             headers,
             body,
             dispatcher: this.dispatcherFor(retry),
-            signal: deadline,
+            signal: deadline.signal,
             headersTimeout: deadlineMs,
             bodyTimeout: deadlineMs,
           });
           const buf = await this.readBody(res.body, res.headers['content-length'], req.method, url);
           this.lastAnswerAt = performance.now();
+          clearTimeout(deadlineTimer);
+          await nextTurn();
           const resHeaders: Record<string, string> = {};
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
           if (RETRY_STATUS.has(res.statusCode) && attempt < attempts) {
@@ -265,7 +301,8 @@ export class HttpClient {
             },
           };
         } catch (e) {
-          lastErr = deadline.aborted
+          clearTimeout(deadlineTimer);
+          lastErr = deadline.signal.aborted
             ? new HttpError(
               `${this.opts.name}: ${req.method} ${url.origin}${url.pathname} got no complete answer within ${Math.round(deadlineMs / 1000)} s (timeout_s)`,
               'ERR_DEADLINE',

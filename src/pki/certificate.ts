@@ -39,6 +39,8 @@ export function nativeCertificate(pem: string, der?: Buffer): X509Certificate {
 const parsed = new Memo<CertInfo>(2048);
 /** Issuer DN and CN by the issuer Name's bytes: every leaf of a CA carries the same issuer. */
 const issuerNames = new Memo<{ dn: string; cn: string | undefined }>(256);
+/** Subject fields and DN by the subject Name's bytes. */
+const subjectNames = new Memo<{ subject: CertInfo['subject']; dn: string }>(1024);
 const SAN_OID = '2.5.29.17';
 const BASIC_CONSTRAINTS_OID = '2.5.29.19';
 
@@ -58,7 +60,11 @@ function parseDer(der: Buffer, pem: string): CertInfo {
   } catch {
     throw new Error('unreadable certificate (corrupt PEM)');
   }
-  const subjectName = new x509.Name(parts.subject);
+  // A profile's leaves on every device carry the same subject: read each distinct Name once.
+  const subjectName = subjectNames.get(Buffer.from(parts.subject).toString('base64'), () => {
+    const n = new x509.Name(parts.subject);
+    return { subject: nameToSubject(n), dn: n.toString() };
+  });
   const issuerName = issuerNames.get(Buffer.from(parts.issuer).toString('base64'), () => {
     const n = new x509.Name(parts.issuer);
     return { dn: n.toString(), cn: n.getField('CN')[0] };
@@ -69,8 +75,8 @@ function parseDer(der: Buffer, pem: string): CertInfo {
   return {
     pem: certificateToPem(der),
     serial: cert.serialNumber.toUpperCase(),
-    subject: nameToSubject(subjectName),
-    subjectDn: subjectName.toString(),
+    subject: { ...subjectName.subject },
+    subjectDn: subjectName.dn,
     issuerDn: issuerName.dn,
     issuerCn: issuerName.cn,
     notBefore: new Date(cert.validFrom),

@@ -1,6 +1,6 @@
 // The pki API: keys, CSRs, certificates, chains, PKCS#12, and the signing used by the lab.
 export * from './types.js';
-export { generateKeyPair, validateKeySpec, RSA_SIZES, EC_CURVES } from './keys.js';
+export { generateKeyPair, loadPrivateKey, validateKeySpec, RSA_SIZES, EC_CURVES } from './keys.js';
 export { createCsr, parseCsr, verifyCsrSignature } from './csr.js';
 export { parseCertificate, certFingerprintSha256 } from './certificate.js';
 export { splitPemCertificates } from './pem.js';

@@ -21,6 +21,16 @@ export class Memo<V> {
     return v;
   }
 
+  /** The value for `key` if present (and now the most recently used); nothing is made. */
+  peek(key: string): V | undefined {
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+
   set(key: string, v: V): void {
     this.get(key, () => v);
   }

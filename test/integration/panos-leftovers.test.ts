@@ -55,7 +55,7 @@ describe('PAN-OS: no key left behind by a failed or killed attempt', () => {
 
   it('a run killed between key generation and the ledger write: the next run cleans up, nothing orphaned after its commit', async () => {
     const before1 = leaves(pan().runningCertificates);
-    // Slow API answers give the kill a wide window: generate answered, CSR export not yet.
+    // Slow API answers give the kill a wide window: generate answered, CSR read not yet.
     lab.devices[0]!.handle.setKnobs({ latencyMs: 800 });
     const child = spawn(process.execPath, [...cliEntry(), '--config', lab.configPath, 'renew', '--force', '--json'], {
       cwd: ROOT, env: { ...process.env, FWCERT_CONFIG: '', FWCERT_PASSPHRASE: '' }, stdio: 'ignore',

@@ -1,7 +1,8 @@
 // The private key as FDM takes it: unencrypted PEM (reference §3 / pitfall 7: "only unencrypted keys are
 // supported", `passPhrase` "not supported yet"). We send the traditional form (PKCS#1 "RSA PRIVATE KEY",
 // SEC1 "EC PRIVATE KEY") that NetForge's create example uses, converting from PKCS#8 when needed.
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { loadPrivateKey } from '../../pki/index.js';
 import { DeviceError } from '../../core/errors.js';
 
 export function toFdmPrivateKey(device: string, keyPem: string): string {
@@ -10,7 +11,8 @@ export function toFdmPrivateKey(device: string, keyPem: string): string {
   }
   let key: KeyObject;
   try {
-    key = createPrivateKey({ key: keyPem, format: 'pem' });
+    // pki's reader: a key this run generated is not read back from its PEM (about 1 ms each).
+    key = loadPrivateKey(keyPem);
   } catch {
     throw new DeviceError(`${device}: the private key is not a PEM key that can be read`);
   }

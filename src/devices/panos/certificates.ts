@@ -1,5 +1,5 @@
 // Certificate objects on the device: read them from the candidate config, generate a key + CSR on the
-// box, export the CSR, import certificates / key pairs / CA chain members, delete (reference 3-5).
+// box, read the CSRs (all pending ones in one read, or one export), import certificates / key pairs / CA chain members, delete (reference 3-5).
 import { isIP } from 'node:net';
 import { DeviceError, errorMessage } from '../../core/errors.js';
 import { certFingerprintSha256, parseCertificate } from '../../pki/index.js';
@@ -110,6 +110,32 @@ export async function generateOnDevice(s: PanosSession, loc: PanosLocation, name
 
 const CSR_BLOCK = /-----BEGIN (NEW )?CERTIFICATE REQUEST-----[\s\S]+?-----END (NEW )?CERTIFICATE REQUEST-----/;
 
+/** The request PEM an entry's `<csr>` holds, if any. */
+export function csrOfEntry(entry: CertEntry | undefined): string | undefined {
+  const m = entry?.csrPem ? CSR_BLOCK.exec(entry.csrPem) : null;
+  return m ? `${m[0]}\n` : undefined;
+}
+
+/**
+ * Every pending request of the store in one read, by object name. A key + CSR generated on the box is
+ * an entry of the candidate certificate store whose `<csr>` child holds the PEM request until the
+ * signed certificate replaces it: `csr` is a string child of the certificate entry, in one variant
+ * group with `public-key` (PaloAltoNetworks/pan-os-codegen specs/device/certificate.yaml, generated
+ * from the device schema; pango device/certificate/entry.go reads `Csr` the same way), and
+ * reference section 3 names this config get as the alternative to the pkcs10 export.
+ * That the `<csr>` of an entry generated but not yet committed shows in a `get` (candidate) is
+ * *(inferred)* from the generate op writing to the candidate config; a name the read does not show
+ * with a request is exported by itself (exportCsr).
+ */
+export async function readPendingCsrs(s: PanosSession, loc: PanosLocation): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const e of await readCertificates(s, loc)) {
+    const pem = e.certPem ? undefined : csrOfEntry(e);
+    if (pem) out.set(e.name, pem);
+  }
+  return out;
+}
+
 /** The CSR as PEM: export format=pkcs10, or the entry's `<csr>` when the export yields no request. */
 export async function exportCsr(s: PanosSession, loc: PanosLocation, name: string): Promise<string> {
   let exported = '';
@@ -121,9 +147,8 @@ export async function exportCsr(s: PanosSession, loc: PanosLocation, name: strin
   }
   const m = CSR_BLOCK.exec(exported);
   if (m) return `${m[0]}\n`;
-  const entry = await readCertificate(s, loc, name);
-  const fromConfig = entry?.csrPem ? CSR_BLOCK.exec(entry.csrPem) : null;
-  if (fromConfig) return `${fromConfig[0]}\n`;
+  const fromConfig = csrOfEntry(await readCertificate(s, loc, name));
+  if (fromConfig) return fromConfig;
   if (exportError) throw exportError;
   throw new DeviceError(`the device holds no certificate request named ${name}`);
 }

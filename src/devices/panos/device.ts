@@ -27,11 +27,12 @@ import {
   importCertificatePem,
   importChain,
   importPrivateKeyPem,
-  readCertificate,
   readCertificates,
+  readPendingCsrs,
   type CertEntry,
 } from './certificates.js';
 import { commitAndWait } from './commit.js';
+import { CsrReads } from './csr-reads.js';
 import { readInventory } from './inventory.js';
 import { panosLocation, type PanosLocation } from './locations.js';
 import { FIREWALL_NAME_MAX, PANORAMA_NAME_MAX, validateCertName } from './names.js';
@@ -68,6 +69,12 @@ export class PanosTarget implements Target {
   private bindingState?: BindingState;
   /** Imported in this run and not yet read back: object name -> SHA-256 fingerprint sent. */
   private readonly unverified = new Map<string, string>();
+  /** CSRs of on-box keys, read for several keys at once. */
+  private readonly csrReads = new CsrReads({
+    readAll: () => readPendingCsrs(this.session, this.loc),
+    readOne: (name) => exportCsr(this.session, this.loc, name),
+    onReadError: (e) => this.log.warn({ device: this.name }, `${this.name}: cannot read the certificate requests at once (${errorMessage(e)}); exporting each`),
+  });
 
   constructor(ctx: TargetContext, private readonly settings: PanosSettings) {
     this.name = ctx.name;
@@ -143,24 +150,39 @@ export class PanosTarget implements Target {
   }
 
   async generateCsr(name: string, spec: CsrSpec): Promise<string> {
-    this.validateName(name);
-    if (!this.capabilities.keyTypes.some((k) => sameKeySpec(k, spec.key))) {
-      throw new DeviceError(`${this.name}: PAN-OS cannot generate a ${keySpecLabel(spec.key)} key`);
-    }
-    const store = await this.certStore();
-    const existing = store.get(name);
-    if (existing?.certPem) {
-      // Generating again would replace the key under a certificate that may be in use.
-      throw new DeviceError(`${this.name}: certificate ${name} already exists; a new key needs a new object name`);
-    }
-    if (existing) {
-      this.log.info({ device: this.name }, `${this.name}: replacing the unfinished CSR ${name}`);
-      await deleteCertificate(this.session, this.loc, name);
-      store.delete(name);
-    }
-    await generateOnDevice(this.session, this.loc, name, spec);
-    const csrPem = await exportCsr(this.session, this.loc, name);
-    store.set(name, { name, hasKey: true, csrPem, isCa: false });
+    return (await this.generateKey(name, spec)).csr();
+  }
+
+  /** The key is made on the box when this resolves; its CSR is read with those of the keys generated
+   *  right after it, in one read of the store (csr-reads.ts). */
+  async generateKey(name: string, spec: CsrSpec): Promise<{ csr(): Promise<string> }> {
+    await this.csrReads.generation(async () => {
+      this.validateName(name);
+      if (!this.capabilities.keyTypes.some((k) => sameKeySpec(k, spec.key))) {
+        throw new DeviceError(`${this.name}: PAN-OS cannot generate a ${keySpecLabel(spec.key)} key`);
+      }
+      const store = await this.certStore();
+      const existing = store.get(name);
+      if (existing?.certPem) {
+        // Generating again would replace the key under a certificate that may be in use.
+        throw new DeviceError(`${this.name}: certificate ${name} already exists; a new key needs a new object name`);
+      }
+      if (existing) {
+        this.log.info({ device: this.name }, `${this.name}: replacing the unfinished CSR ${name}`);
+        await deleteCertificate(this.session, this.loc, name);
+        store.delete(name);
+      }
+      await generateOnDevice(this.session, this.loc, name, spec);
+      store.set(name, { name, hasKey: true, isCa: false });
+    });
+    const pending = this.csrReads.csrOf(name);
+    pending.catch(() => undefined); // awaited by csr(); never an unhandled rejection meanwhile
+    return { csr: () => pending.then((csrPem) => this.acceptCsr(name, spec, csrPem)) };
+  }
+
+  private acceptCsr(name: string, spec: CsrSpec, csrPem: string): string {
+    const entry = this.store?.get(name);
+    if (entry && !entry.certPem) entry.csrPem = csrPem;
     const csr = parseCsr(csrPem);
     if (csr.keySpec && !sameKeySpec(csr.keySpec, spec.key)) {
       throw new DeviceError(`${this.name}: the device made a ${keySpecLabel(csr.keySpec)} CSR for ${name}, ${keySpecLabel(spec.key)} was asked for`);

@@ -83,7 +83,9 @@ export function certificateEntry(name: string, certPem: string, keyBlob: string 
   return e;
 }
 
-/** Entry for an on-box key pair waiting for its signed certificate (`signed-by external`). */
+/** Entry for an on-box key pair waiting for its signed certificate (`signed-by external`): the request
+ *  in `<csr>`, no `<public-key>` (one variant group of the entry schema: PaloAltoNetworks/pan-os-codegen
+ *  specs/device/certificate.yaml), so a config get of the store shows every pending request. */
 export function pendingCsrEntry(name: string, cn: string, subjectOneLine: string, algorithm: string, csrPem: string, keyBlob: string): XNode {
   return el('entry', { name }, [
     leaf('common-name', cn),
