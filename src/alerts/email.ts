@@ -1,11 +1,12 @@
 // Email alerts through SMTP (nodemailer): implicit TLS, STARTTLS (required) or plain for a local relay;
 // login from the credentials file. The server certificate is verified (system roots or tls.ca_file).
 import { isIP } from 'node:net';
-import { createTransport } from 'nodemailer';
 import type { EmailEntry } from '../config/monitoring.js';
 import { alertText, summaryLine, type LevelChange } from './changes.js';
 
 export async function sendEmail(e: EmailEntry, changes: LevelChange[]): Promise<void> {
+  // Loaded when a mail is due: most runs send none, and nodemailer is a large module to load.
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     host: e.host,
     port: e.port,

@@ -1,6 +1,10 @@
 // OpenPGP symmetric (passphrase) encryption of credential files, interoperable with GnuPG both
 // ways: an operator can `gpg --symmetric` a file for fwcert, or `gpg --decrypt` one fwcert wrote.
-import * as openpgp from 'openpgp';
+import type * as OpenPgp from 'openpgp';
+
+// Loaded on first use: most runs read no encrypted file, and openpgp is a large module to load.
+let loaded: Promise<typeof OpenPgp> | undefined;
+const openpgpModule = (): Promise<typeof OpenPgp> => (loaded ??= import('openpgp'));
 
 const ARMOR_HEADER = '-----BEGIN PGP MESSAGE-----';
 const WRONG_PASSPHRASE = 'wrong passphrase or corrupt file';
@@ -9,11 +13,13 @@ const WRONG_PASSPHRASE = 'wrong passphrase or corrupt file';
  * What GnuPG 2.2 (Debian bookworm) reads: SEIPD v1 with MDC (no AEAD, which 2.2 lacks),
  * iterated+salted S2K (not Argon2), AES-256.
  */
-const GPG22_COMPATIBLE = {
-  aeadProtect: false,
-  s2kType: openpgp.enums.s2k.iterated,
-  preferredSymmetricAlgorithm: openpgp.enums.symmetric.aes256,
-} as const;
+function gpg22Compatible(openpgp: typeof OpenPgp) {
+  return {
+    aeadProtect: false,
+    s2kType: openpgp.enums.s2k.iterated,
+    preferredSymmetricAlgorithm: openpgp.enums.symmetric.aes256,
+  } as const;
+}
 
 function requirePassphrase(passphrase: string): void {
   if (typeof passphrase !== 'string' || passphrase.length === 0) throw new Error('a non-empty passphrase is required');
@@ -21,8 +27,9 @@ function requirePassphrase(passphrase: string): void {
 
 export async function encryptArmored(plaintext: string, passphrase: string): Promise<string> {
   requirePassphrase(passphrase);
+  const openpgp = await openpgpModule();
   const message = await openpgp.createMessage({ text: plaintext });
-  return openpgp.encrypt({ message, passwords: [passphrase], format: 'armored', config: GPG22_COMPATIBLE });
+  return openpgp.encrypt({ message, passwords: [passphrase], format: 'armored', config: gpg22Compatible(openpgp) });
 }
 
 /**
@@ -31,7 +38,8 @@ export async function encryptArmored(plaintext: string, passphrase: string): Pro
  */
 export async function decryptArmored(data: string | Uint8Array, passphrase: string): Promise<string> {
   requirePassphrase(passphrase);
-  let message: openpgp.Message<Uint8Array | string>;
+  const openpgp = await openpgpModule();
+  let message: OpenPgp.Message<Uint8Array | string>;
   try {
     const bytes = typeof data === 'string' ? (data.includes(ARMOR_HEADER) ? undefined : base64Bytes(data)) : data;
     message = bytes === undefined || isArmored(bytes)

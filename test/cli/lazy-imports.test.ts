@@ -2,22 +2,26 @@
 // device driver, none of the lab, no engine pipeline, ledger, PKI or logger. Each command loads what it
 // needs when it runs, which the last test shows with the same tracer (so an empty trace cannot pass).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startLab } from '../../src/lab/fleet.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The modules a `fwcert ARGS` process loads: repo paths (src/...) and package names. */
-function loadedBy(args: string[]): { status: number | null; stdout: string; stderr: string; src: string[]; packages: string[] } {
+async function loadedBy(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; src: string[]; packages: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'fwcert-imports-'));
   const file = join(dir, 'imports.txt');
   try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/support/trace-imports.mjs', 'src/cli/main.ts', ...args], {
-      cwd: ROOT, env: { ...process.env, FWCERT_CONFIG: '', FWCERT_TRACE_IMPORTS: file }, encoding: 'utf8', timeout: 120_000,
+    // Asynchronous, so that a lab in this process answers the CLI.
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', '--import', './test/support/trace-imports.mjs', 'src/cli/main.ts', ...args], {
+        cwd: ROOT, env: { ...process.env, FWCERT_CONFIG: '', FWCERT_TRACE_IMPORTS: file }, encoding: 'utf8', timeout: 120_000,
+      }, (_e, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }));
     });
     const urls = [...new Set(readFileSync(file, 'utf8').split('\n').filter((u) => u.startsWith('file:')))];
     const src = urls.filter((u) => !u.includes('/node_modules/') && u.includes('/src/')).map((u) => u.slice(u.lastIndexOf('/src/') + 1));
@@ -35,8 +39,8 @@ function loadedBy(args: string[]): { status: number | null; stdout: string; stde
 const HEAVY = /^src\/(ca\/(?!issuer\.ts$)|devices\/|lab\/|ledger\/|pki\/|http\/|sftunnel\/|alerts\/|report\/|secrets\/|config\/load\.ts$|engine\/(?!policy\.ts$))/;
 
 for (const args of [['--help'], ['--version'], ['run', '--help'], ['status', '--help'], ['check', '--help'], ['revoke', '--help']]) {
-  test(`fwcert ${args.join(' ')} loads commander and the CLI only`, () => {
-    const r = loadedBy(args);
+  test(`fwcert ${args.join(' ')} loads commander and the CLI only`, async () => {
+    const r = await loadedBy(args);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, args[0] === '--version' ? /^\d+\.\d+\.\d+/ : /Usage: fwcert/);
     assert.ok(r.src.includes('src/cli/main.ts'), r.src.join('\n'));
@@ -46,11 +50,29 @@ for (const args of [['--help'], ['--version'], ['run', '--help'], ['status', '--
   });
 }
 
-test('a command loads the config loader and the drivers when it runs (the tracer sees them)', () => {
-  const r = loadedBy(['--config', join(tmpdir(), 'fwcert-no-such-config.yaml'), 'run']);
+test('a command loads the config loader and the drivers when it runs (the tracer sees them)', async () => {
+  const r = await loadedBy(['--config', join(tmpdir(), 'fwcert-no-such-config.yaml'), 'run']);
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /file not found/);
   assert.ok(r.src.includes('src/config/load.ts'), r.src.join('\n'));
   assert.ok(r.src.some((m) => m.startsWith('src/devices/')), r.src.join('\n'));
   assert.ok(r.packages.includes('zod'), r.packages.join('\n'));
+});
+
+test('status and run load no ACME client, mail or OpenPGP library when the config uses no ACME CA, email alert or encrypted file', async () => {
+  // Each is loaded when it is used (the ACME, alert and secrets tests cover those paths).
+  const dir = mkdtempSync(join(tmpdir(), 'fwcert-imports-lab-'));
+  const lab = await startLab({ dir, fdm: 1, panos: 0, knobs: { fdm: { deployDurationMs: 20 } } });
+  try {
+    // status: 3, the lab's FTD holds no certificate yet.
+    for (const [args, code] of [[['check'], 0], [['run', '--dry-run'], 0], [['status'], 3]] as const) {
+      const r = await loadedBy(['--config', lab.configPath, ...args]);
+      assert.equal(r.status, code, r.stdout + r.stderr);
+      assert.ok(r.packages.includes('undici') && r.src.includes('src/ca/acme/index.ts'), `${args.join(' ')}: ${r.packages.join(' ')}`);
+      assert.deepEqual(r.packages.filter((p) => ['acme-client', 'axios', 'node-forge', 'nodemailer', 'openpgp'].includes(p)), [], args.join(' '));
+    }
+  } finally {
+    await lab.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

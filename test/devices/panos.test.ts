@@ -648,3 +648,36 @@ test('generating a CSR again under the same name replaces the unfinished one; an
     await lab.close();
   }
 });
+
+test('keys generated back to back: their CSRs come from one read of the store; when that read fails, each CSR is exported', async () => {
+  const lab = await startLab();
+  try {
+    await lab.target.open();
+    await lab.target.inventory();
+    const c0 = { ...lab.counters() };
+    const delta = (k: string) => (lab.counters()[k] ?? 0) - (c0[k] ?? 0);
+    // As the engine does: one generation after another, the CSRs asked for afterwards.
+    const names = ['batch-a', 'batch-b', 'batch-c'];
+    const made = [];
+    for (const n of names) made.push(await lab.target.generateKey(n, spec(`${n}.example.com`)));
+    const csrs = await Promise.all(made.map((m) => m.csr()));
+    assert.equal(delta('op.request.certificate.generate'), 3);
+    assert.equal(delta('config.get'), 1, 'one read of the store for the three CSRs');
+    assert.equal(delta('export.certificate'), 0, 'no CSR export');
+    assert.deepEqual(csrs.map((c) => parseCsr(c).subject.cn), names.map((n) => `${n}.example.com`));
+    assert.equal(new Set(csrs.map((c) => parseCsr(c).publicKeySha256)).size, 3, 'three keys');
+    // Each CSR is the one of the key the device holds under its name: its certificate is accepted there.
+    for (const [i, n] of names.entries()) await lab.target.install(n, { leafPem: await sign(csrs[i]!), chainPem: [issuing.certPem] });
+
+    // The store cannot be read: the CSR is exported by itself, nothing fails.
+    lab.emu.setKnobs({ failNext: { 'config.get': { code: 13, message: 'Internal error' } } });
+    const c1 = { ...lab.counters() };
+    const csr = await lab.target.generateCsr('batch-d', spec('batch-d.example.com'));
+    assert.equal((lab.counters()['export.certificate'] ?? 0) - (c1['export.certificate'] ?? 0), 1);
+    await lab.target.install('batch-d', { leafPem: await sign(csr), chainPem: [issuing.certPem] });
+    assert.equal((await lab.target.commit('batch')).committed, true);
+    assert.ok(['batch-a', 'batch-b', 'batch-c', 'batch-d'].every((n) => lab.state().certificates.find((c) => c.name === n)?.hasPrivateKey));
+  } finally {
+    await lab.close();
+  }
+});

@@ -1,6 +1,6 @@
 // The ACME account: an ECDSA P-256 key made once and kept sealed in the driver store, the account
 // URL the CA gave us, and registration (contact, terms of service, External Account Binding).
-import acme from 'acme-client';
+import type acme from 'acme-client';
 import { CaError } from '../../core/errors.js';
 import type { IssuerContext } from '../issuer.js';
 import { generateKeyPair } from '../../pki/index.js';
@@ -49,7 +49,9 @@ export async function openAccount(ctx: IssuerContext, transport: AcmeTransport, 
     ctx.log.info({ directory: s.directory }, 'generated a new ACME account key (ECDSA P-256)');
   }
 
-  const client = new acme.Client({
+  // Loaded when an ACME CA is used: acme-client (with axios and node-forge) is the largest module fwcert loads.
+  const { default: acmeClient } = await import('acme-client');
+  const client = new acmeClient.Client({
     directoryUrl: s.directory,
     accountKey: keyPem,
     ...(knownUrl ? { accountUrl: knownUrl } : {}),

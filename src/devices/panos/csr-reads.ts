@@ -39,6 +39,8 @@ export class CsrReads {
       return await generate();
     } finally {
       this.generating--;
+      // A generation that failed registers no CSR: the keys generated before it are read all the same.
+      this.scheduleCheck();
     }
   }
 
@@ -58,7 +60,7 @@ export class CsrReads {
     this.checkScheduled = true;
     setImmediate(() => {
       this.checkScheduled = false;
-      // A generation that runs now ends with csrOf(), which schedules the next check.
+      // A generation that runs now schedules the next check when it ends.
       if (this.generating === 0 && this.waiting.size) void this.readWaiting();
     });
   }
