@@ -54,7 +54,7 @@ describe('bounded run time', { timeout: 300_000 }, () => {
 
   it('a dripping device and an endless PAN-OS answer fail alone, with their reason; the healthy device is done', async () => {
     const path = config('slow-devices', (c) => {
-      c.devices['drip-1'] = { type: 'cisco-fdm', url: drip.url, credentials: 'credentials/ftd-1.yaml', tls: { sha256: drip.sha256 }, timeout_s: 2 };
+      c.devices['drip-1'] = { type: 'cisco-fdm', url: drip.url, credentials: 'credentials/ftd-1.yaml', tls: { sha256: drip.sha256 }, timeout_s: 1 };
       c.devices['flood-1'] = { type: 'paloalto', url: endless.url, credentials: 'credentials/pa-x.yaml', tls: { sha256: endless.sha256 }, timeout_s: 120 };
       c.profiles = [profile('on-drip', 'drip-1'), profile('on-flood', 'flood-1', 'lab-sectigo', {}), profile('healthy', 'ftd-1')];
     });
@@ -64,7 +64,7 @@ describe('bounded run time', { timeout: 300_000 }, () => {
     assert.ok(Date.now() - started < 120_000, 'far below the endless body at loopback speed or the drip forever');
     const rep = json<RunReport>(r);
     const by = (n: string) => rep.devices.find((d) => d.device === n)!;
-    assert.match(by('drip-1').error!, /drip-1: .* got no complete answer within 2 s \(timeout_s\)/);
+    assert.match(by('drip-1').error!, /drip-1: .* got no complete answer within 1 s \(timeout_s\)/);
     assert.equal(by('drip-1').items[0]!.outcome, 'failed');
     assert.match(by('flood-1').error!, /flood-1: .* answered with a body larger than \d+ bytes; refused/);
     assert.equal(by('ftd-1').items[0]!.outcome, 'done', by('ftd-1').items[0]!.error);
@@ -73,7 +73,7 @@ describe('bounded run time', { timeout: 300_000 }, () => {
 
   it('a CA that drips its answer fails the certificate after the CA timeout_s', async () => {
     const path = config('slow-ca', (c) => {
-      c.cas['drip-ca'] = { type: 'sectigo-scm', url: `${drip.url}/api/ssl/v1`, customer_uri: 'lab', org_id: 1, credentials: 'credentials/scm.yaml', tls: { sha256: drip.sha256 }, timeout_s: 2 };
+      c.cas['drip-ca'] = { type: 'sectigo-scm', url: `${drip.url}/api/ssl/v1`, customer_uri: 'lab', org_id: 1, credentials: 'credentials/scm.yaml', tls: { sha256: drip.sha256 }, timeout_s: 1 };
       c.profiles = [profile('from-slow-ca', 'ftd-1', 'drip-ca')];
       c.profiles[0].sectigo = { cert_type: 3001, term: 365 };
     });
@@ -81,13 +81,13 @@ describe('bounded run time', { timeout: 300_000 }, () => {
     assert.equal(r.code, 1, r.stderr);
     const item = json<RunReport>(r).devices[0]!.items[0]!;
     assert.equal(item.outcome, 'failed');
-    assert.match(item.error!, /no complete answer within 2 s \(timeout_s\)/);
+    assert.match(item.error!, /no complete answer within 1 s \(timeout_s\)/);
     lockFree('slow-ca');
   });
 
   it('max_run_s ends a run whose device would hold it for ten minutes: per-device error, exit 1, lock released', async () => {
     const path = config('max-run', (c) => {
-      c.max_run_s = 3;
+      c.max_run_s = 1;
       c.devices['drip-1'] = { type: 'cisco-fdm', url: drip.url, credentials: 'credentials/ftd-1.yaml', tls: { sha256: drip.sha256 }, timeout_s: 600 };
       c.profiles = [profile('on-drip', 'drip-1')];
     });
@@ -97,7 +97,7 @@ describe('bounded run time', { timeout: 300_000 }, () => {
     assert.ok(Date.now() - started < 120_000, 'ended by max_run_s, long before the 600 s request deadline');
     const d = json<RunReport>(r).devices[0]!;
     assert.equal(d.device, 'drip-1');
-    assert.match(d.error!, /run time limit reached \(max_run_s: 3 s\)/);
+    assert.match(d.error!, /run time limit reached \(max_run_s: 1 s\)/);
     assert.deepEqual(d.items.map((i) => `${i.profile}:${i.outcome}`), ['on-drip:failed']);
     lockFree('max-run');
   });
