@@ -7,7 +7,8 @@
 //   --scenario cpu: the same with local RSA-2048 keys everywhere.
 //   --renew: then the same fleet again with renew --force; the renewal's figures are reported.
 //   --certs-total N: N certificates over 100 devices (the memory check).
-//   --log FILE: fwcert's debug log (JSON lines with times) to FILE, to see where a run's time goes.
+//   --log FILE: fwcert's debug log (JSON lines with times) to FILE, to see where a run's time goes;
+//       --log-level info: the product's default level instead (to measure what the file log costs).
 //   --lab-cpu-prof DIR: run the lab under `node --cpu-prof` writing to DIR (profile fwcert itself with
 //       `node --cpu-prof dist/bench/fleet.js`; NODE_OPTIONS does not allow --cpu-prof).
 // fwcert runs with its product defaults for job polling and CA collect intervals; only the CA's
@@ -26,7 +27,7 @@ import { splitCalls, type Counts } from './api-calls.js';
 import { Agent, request } from 'undici';
 import { parse, stringify } from 'yaml';
 import { loadConfig } from '../src/config/load.js';
-import { createLogger, silentLogger } from '../src/core/log.js';
+import { createLogger, silentLogger, type LogLevel } from '../src/core/log.js';
 import { runEngine } from '../src/engine/run.js';
 import { runFailed, type RunReport } from '../src/engine/report.js';
 import { generateKeyPair } from '../src/pki/index.js';
@@ -45,6 +46,7 @@ const { values: a } = parseArgs({
     concurrency: { type: 'string' },
     renew: { type: 'boolean', default: false },
     log: { type: 'string' },
+    'log-level': { type: 'string', default: 'debug' },
     'lab-cpu-prof': { type: 'string' },
   },
 });
@@ -175,7 +177,7 @@ try {
     const peak = peakRssTracker();
     const start = performance.now();
     const report: RunReport = await runEngine(cfg, {
-      command: phase === 'enroll' ? 'run' : 'renew', force: phase === 'renew', log: a.log ? createLogger({ level: 'debug', file: a.log, terminal: false }) : silentLogger(), concurrency,
+      command: phase === 'enroll' ? 'run' : 'renew', force: phase === 'renew', log: a.log ? createLogger({ level: a['log-level'] as LogLevel, file: a.log, terminal: false }) : silentLogger(), concurrency,
     });
     const wallMs = performance.now() - start;
     const peakRss = peak.stop();

@@ -60,6 +60,13 @@ export interface CommitResult {
   warnings?: string[];
 }
 
+/** A (profile, device) pair of the configuration with the bindings it asks for. */
+export interface ProfileBindings {
+  profile: string;
+  device: string;
+  bindings: Binding[];
+}
+
 /** Which configuration objects are fwcert's on this device (its certificate objects, by name). */
 export interface CommitScope {
   owns(objectName: string): boolean;
@@ -127,9 +134,12 @@ export interface Target {
    *  Asked before anything is ordered, so a pair that cannot work costs no certificate. */
   unsupportedBindings?(bindings: Binding[]): string | undefined;
   close(): Promise<void>;
-  /** `run --remove-retired`, after inventory(): deletes what the driver created for device options the config no
-   *  longer has (FMC trust anchors); `problems` are steps it cannot do (the device reports an error). */
-  retireOwn?(dryRun: boolean): Promise<{ removed: string[]; wouldRemove: string[]; problems: string[] }>;
+  /** `run --remove-retired`, after inventory(): deletes what the driver created for device options or bindings the
+   *  config no longer has (FMC trust anchors, known-key internal certificates); `configured` is every (profile, device)
+   *  pair the config still has. `problems` are steps it cannot do (the device reports an error); `changed` makes
+   *  the device commit. Called before the retired certificates are removed, and inventory() is read again after
+   *  it removed something, so that a binding it took away no longer holds a certificate in place. */
+  retireOwn?(dryRun: boolean, configured: ProfileBindings[]): Promise<{ removed: string[]; wouldRemove: string[]; problems: string[]; changed?: boolean }>;
   /** Targets that push to several devices (a Panorama template): what each of them runs for the
    * certificate bound as `bindings` (status shows one row per receiving device). Called after
    * close(): it reads through the manager's session, which lives until the command ends. */

@@ -2,7 +2,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { basicConstraintsCa, certificateParts } from './der.js';
 import { describeKey, keySpecOf, spkiSha256 } from './keys.js';
-import { nameToSubject, sansOfEncoded } from './names.js';
+import { sansOfEncoded, subjectOfEncoded } from './names.js';
 import { certificateDer } from './pem.js';
 import type { CertInfo } from './types.js';
 import { Memo } from './memo.js';
@@ -39,8 +39,6 @@ export function nativeCertificate(pem: string, der?: Buffer): X509Certificate {
 const parsed = new Memo<CertInfo>(2048);
 /** Issuer DN and CN by the issuer Name's bytes: every leaf of a CA carries the same issuer. */
 const issuerNames = new Memo<{ dn: string; cn: string | undefined }>(256);
-/** Subject fields and DN by the subject Name's bytes. */
-const subjectNames = new Memo<{ subject: CertInfo['subject']; dn: string }>(1024);
 const SAN_OID = '2.5.29.17';
 const BASIC_CONSTRAINTS_OID = '2.5.29.19';
 
@@ -60,11 +58,7 @@ function parseDer(der: Buffer, pem: string): CertInfo {
   } catch {
     throw new Error('unreadable certificate (corrupt PEM)');
   }
-  // A profile's leaves on every device carry the same subject: read each distinct Name once.
-  const subjectName = subjectNames.get(Buffer.from(parts.subject).toString('base64'), () => {
-    const n = new x509.Name(parts.subject);
-    return { subject: nameToSubject(n), dn: n.toString() };
-  });
+  const subjectName = subjectOfEncoded(parts.subject);
   const issuerName = issuerNames.get(Buffer.from(parts.issuer).toString('base64'), () => {
     const n = new x509.Name(parts.issuer);
     return { dn: n.toString(), cn: n.getField('CN')[0] };
@@ -75,7 +69,7 @@ function parseDer(der: Buffer, pem: string): CertInfo {
   return {
     pem: certificateToPem(der),
     serial: cert.serialNumber.toUpperCase(),
-    subject: { ...subjectName.subject },
+    subject: subjectName.subject,
     subjectDn: subjectName.dn,
     issuerDn: issuerName.dn,
     issuerCn: issuerName.cn,

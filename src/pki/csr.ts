@@ -3,7 +3,7 @@
 import { createPublicKey, sign, type KeyObject } from 'node:crypto';
 import { csrParts, encodeTlv } from './der.js';
 import { describeKey, keySpecOf, loadPrivateKey, signatureHash, spkiDer, spkiSha256, validateKeySpec } from './keys.js';
-import { nameToSubject, sanExtension, sanListFor, sansOfEncoded, subjectToName, validateSubject } from './names.js';
+import { sanExtension, subjectOfEncoded, sanListFor, sansOfEncoded, subjectToName, validateSubject } from './names.js';
 import { Memo } from './memo.js';
 import { derToPem, pemToDer } from './pem.js';
 import { keySpecLabel, sameKeySpec, type CsrInfo, type CsrSpec } from './types.js';
@@ -100,7 +100,7 @@ function parseCsrNow(pem: string): CsrInfo {
   }
   const san = parts.extensions.get('2.5.29.17');
   return {
-    subject: nameToSubject(new x509.Name(parts.subject)),
+    subject: subjectOfEncoded(parts.subject).subject,
     sans: sansOfEncoded(san),
     keySpec: keySpecOf(key),
     publicKeySha256: spkiSha256(parts.spki),

@@ -2,6 +2,7 @@
 // from @peculiar/x509 names. Kept strict so a typo fails here, not as a CA or device rejection.
 import { isIP } from 'node:net';
 import { subjectAltNames } from './der.js';
+import { Memo } from './memo.js';
 import type { SubjectSpec } from './types.js';
 import { x509 } from './x509-lib.js';
 
@@ -126,6 +127,19 @@ export function nameToSubject(name: x509.Name): SubjectSpec {
     if (v !== undefined) out[field] = v;
   }
   return out;
+}
+
+/** Subject fields and DN of encoded Names: a profile's certificates and requests on every device
+ *  carry the same subject, so each distinct Name is read by @peculiar/x509 once (see memo.ts). */
+const encodedNames = new Memo<{ subject: SubjectSpec; dn: string }>(1024);
+
+/** nameToSubject and the DN string of an encoded Name; the caller gets its own copy of the fields. */
+export function subjectOfEncoded(name: Uint8Array): { subject: SubjectSpec; dn: string } {
+  const known = encodedNames.get(Buffer.from(name).toString('base64'), () => {
+    const n = new x509.Name(name);
+    return { subject: nameToSubject(n), dn: n.toString() };
+  });
+  return { subject: { ...known.subject }, dn: known.dn };
 }
 
 /** The DNS and IP entries of a SubjectAlternativeName extension, in extension order. */

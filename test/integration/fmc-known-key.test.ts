@@ -123,4 +123,71 @@ describe('FMC decryption known-key certificates (internal certificate objects), 
       fmc().setKnobs({ internalCertPutKeepsCert: false });
     }
   });
+
+  it('an object whose certificate the FMC answers in a form fwcert cannot read never counts as holding it: run says so (exit 1), renew --force replaces it', async () => {
+    fmc().setKnobs({ internalCertAnswerForm: 'pkcs7' });
+    try {
+      const id = object()[0]!.id;
+      const before = { ...state().counters };
+      const r = await cli('run', '--json');
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(itemOf(json<RunReport>(r)).error ?? '', /fmc-1 answers the certificate of the internal certificate object web-kk in a form fwcert cannot read, so fwcert cannot tell whether the object holds .*run `fwcert renew --force`/);
+      assert.equal(count('internalcertificates_updated'), before.internalcertificates_updated ?? 0, 'nothing written without the key');
+      const renewed = await cli('renew', '--force', '--profile', 'web-kk', '--json');
+      assert.equal(renewed.code, 0, renewed.stdout + renewed.stderr);
+      const next = strip(itemOf(json<RunReport>(renewed)).serial!);
+      assert.notEqual(next, serial);
+      assert.deepEqual(object().map((o) => [o.id, strip(o.serial)]), [[id, next]], 'updated in place');
+      assert.deepEqual(deployed(), [next]);
+      assert.match(renewed.stderr, /answers the certificate of the internal certificate object web-kk in a form fwcert cannot read; it was replaced/);
+      serial = next;
+    } finally {
+      fmc().setKnobs({ internalCertAnswerForm: 'pem' });
+    }
+  });
+
+  it('run --remove-retired deletes the object of a removed profile (out of the rule first, then the object) with one deployment, only when this ledger created it', async () => {
+    // A run's report lists the FTD once for the run and once for the removal.
+    const ftdOf = (r: RunReport) => {
+      const mine = r.devices.filter((d) => d.device === FTD);
+      return { wouldRemove: mine.flatMap((d) => d.wouldRemove ?? []), removed: mine.flatMap((d) => d.removed), committed: mine.some((d) => d.committed) };
+    };
+    const trustpoints = () => lab.managers[0]!.handle.state() as { devices: { name: string; trustpoints: { name: string }[] }[] };
+    const held = () => trustpoints().devices.find((d) => d.name === FTD)!.trustpoints.filter((t) => t.name.startsWith('web-kk')).map((t) => t.name);
+    rmSync(join(profilesDir, 'web-kk.yaml'));
+    assert.equal(held().length, 1);
+    const before = { ...state().counters };
+    // Another ledger (a reinstall) does not know fwcert created it: left alone.
+    const cfg = parse(readFileSync(lab.configPath, 'utf8')) as { ledger: { path: string } };
+    cfg.ledger.path = 'state/other.db';
+    const other = join(dir, 'fwcert-other-ledger.yaml');
+    writeFileSync(other, stringify(cfg));
+    const foreign = await runCli(['--config', other, 'run', '--remove-retired', '--json']);
+    assert.equal(foreign.code, 0, foreign.stdout + foreign.stderr);
+    assert.deepEqual(json<RunReport>(foreign).devices.flatMap((d) => d.removed), []);
+    assert.equal(object().length, 1);
+    // --dry-run names the object and the profile's certificate, and changes nothing.
+    const planned = await cli('run', '--remove-retired', '--dry-run', '--json');
+    assert.equal(planned.code, 0, planned.stdout + planned.stderr);
+    const would = ftdOf(json<RunReport>(planned)).wouldRemove;
+    assert.ok(would.includes('web-kk (internal certificate)'), JSON.stringify(would));
+    assert.equal(would.length, 2, `the profile's certificate too, freed by the rule: ${JSON.stringify(would)}`);
+    assert.equal(object().length, 1);
+    assert.deepEqual(rule().certs, ['web-kk']);
+    assert.equal(count('deploymentrequests'), before.deploymentrequests);
+    // The run: out of the rule, object deleted, the FTD deployed once and no longer decrypts with it.
+    const r = await cli('run', '--remove-retired', '--json');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const res = ftdOf(json<RunReport>(r));
+    assert.deepEqual([...res.removed].sort(), [...would].sort());
+    assert.equal(res.committed, true);
+    assert.deepEqual(object(), []);
+    assert.deepEqual(rule().certs, []);
+    assert.deepEqual(held(), [], 'the profile\'s trustpoint is gone too');
+    assert.equal(count('deploymentrequests') - before.deploymentrequests!, 1, 'one deployment');
+    assert.deepEqual(deployed(), []);
+    const again = await cli('run', '--remove-retired', '--json');
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.deepEqual(json<RunReport>(again).devices.flatMap((d) => d.removed), [], 'nothing left to remove');
+  });
 });

@@ -4,6 +4,7 @@ import { DeviceError } from '../../core/errors.js';
 import type { ManagerType } from '../manager.js';
 import type { TargetType } from '../target.js';
 import { KNOWN_KEY } from './known-key.js';
+import { createdKnownKeyObjects } from './known-key-retire.js';
 import { FmcManager } from './manager.js';
 import { deviceTag } from './names.js';
 import {
@@ -36,7 +37,7 @@ export const fmcFtdTargetType: TargetType<FmcFtdOptions, Record<string, never>> 
   },
   objectNameTag: deviceTag,
   perManagerBindings: [KNOWN_KEY],
-  hasOwnObjects: (store) => createdTrustAnchors(store).length > 0,
+  hasOwnObjects: (store) => createdTrustAnchors(store).length > 0 || createdKnownKeyObjects(store).length > 0,
   profileNameProblem(options, profile, device) {
     return trustAnchorNameClash(options.trust_anchors, device, profile);
   },

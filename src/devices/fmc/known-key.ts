@@ -45,6 +45,15 @@ export function knownKeyTarget(b: Binding): { policy: string; rule: string } {
   return { policy: name.slice(0, i), rule: name.slice(i + 1) };
 }
 
+/**
+ * Both certificates readable and the same. An object or trustpoint whose certificate cannot be read
+ * (unparsable, or a form fwcert does not read, such as PKCS#7) never counts as holding ours.
+ */
+export function sameCertificate(a: unknown, b: unknown): boolean {
+  const fa = certFingerprint(a);
+  return fa !== undefined && fa === certFingerprint(b);
+}
+
 /** The profile part of an engine object name: "<profile>" or "<profile>-yyyymmdd-hhmm[-n]" (engine/naming.ts). */
 export function knownKeyObjectName(objectName: string): string {
   return objectName.replace(/-\d{8}-\d{4}(-\d{1,3})?$/, '');
@@ -55,6 +64,8 @@ export class KnownKeyIndex {
   private certs?: Promise<Map<string, InternalCertificate>>;
   private policies?: Promise<DecryptionPolicy[]>;
   private readonly rules = new Map<string, Promise<DecryptionRule[]>>();
+  /** Objects `run --remove-retired` takes out of their rules in this run: they bind nothing any more. */
+  private readonly retiring = new Set<string>();
 
   constructor(private readonly api: () => FmcApi) {}
 
@@ -70,6 +81,15 @@ export class KnownKeyIndex {
 
   async setCert(c: InternalCertificate): Promise<void> {
     (await this.internalCerts()).set(c.name, c);
+  }
+
+  async deleteCert(name: string): Promise<void> {
+    (await this.internalCerts()).delete(name);
+  }
+
+  /** The object is being retired: bindingsOf no longer reports the rules listing it. */
+  retire(name: string): void {
+    this.retiring.add(name);
   }
 
   decryptionPolicies(): Promise<DecryptionPolicy[]> {
@@ -101,7 +121,7 @@ export class KnownKeyIndex {
   /** The bindings the FMC holds for the certificate `pem` in the object `objectName`: the known-key rules listing it. */
   async bindingsOf(objectName: string, pem: string | undefined): Promise<Binding[]> {
     const obj = (await this.internalCerts()).get(objectName);
-    if (!obj || !pem || certFingerprint(obj.cert) !== certFingerprint(pem)) return [];
+    if (!obj || this.retiring.has(objectName) || !sameCertificate(obj.cert, pem)) return [];
     const out: Binding[] = [];
     for (const p of await this.decryptionPolicies()) {
       for (const r of await this.rulesOf(p.id)) {
@@ -113,22 +133,26 @@ export class KnownKeyIndex {
 }
 
 /**
- * Makes the object `name` hold `cert` and its key: created, or updated in place (PUT with its id);
- * nothing is written when it already holds that certificate. Returns the object and whether it changed.
+ * Makes the object `name` hold `cert` and its key: created (then `created` is told, for the ledger), or
+ * updated in place (PUT with its id); nothing is written when it already holds that certificate.
+ * Returns the object, whether it changed, and whether the certificate it held could not be read.
  */
 export async function upsertInternalCert(
-  api: FmcApi, index: KnownKeyIndex, name: string, cert: { leafPem: string; keyPem: string }, device: string,
-): Promise<{ obj: InternalCertificate; changed: boolean }> {
+  api: FmcApi, index: KnownKeyIndex, name: string, cert: { leafPem: string; keyPem: string }, device: string, created?: (name: string) => void,
+): Promise<{ obj: InternalCertificate; changed: boolean; unreadable?: boolean }> {
   registerSecret(cert.keyPem);
   const existing = (await index.internalCerts()).get(name);
   const want = certFingerprint(cert.leafPem);
-  if (existing && certFingerprint(existing.cert) === want) return { obj: existing, changed: false };
+  if (existing && sameCertificate(existing.cert, cert.leafPem)) return { obj: existing, changed: false };
+  const unreadable = !!existing && certFingerprint(existing.cert) === undefined;
   const body = { name, type: 'InternalCertificate' as const, cert: cert.leafPem, privateKey: cert.keyPem };
   let saved: InternalCertificate | undefined;
   if (existing) {
     saved = await api.call<InternalCertificate>('PUT', `object/internalcertificates/${encodeURIComponent(existing.id)}`, { json: { ...body, id: existing.id } });
     // Terraform replaces rather than updates these objects: an FMC that kept the old certificate is caught here.
-    if (saved?.cert !== undefined && certFingerprint(saved.cert) !== want) {
+    // An answer whose certificate cannot be read proves nothing either way.
+    const got = certFingerprint(saved?.cert);
+    if (got !== undefined && got !== want) {
       throw new DeviceError(
         `${device}: ${api.fmc} kept the old certificate in the internal certificate object ${name} after fwcert updated it; ` +
           `replace it in Objects > Object Management > PKI > Internal Certs (the decryption rules keep their reference), then run fwcert again`,
@@ -139,9 +163,10 @@ export async function upsertInternalCert(
     saved = await api.call<InternalCertificate>('POST', 'object/internalcertificates', { json: body });
     if (!saved?.id) throw new DeviceError(`${device}: creating the internal certificate object ${name} returned no id`);
     saved = { ...saved, cert: cert.leafPem };
+    created?.(name);
   }
   await index.setCert(saved);
-  return { obj: saved, changed: true };
+  return { obj: saved, changed: true, ...(unreadable ? { unreadable } : {}) };
 }
 
 /** Adds the object to the rule's decryptionCerts (other certificates stay); true when the rule was written. */
@@ -153,4 +178,30 @@ export async function referenceFromRule(api: FmcApi, policy: FmcRef, rule: Decry
   await api.call('PUT', `policy/decryptionpolicies/${encodeURIComponent(policy.id)}/decryptionpolicyrules/${encodeURIComponent(rule.id)}`, { json: body });
   rule.decryptionCerts = body.decryptionCerts;
   return true;
+}
+
+/**
+ * Takes the object out of every known-key rule that lists it (PUT of the whole rule, as referenceFromRule);
+ * returns the rules written as "<policy>/<rule>".
+ */
+export async function dereferenceFromRules(api: FmcApi, index: KnownKeyIndex, obj: InternalCertificate): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of await index.decryptionPolicies()) {
+    for (const rule of await index.rulesOf(p.id)) {
+      const objects = rule.decryptionCerts?.objects ?? [];
+      if (rule.ruleAction !== 'DECRYPT_KNOWN_KEY' || !objects.some((o) => o.id === obj.id)) continue;
+      const { links: _links, metadata: _metadata, ...body } = rule as DecryptionRule & { links?: unknown; metadata?: unknown };
+      body.decryptionCerts = { ...(rule.decryptionCerts ?? {}), objects: objects.filter((o) => o.id !== obj.id) };
+      await api.call('PUT', `policy/decryptionpolicies/${encodeURIComponent(p.id)}/decryptionpolicyrules/${encodeURIComponent(rule.id)}`, { json: body });
+      rule.decryptionCerts = body.decryptionCerts;
+      out.push(`${p.name}/${rule.name}`);
+    }
+  }
+  return out;
+}
+
+/** Deletes the object (fireREST deleteInternalCertificate: DELETE object/internalcertificates/{id}); the FMC refuses one a rule still lists (INFERRED). */
+export async function deleteInternalCert(api: FmcApi, index: KnownKeyIndex, obj: InternalCertificate): Promise<void> {
+  await api.call('DELETE', `object/internalcertificates/${encodeURIComponent(obj.id)}`);
+  await index.deleteCert(obj.name);
 }

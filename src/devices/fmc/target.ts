@@ -5,7 +5,7 @@ import type { Logger } from '../../core/log.js';
 import { ALL_KEY_SPECS, type KeySpec } from '../../pki/types.js';
 import { registerSecret } from '../../core/redact.js';
 import type { CsrSpec } from '../../pki/types.js';
-import type { Binding, CommitResult, DeviceCert, DeviceEnrollment, InstallResult, OpenInfo, Target, TargetContext } from '../target.js';
+import type { Binding, CommitResult, ProfileBindings, DeviceCert, DeviceEnrollment, InstallResult, OpenInfo, Target, TargetContext } from '../target.js';
 import type { DeployTarget } from './deploy.js';
 import {
   deleteEnrollment, deviceCertificates, INSTALL_API_VERSION, manageCertificate, pkcs12Enrollment, pkcs12Leaf, upsertEnrollment,
@@ -13,7 +13,8 @@ import {
 import type { FmcDevice, FmcManager } from './manager.js';
 import { ObjectNames } from './names.js';
 import { bindRaVpn, raVpnPolicyOf } from './ravpn.js';
-import { KNOWN_KEY, KNOWN_KEY_VERSION, knownKeyObjectName, knownKeyTarget, referenceFromRule, upsertInternalCert } from './known-key.js';
+import { KNOWN_KEY, KNOWN_KEY_VERSION, knownKeyObjectName, knownKeyTarget, referenceFromRule, sameCertificate, upsertInternalCert } from './known-key.js';
+import { rememberKnownKeyObject, retireKnownKeyObjects } from './known-key-retire.js';
 import type { FmcFtdOptions } from './schemas.js';
 import { createdTrustAnchors } from './trust-anchor-config.js';
 import { isNotFound } from './errors.js';
@@ -190,12 +191,31 @@ export class FmcFtdTarget implements Target {
     return r;
   }
 
-  /** `run --remove-retired`: trust anchors fwcert created that the entry no longer lists (after inventory()). */
-  async retireOwn(dryRun: boolean): Promise<{ removed: string[]; wouldRemove: string[]; problems: string[] }> {
+  /**
+   * `run --remove-retired` (after inventory()): trust anchors fwcert created that the entry no longer lists,
+   * and internal certificate objects fwcert created whose profile no longer binds known_key anywhere.
+   */
+  async retireOwn(dryRun: boolean, configured: ProfileBindings[] = []): Promise<{ removed: string[]; wouldRemove: string[]; problems: string[]; changed: boolean }> {
+    const out = { removed: [] as string[], wouldRemove: [] as string[], problems: [] as string[], changed: false };
     const created = this.createdAnchors();
-    if (!created.length) return { removed: [], wouldRemove: [], problems: [] };
-    const keep = new Set(this.options.trust_anchors.map((a) => this.names.toFmc(a.name)));
-    return retireTrustAnchors(created, keep, this.anchorContext(), dryRun, (fmcName) => this.setCreatedAnchors(this.createdAnchors().filter((n) => n !== fmcName)));
+    if (created.length) {
+      const keep = new Set(this.options.trust_anchors.map((a) => this.names.toFmc(a.name)));
+      const r = await retireTrustAnchors(created, keep, this.anchorContext(), dryRun, (fmcName) => this.setCreatedAnchors(this.createdAnchors().filter((n) => n !== fmcName)));
+      out.removed.push(...r.removed);
+      out.wouldRemove.push(...r.wouldRemove);
+      out.problems.push(...r.problems);
+    }
+    if (this.manager.version >= KNOWN_KEY_VERSION) {
+      const keep = new Set(configured.filter((c) => c.bindings.some((b) => b.kind === KNOWN_KEY)).map((c) => c.profile));
+      const r = await retireKnownKeyObjects(
+        { device: this.name, fmc: this.manager.name, api: this.manager.api, index: this.manager.knownKeys, store: this.store, log: this.log }, keep, dryRun,
+      );
+      out.removed.push(...r.removed);
+      out.wouldRemove.push(...r.wouldRemove);
+      out.problems.push(...r.problems);
+      if (r.changed) out.changed = this.dirty = true;
+    }
+    return out;
   }
 
   validateName(name: string): void {
@@ -320,15 +340,29 @@ export class FmcFtdTarget implements Target {
     let obj = (await this.manager.knownKeys.internalCerts()).get(objName);
     const fresh = this.fresh.get(name);
     if (fresh) {
-      const r = await upsertInternalCert(this.manager.api, this.manager.knownKeys, objName, fresh, this.name);
+      const r = await upsertInternalCert(this.manager.api, this.manager.knownKeys, objName, fresh, this.name, (n) => rememberKnownKeyObject(this.store, n));
       obj = r.obj;
+      if (r.unreadable) this.log.warn(`${this.name}: ${this.manager.name} answers the certificate of the internal certificate object ${objName} in a form fwcert cannot read; it was replaced with ${name}`);
       if (r.changed) {
         this.dirty = true;
         this.log.info(`${this.name}: internal certificate object ${objName} on ${this.manager.name} now holds ${name}`);
       }
     } else {
       const tp = this.trustpoints.find((t) => t.name === this.names.toFmc(name))?.identityCertificate?.certificateContent;
-      if (!obj || !tp || certFingerprint(obj.cert) !== certFingerprint(tp)) {
+      // Without the key fwcert cannot update the object, so it must provably hold this certificate already.
+      if (obj && tp && !sameCertificate(obj.cert, tp)) {
+        const unreadable = [
+          ...(certFingerprint(obj.cert) === undefined ? [`the internal certificate object ${objName}`] : []),
+          ...(certFingerprint(tp) === undefined ? [`the trustpoint ${this.names.toFmc(name)}`] : []),
+        ];
+        if (unreadable.length) {
+          throw new DeviceError(
+            `${this.name}: ${this.manager.name} answers the certificate of ${unreadable.join(' and of ')} in a form fwcert cannot read, so fwcert cannot tell whether the object holds ${name}; ` +
+              'to replace it fwcert needs the private key, which it only holds while it installs a new certificate: run `fwcert renew --force` for this profile',
+          );
+        }
+      }
+      if (!obj || !tp || !sameCertificate(obj.cert, tp)) {
         throw new DeviceError(
           `${this.name}: the internal certificate object ${objName} needs the private key of ${name}, which fwcert only holds while it installs a new certificate: ` +
             'run `fwcert renew --force` for this profile',

@@ -8,7 +8,9 @@
 //   name, type "InternalCertificate", cert (PEM), privateKey and passPhrase (write-only, never answered).
 //   Terraform marks cert/privateKey "requires_replace": whether a PUT really swaps the certificate is
 //   not documented; this lab applies it, and the knob internalCertPutKeepsCert plays an FMC that keeps
-//   the old one (INFERRED either way).
+//   the old one (INFERRED either way). The same definition reads cert as "Certificate in PEM, DER, or
+//   PKCS#7 format"; in which form GET answers it is not documented: the lab answers what was uploaded
+//   (PEM), and the knob internalCertAnswerForm "pkcs7" plays an FMC that answers a PKCS#7 (INFERRED).
 // - policy/decryptionpolicies and .../{id}/decryptionpolicyrules from FMC 7.4 (fireREST
 //   fmc/policy/decryptionpolicy, API_RELEASE_740). Rule fields type "DecryptionPolicyRule", ruleAction
 //   (DO_NOT_DECRYPT | DECRYPT_RESIGN | DECRYPT_KNOWN_KEY, as FMC rule exports list them) and
@@ -18,7 +20,7 @@
 //   reduced to a list of devices per policy.
 // - Deleting an object a rule still references fails (INFERRED, like certenrollments in use).
 import { randomUUID } from 'node:crypto';
-import { keyMatchesCertificate, parseCertificate } from '../../pki/index.js';
+import { keyMatchesCertificate, parseCertificate, toCertsOnlyPkcs7 } from '../../pki/index.js';
 import { FmcHttpError } from './http-io.js';
 import type { Managed, Ref } from './types.js';
 
@@ -46,7 +48,7 @@ interface Policy {
 
 export interface DecryptionHost {
   managed: Map<string, Managed>;
-  knobs: { version: string; internalCertPutKeepsCert: boolean };
+  knobs: { version: string; internalCertPutKeepsCert: boolean; internalCertAnswerForm: 'pem' | 'pkcs7' };
   pend(m: Managed, entity: Ref, user: string): void;
   count(name: string): void;
 }
@@ -81,7 +83,12 @@ export class FmcDecryption {
   // ------------------------------------------------------------ internal certificates
 
   private view(c: InternalCert): Record<string, unknown> {
-    return { ...structuredClone(c.obj), links: { self: `/object/internalcertificates/${c.obj.id}` } };
+    const obj = structuredClone(c.obj);
+    if (this.host.knobs.internalCertAnswerForm === 'pkcs7') {
+      const b64 = toCertsOnlyPkcs7([c.obj.cert]).toString('base64').replace(/(.{64})/g, '$1\n').trimEnd();
+      obj.cert = `-----BEGIN PKCS7-----\n${b64}\n-----END PKCS7-----\n`;
+    }
+    return { ...obj, links: { self: `/object/internalcertificates/${c.obj.id}` } };
   }
 
   listCerts(): Record<string, unknown>[] {

@@ -17,6 +17,7 @@ export function defaultKnobs(): FmcKnobs {
     identityNeedsRefresh: 0,
     foreignChangeOn: [],
     internalCertPutKeepsCert: false,
+    internalCertAnswerForm: 'pem',
   };
 }
 
@@ -28,6 +29,7 @@ export function mergeKnobs(knobs: FmcKnobs, patch: unknown): void {
   for (const [key, value] of Object.entries(patch)) {
     if (!(key in target)) throw new Error(`unknown knob "${key}"`);
     if (key === 'version' && !VERSIONS.has(String(value))) throw new Error('version must be 7.2, 7.4 or 7.7');
+    if (key === 'internalCertAnswerForm' && value !== 'pem' && value !== 'pkcs7') throw new Error('internalCertAnswerForm must be pem or pkcs7');
     target[key] = value;
   }
 }

@@ -34,6 +34,8 @@ export interface FmcKnobs {
   foreignChangeOn: string[];
   /** PUT object/internalcertificates/{id} answers 200 but keeps the old certificate (see decryption.ts). */
   internalCertPutKeepsCert: boolean;
+  /** How GET answers an internal certificate object's cert: as uploaded (PEM), or as a PKCS#7 (see decryption.ts). */
+  internalCertAnswerForm: 'pem' | 'pkcs7';
 }
 
 export interface FmcUser {
