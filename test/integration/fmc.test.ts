@@ -2,10 +2,11 @@
 // one login and one deployment request per run for all FTDs, the RA VPN port serving what was deployed,
 // and the FMC's faults (deploy failure, session killed, 429 storm, old version, foreign changes).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parse, stringify } from 'yaml';
 import type { RunReport } from '../../src/engine/report.js';
 import type { StatusReport } from '../../src/engine/status.js';
 import { startLab, type Lab } from '../../src/lab/fleet.js';
@@ -145,7 +146,13 @@ describe('FTDs managed by an FMC, end to end through the CLI', () => {
     const deploys = count('deploymentrequests');
     fmc().setKnobs({ foreignLoginAfterCalls: 12 });
     fmc().setKnobs({ storm429: 6 });
-    const r = await cli('renew', '--force', '--json');
+    // The lab's first backoff (0.2 s, doubled per retry) would wait up to 12.6 s out when one request
+    // takes all six 429s; a tenth of it keeps the same retries and doubling.
+    const text = readFileSync(lab.configPath, 'utf8');
+    const cfg = parse(text) as { managers: Record<string, Record<string, unknown>> };
+    cfg.managers['fmc-1']!.retry_backoff_s = 0.02;
+    writeFileSync(lab.configPath, stringify(cfg));
+    const r = await cli('renew', '--force', '--json').finally(() => writeFileSync(lab.configPath, text));
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.equal(count('foreign_logins'), 1);
     assert.equal(count('logins'), logins + 2, 'the run login and one login after the session was taken');
