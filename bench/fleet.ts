@@ -19,6 +19,7 @@
 // cpuFloorS and wallS / cpuFloorS (ratioToCpuFloor) are printed as well.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pbkdf2 } from 'node:crypto';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,14 +84,37 @@ function cpuSecondsOf(pid: number | undefined, thread?: string): number {
   }
 }
 
-/** CPU seconds of this process's event loop thread and of its other threads together (libuv's pool:
- *  keys, fs; V8: GC, compiler), Linux only. */
-function threadCpuSeconds(): { eventLoop: number; otherThreads: number } {
-  const out = { eventLoop: 0, otherThreads: 0 };
+/** libuv's pool threads (see findLibuvPool). */
+let libuvPool = new Set<string>();
+
+/** The threads of libuv's pool: one PBKDF2 job per pool thread at once (each runs on its own pool
+ *  thread), and the threads that took their CPU. Empty when it cannot tell (not Linux). */
+async function findLibuvPool(): Promise<Set<string>> {
+  const size = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  const cpuOf = () => new Map(listThreads().map((t) => [t, cpuSecondsOf(process.pid, t)]));
+  const before = cpuOf();
+  await Promise.all(Array.from({ length: size }, () => new Promise((r, j) => pbkdf2('x', 'y', 300_000, 32, 'sha256', (e) => (e ? j(e) : r(undefined))))));
+  const gained = [...cpuOf()].filter(([t]) => t !== String(process.pid)).map(([t, c]) => [t, c - (before.get(t) ?? 0)] as const);
+  const top = gained.sort((x, y) => y[1] - x[1]).slice(0, size);
+  return top.length === size && top.every(([, d]) => d >= 0.02) ? new Set(top.map(([t]) => t)) : new Set();
+}
+
+function listThreads(): string[] {
   try {
-    for (const t of readdirSync('/proc/self/task')) out[t === String(process.pid) ? 'eventLoop' : 'otherThreads'] += cpuSecondsOf(process.pid, t);
+    return readdirSync('/proc/self/task');
   } catch {
-    // not Linux
+    return []; // not Linux
+  }
+}
+
+/** CPU seconds of this process's event loop thread and of its other threads together (libuv's pool:
+ *  keys, CSR signatures, fs; V8: GC, compiler), and of libuv's pool alone, Linux only. */
+function threadCpuSeconds(): { eventLoop: number; otherThreads: number; libuvPool: number } {
+  const out = { eventLoop: 0, otherThreads: 0, libuvPool: 0 };
+  for (const t of listThreads()) {
+    const s = cpuSecondsOf(process.pid, t);
+    out[t === String(process.pid) ? 'eventLoop' : 'otherThreads'] += s;
+    if (libuvPool.has(t)) out.libuvPool += s;
   }
   return out;
 }
@@ -167,6 +191,10 @@ try {
   const k0 = process.cpuUsage();
   for (let i = 0; i < samples; i++) await generateKeyPair(localKey);
   const k1 = process.cpuUsage(k0);
+  // libuv's pool's CPU in the run is the keys' real cost there (two at once, under the run's load) plus
+  // CSR signatures and async fs: the calibration above, one key at a time and a dozen RSA keys whose
+  // prime search varies widely, is a noisy estimate of it.
+  libuvPool = await findLibuvPool();
   const keygenMs = (k1.user + k1.system) / 1000 / samples;
 
   const measure = async (phase: 'enroll' | 'renew') => {
@@ -183,7 +211,10 @@ try {
     const peakRss = peak.stop();
     const cpu = process.cpuUsage(cpu0);
     const threads1 = threadCpuSeconds();
-    const byThread = { eventLoop: +(threads1.eventLoop - threads0.eventLoop).toFixed(2), otherThreads: +(threads1.otherThreads - threads0.otherThreads).toFixed(2) };
+    const byThread = {
+      eventLoop: +(threads1.eventLoop - threads0.eventLoop).toFixed(2), otherThreads: +(threads1.otherThreads - threads0.otherThreads).toFixed(2),
+      libuvPool: libuvPool.size ? +(threads1.libuvPool - threads0.libuvPool).toFixed(2) : undefined,
+    };
     const labCpuS = cpuSecondsOf(lab.pid) - labCpu0;
     const after = await snapshot();
     const delta = (x: Counters, y: Counters) => Object.fromEntries(Object.keys(y).map((k) => [k, (y[k] ?? 0) - (x[k] ?? 0)]));
@@ -264,6 +295,11 @@ try {
       keygenMsPerKey: +keygenMs.toFixed(1), localKeys: keysMade,
       fwcertCpuS: +fwcertCpuS.toFixed(2), fwcertCpuSystemS: +(cpu.system / 1e6).toFixed(2), fwcertCpuByThreadS: byThread,
       fwcertCpuMsPerCertWithoutKeys: +(((fwcertCpuS * 1000) - keysMade * keygenMs) / n).toFixed(1),
+      // Without the calibration: everything but libuv's pool (which also signs CSRs and runs async fs),
+      // and the pool's CPU per key made in the run.
+      fwcertCpuMsPerCertOutsideLibuvPool: byThread.libuvPool === undefined ? undefined : +(((fwcertCpuS - byThread.libuvPool) * 1000) / n).toFixed(1),
+      libuvPoolCpuMsPerKey: byThread.libuvPool === undefined || !keysMade ? undefined : +((byThread.libuvPool * 1000) / keysMade).toFixed(1),
+      libuvPoolThreads: libuvPool.size || undefined,
       labCpuS: +labCpuS.toFixed(2),
       peakRssMiB: +(peakRss / 2 ** 20).toFixed(1), concurrency, maxInFlight,
     };

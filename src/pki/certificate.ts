@@ -3,7 +3,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { basicConstraintsCa, certificateParts } from './der.js';
 import { describeKey, keySpecOf, spkiSha256 } from './keys.js';
 import { sansOfEncoded, subjectOfEncoded } from './names.js';
-import { certificateDer } from './pem.js';
+import { certificateDer, derToPem } from './pem.js';
 import type { CertInfo } from './types.js';
 import { Memo } from './memo.js';
 import { x509 } from './x509-lib.js';
@@ -87,8 +87,7 @@ function parseDer(der: Buffer, pem: string): CertInfo {
 
 
 function certificateToPem(der: Buffer): string {
-  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+  return derToPem(der, 'CERTIFICATE');
 }
 
 export function colonHex(bytes: Uint8Array): string {

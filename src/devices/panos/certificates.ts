@@ -1,5 +1,6 @@
 // Certificate objects on the device: read them from the candidate config, generate a key + CSR on the
-// box, read the CSRs (all pending ones in one read, or one export), import certificates / key pairs / CA chain members, delete (reference 3-5).
+// box, read the CSRs (every pending one in one read, or one export), import certificates / key pairs /
+// CA chain members, delete (reference 3-5).
 import { isIP } from 'node:net';
 import { DeviceError, errorMessage } from '../../core/errors.js';
 import { certFingerprintSha256, parseCertificate } from '../../pki/index.js';
