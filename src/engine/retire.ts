@@ -44,7 +44,7 @@ export async function removeRetired(cfg: Config, ledger: Ledger, targets: Target
       if (own) {
         res.removed.push(...own.removed);
         if (own.wouldRemove.length) (res.wouldRemove ??= []).push(...own.wouldRemove);
-        for (const o of own.removed) ledger.event('removed', `${o} (no longer configured)`, undefined, name);
+        for (const o of own.removed) ledger.event('removed', `${o}, no longer configured`, undefined, name);
         if (own.problems.length) res.error = own.problems.join('; ');
         if (own.removed.length || own.wouldRemove.length) inventory = await target.inventory();
       }
