@@ -42,23 +42,27 @@ describe('API calls per certificate (FDM and PAN-OS)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('an enrollment costs at most 3 calls per certificate', async (t) => {
+  // FDM: POST the internal certificate, PUT the SSL policy that lists it. PAN-OS: generate the key on
+  // the box, import the certificate (the CSRs of a run's keys come from one read of the store).
+  it('an enrollment costs 2 calls per certificate', async (t) => {
     const one = await measure('run', ...profiles([2]));
     const three = await measure('run', ...profiles([3, 4, 5]));
     for (const d of lab.devices) {
       const perCert = (three[d.name]! - one[d.name]!) / 2;
       t.diagnostic(`${d.name}: ${perCert} calls per enrolled certificate`);
-      assert.ok(perCert <= 3, `${d.name}: ${perCert} calls per enrolled certificate (1 cert: ${one[d.name]}, 3 certs: ${three[d.name]})`);
+      assert.ok(perCert <= 2, `${d.name}: ${perCert} calls per enrolled certificate (1 cert: ${one[d.name]}, 3 certs: ${three[d.name]})`);
     }
   });
 
-  it('a renewal, removal of the replaced object included, costs at most 4 calls per certificate', async (t) => {
+  // A renewal adds the deletion of the replaced object; on FDM also the SSL policy PUT that drops it.
+  it('a renewal, removal of the replaced object included, costs at most 4 calls per certificate on FDM and 3 on PAN-OS', async (t) => {
     const one = await measure('renew', '--force', ...profiles([2]));
     const three = await measure('renew', '--force', ...profiles([3, 4, 5]));
     for (const d of lab.devices) {
       const perCert = (three[d.name]! - one[d.name]!) / 2;
+      const limit = d.type === 'cisco-fdm' ? 4 : 3;
       t.diagnostic(`${d.name}: ${perCert} calls per renewed certificate`);
-      assert.ok(perCert <= 4, `${d.name}: ${perCert} calls per renewed certificate (1 cert: ${one[d.name]}, 3 certs: ${three[d.name]})`);
+      assert.ok(perCert <= limit, `${d.name}: ${perCert} calls per renewed certificate, more than ${limit} (1 cert: ${one[d.name]}, 3 certs: ${three[d.name]})`);
     }
   });
 });
