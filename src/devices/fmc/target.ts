@@ -350,8 +350,8 @@ export class FmcFtdTarget implements Target {
     } else {
       const tp = this.trustpoints.find((t) => t.name === this.names.toFmc(name))?.identityCertificate?.certificateContent;
       // Without the key fwcert cannot update the object, so it must provably hold this certificate already.
-      if (obj && tp && !sameCertificate(obj.cert, tp)) {
-        const unreadable = [
+      if (!obj || !tp || !sameCertificate(obj.cert, tp)) {
+        const unreadable = !obj || !tp ? [] : [
           ...(certFingerprint(obj.cert) === undefined ? [`the internal certificate object ${objName}`] : []),
           ...(certFingerprint(tp) === undefined ? [`the trustpoint ${this.names.toFmc(name)}`] : []),
         ];
@@ -361,8 +361,6 @@ export class FmcFtdTarget implements Target {
               'to replace it fwcert needs the private key, which it only holds while it installs a new certificate: run `fwcert renew --force` for this profile',
           );
         }
-      }
-      if (!obj || !tp || !sameCertificate(obj.cert, tp)) {
         throw new DeviceError(
           `${this.name}: the internal certificate object ${objName} needs the private key of ${name}, which fwcert only holds while it installs a new certificate: ` +
             'run `fwcert renew --force` for this profile',
