@@ -10,7 +10,7 @@ export function derToPem(der: Uint8Array | ArrayBuffer, label: string): string {
 }
 
 /** Base64 text in 64-character lines joined by LF (slices: a regex split cost more on every chain read). */
-export function base64Lines(b64: string): string {
+function base64Lines(b64: string): string {
   const lines: string[] = [];
   for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
   return lines.join('\n');

@@ -21,6 +21,7 @@
 // - Deleting an object a rule still references fails (INFERRED, like certenrollments in use).
 import { randomUUID } from 'node:crypto';
 import { keyMatchesCertificate, parseCertificate, toCertsOnlyPkcs7 } from '../../pki/index.js';
+import { derToPem } from '../../pki/pem.js';
 import { FmcHttpError } from './http-io.js';
 import type { Managed, Ref } from './types.js';
 
@@ -85,8 +86,7 @@ export class FmcDecryption {
   private view(c: InternalCert): Record<string, unknown> {
     const obj = structuredClone(c.obj);
     if (this.host.knobs.internalCertAnswerForm === 'pkcs7') {
-      const b64 = toCertsOnlyPkcs7([c.obj.cert]).toString('base64').replace(/(.{64})/g, '$1\n').trimEnd();
-      obj.cert = `-----BEGIN PKCS7-----\n${b64}\n-----END PKCS7-----\n`;
+      obj.cert = derToPem(toCertsOnlyPkcs7([c.obj.cert]), 'PKCS7');
     }
     return { ...obj, links: { self: `/object/internalcertificates/${c.obj.id}` } };
   }
