@@ -30,6 +30,17 @@ export interface BindHandle {
 
 const NAMED = process.env.FWCERT_TEST_NAMED ?? '/usr/sbin/named';
 
+/** `n` different free ports: each freePort() closes its probe, so the kernel may hand the same port out
+ *  again to the next call (seen as Pebble's two listeners on one port: "address already in use"). */
+export async function freePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  for (let i = 0; ports.size < n; i++) {
+    if (i >= n * 20) throw new Error(`no ${n} different free ports on 127.0.0.1`);
+    ports.add(await freePort());
+  }
+  return [...ports];
+}
+
 /** A port free for both TCP and UDP on 127.0.0.1 (named needs both). */
 export async function freePort(): Promise<number> {
   for (let i = 0; i < 20; i++) {

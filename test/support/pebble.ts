@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCsr, createSelfSigned, generateKeyPair } from '../../src/pki/index.js';
 import type { CsrSpec } from '../../src/pki/types.js';
-import { freePort } from './bind.js';
+import { freePorts } from './bind.js';
 import { stopper } from './process.js';
 
 const PEBBLE = process.env.FWCERT_TEST_PEBBLE ?? '/usr/bin/pebble';
@@ -56,7 +56,7 @@ export async function startPebble(opts: PebbleOptions): Promise<PebbleHandle> {
   const tls = await createSelfSigned({ cn: 'pebble test', sans: ['127.0.0.1', 'localhost'], days: 2 });
   writeFileSync(join(dir, 'cert.pem'), tls.certPem);
   writeFileSync(join(dir, 'key.pem'), tls.keyPem, { mode: 0o600 });
-  const [port, mgmtPort, httpPort, tlsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [port, mgmtPort, httpPort, tlsPort] = (await freePorts(4)) as [number, number, number, number];
   writeFileSync(join(dir, 'config.json'), JSON.stringify({
     pebble: {
       listenAddress: `127.0.0.1:${port}`,
