@@ -2,7 +2,7 @@
 // random faults, runs fwcert (`run` or `renew --force`), SIGKILLs some runs at a random moment,
 // then clears the faults, reruns until a run changes nothing, and checks the invariants.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,8 @@ import { armFaults } from './faults.js';
 import { checkInvariants } from './invariants.js';
 import { Prng } from './prng.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository (the folder with package.json): two levels up from bench/chaos/, three from its build in dist/bench/chaos/. */
+const ROOT = [new URL('../../', import.meta.url), new URL('../../../', import.meta.url)].map((u) => fileURLToPath(u)).find((d) => existsSync(join(d, 'package.json')))!;
 /** How the harness starts fwcert by default: from the sources, through tsx (see cli-bundle.ts for the fast way). */
 export const TSX_CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 

@@ -51,6 +51,9 @@ export interface EstEnrollment {
   caFingerprint: string;
 }
 
+/** What removeMany() did with one object: deleted now, already not there, or refused with this error. */
+export type RemoveOutcome = { name: string; result: 'removed' | 'gone' } | { name: string; result: 'failed'; error: unknown };
+
 export interface CommitResult {
   /** false when the device said there was nothing to commit. */
   committed: boolean;
@@ -127,6 +130,10 @@ export interface Target {
   /** Points every binding at `name`; returns the certificate names they pointed at before. */
   bind(name: string, bindings: Binding[]): Promise<{ binding: Binding; previous?: string }[]>;
   remove(name: string): Promise<void>;
+  /** remove() of several objects in as few calls as the device allows (PAN-OS: one multi-config), for the
+   *  objects a run's renewals replaced. One outcome per name, in order; never throws for one object's
+   *  failure (that object's outcome says it), so each object is reported and retried on its own. */
+  removeMany?(names: string[]): Promise<RemoveOutcome[]>;
   /** Commit/deploy this connector's changes and wait for the job; throws a DeviceError when it fails.
    *  `scope` says which objects are fwcert's, for devices whose commit would also push others' changes. */
   commit(note: string, scope?: CommitScope): Promise<CommitResult>;

@@ -3,7 +3,7 @@
 // configuration must stop using an object before it can be deleted (removeAfterCommit).
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
-import type { Target } from '../devices/target.js';
+import type { RemoveOutcome, Target } from '../devices/target.js';
 import type { DeviceResult } from './report.js';
 import type { DeviceRunDeps } from './device-run.js';
 
@@ -23,26 +23,49 @@ export async function removeReplaced(
 ): Promise<Removal> {
   const removed: number[] = [];
   const gone: number[] = [];
+  const due: { id: number; objectName: string; profile: string }[] = [];
   for (const r of deps.ledger.replacedObjects(target.name)) {
     if (failedProfiles.has(r.profile)) continue;
-    if (!present.has(r.objectName)) {
-      gone.push(r.id);
+    if (!present.has(r.objectName)) gone.push(r.id);
+    else due.push(r);
+  }
+  const outcomes = await removeAll(target, due.map((r) => r.objectName));
+  for (const r of due) {
+    const o = outcomes.get(r.objectName) ?? { name: r.objectName, result: 'failed', error: new Error('the device gave no answer for it') };
+    if (o.result === 'failed') {
+      res.warnings.push(`could not remove ${r.objectName}: ${errorMessage(o.error)} (retried next run)`);
+      log.warn(`could not remove ${r.objectName}: ${errorMessage(o.error)}`);
       continue;
     }
-    try {
-      await target.remove(r.objectName);
-      if (opts.owesCommit) deps.ledger.setNeedsCommit(target.name, true);
-      removed.push(r.id);
-      present.delete(r.objectName);
-      deps.ledger.event('removed', opts.owesCommit ? `${r.objectName} (with the next commit)` : r.objectName, r.profile, target.name);
-      res.removed.push(r.objectName);
-      log.info(`removed the replaced object ${r.objectName}`);
-    } catch (e) {
-      res.warnings.push(`could not remove ${r.objectName}: ${errorMessage(e)} (retried next run)`);
-      log.warn(`could not remove ${r.objectName}: ${errorMessage(e)}`);
-    }
+    // 'gone' (the device had nothing left to delete) counts as removed, as remove() of a missing object
+    // does: it was there when the run read the device, so the commit must still carry its absence.
+    present.delete(r.objectName);
+    if (opts.owesCommit) deps.ledger.setNeedsCommit(target.name, true);
+    removed.push(r.id);
+    deps.ledger.event('removed', opts.owesCommit ? `${r.objectName} (with the next commit)` : r.objectName, r.profile, target.name);
+    res.removed.push(r.objectName);
+    log.info(o.result === 'gone' ? `the replaced object ${r.objectName} was already gone` : `removed the replaced object ${r.objectName}`);
   }
   return { removed, gone };
+}
+
+/** Every object deleted: in one batch where the target has removeMany(), else one remove() each. */
+async function removeAll(target: Target, names: string[]): Promise<Map<string, RemoveOutcome>> {
+  let outcomes: RemoveOutcome[];
+  if (target.removeMany && names.length > 1) {
+    outcomes = await target.removeMany(names).catch((error: unknown) => names.map((name) => ({ name, result: 'failed' as const, error })));
+  } else {
+    outcomes = [];
+    for (const name of names) {
+      try {
+        await target.remove(name);
+        outcomes.push({ name, result: 'removed' });
+      } catch (error) {
+        outcomes.push({ name, result: 'failed', error });
+      }
+    }
+  }
+  return new Map(outcomes.map((o) => [o.name, o]));
 }
 
 /** removeAfterCommit targets: the deployed configuration no longer uses the replaced objects, so they

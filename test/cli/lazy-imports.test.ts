@@ -7,10 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startLab } from '../../src/lab/fleet.js';
+import { ROOT } from '../support/root.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The modules a `fwcert ARGS` process loads: repo paths (src/...) and package names. */
 async function loadedBy(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; src: string[]; packages: string[] }> {

@@ -272,8 +272,13 @@ test('renewal: rebind to a new object, deploy, then remove the old one (also out
     { binding: { kind: 'ravpn' }, previous: 'portal' },
     { binding: { kind: 'ssl_decryption' } },
   ]);
-  assert.deepEqual(state().bindings.candidate.ssl_decryption.internalCertificates, ['portal', 'portal-20250101-1200']);
+  // The SSL policy change is staged (one PUT per policy per run): reads see it, the commit writes it first.
+  assert.deepEqual(state().bindings.candidate.ssl_decryption.internalCertificates, ['portal']);
+  const seen = (await target.inventory()).find((c) => c.name === 'portal-20250101-1200')!;
+  assert.deepEqual(seen.bindings, [{ kind: 'ssl_decryption' }, { kind: 'ravpn' }]);
   await target.commit('renewal');
+  assert.deepEqual(state().bindings.candidate.ssl_decryption.internalCertificates, ['portal', 'portal-20250101-1200']);
+  assert.deepEqual(state().bindings.deployed.ssl_decryption.internalCertificates, ['portal', 'portal-20250101-1200']);
   assert.equal((await handshake(emu.services.ravpn!, { servername: 'vpn.example.com', caPem: ca.bundlePem })).fingerprint256, fp(renewed.leafPem));
 
   await target.remove('portal');

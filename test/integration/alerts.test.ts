@@ -9,15 +9,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { createSelfSigned } from '../../src/pki/index.js';
 import { startLab, type Lab } from '../../src/lab/fleet.js';
 import { screenshot, pngVariety } from '../support/chromium.js';
 import { runCli } from '../support/cli.js';
 import { stopper } from '../support/process.js';
+import { ROOT } from '../support/root.js';
 
-const SMTP_SCRIPT = fileURLToPath(new URL('../support/smtp_server.py', import.meta.url));
+// From the repository: the build in dist/test/ holds no .py file.
+const SMTP_SCRIPT = join(ROOT, 'test/support/smtp_server.py');
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -3,10 +3,12 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { runChaos } from '../../bench/chaos/harness.js';
+import { cliEntry } from '../support/cli.js';
 
 it('chaos slice: faults and kills, then convergence with every invariant intact', { timeout: 900_000 }, async () => {
   const lines: string[] = [];
-  const fig = await runChaos({ runs: 2, kills: 1, seed: 7, fdm: 1, panos: 1, log: (l) => lines.push(l) });
+  // The CLI every other test starts: the fresh build in dist/, else the sources through tsx.
+  const fig = await runChaos({ runs: 2, kills: 1, seed: 7, fdm: 1, panos: 1, cli: cliEntry(), log: (l) => lines.push(l) });
   assert.deepEqual(fig.violations, [], lines.join('\n'));
   assert.equal(fig.faultedRuns, 2);
   assert.ok(fig.killsSent >= 1 && fig.killsSent <= 2, `a kill is sent again when one comes after the run ended (${fig.killsSent} sent)`);

@@ -6,17 +6,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { RunReport } from '../../src/engine/report.js';
 import { startLab, type Lab } from '../../src/lab/fleet.js';
 import { cliEntry, json, runCli } from '../support/cli.js';
+import { ROOT } from '../support/root.js';
 
 type Entry = { name: string; ca: boolean; csrPending: boolean; hasPrivateKey: boolean; serial: string | null };
 // pendingChanges: per admin, the changed nodes that still differ from the running config.
 type PanState = { certificates: Entry[]; runningCertificates: Entry[]; pendingChanges: Record<string, string[]> };
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('PAN-OS: no key left behind by a failed or killed attempt', () => {
   let lab: Lab;

@@ -5,9 +5,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from './root.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Every `.ts` under src/ has its `.js` in dist/src/, written after the `.ts` was last changed. */
 function builtCliIsFresh(): boolean {

@@ -1,8 +1,7 @@
 // Starts another process that takes fwcert's run lock and holds it until killed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from './root.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Resolves once the child holds the lock at `path`. */
 export function holdLock(path: string): Promise<ChildProcess> {

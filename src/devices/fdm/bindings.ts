@@ -2,12 +2,14 @@
 //   webui          devicesettings/default/webuicertificates  .certificate (+ .trustChain of external CA refs)
 //   ravpn          ravpns                                    .vpnGatewaySettings.serverCertificate
 //   ssl_decryption policy/sslpolicies                        .internalCertificates[] (known-key decryption)
-// Every change is a PUT of the whole consumer object (FdmObjects.update strips links, retries on mismatchedVersion).
+// Every change is a PUT of the whole consumer object (FdmObjects.update strips links, retries on mismatchedVersion);
+// SSL policy changes are collected and written once per policy per run (ssl-policy-writes.ts).
 import { DeviceError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Binding } from '../target.js';
 import { FdmApiError } from './errors.js';
 import type { FdmObjects } from './objects.js';
+import { SslPolicyWrites } from './ssl-policy-writes.js';
 import { OBJECT_PATHS, type FdmRef, type RaVpn, type SslPolicy, type WebUiCertificate } from './types.js';
 
 export type FdmBindingKind = 'ssl_decryption' | 'ravpn' | 'webui';
@@ -23,11 +25,15 @@ function sameRef(ref: FdmRef | undefined, certId: string): boolean {
 }
 
 export class FdmBindings {
+  private readonly sslWrites: SslPolicyWrites;
+
   constructor(
     private readonly objects: FdmObjects,
     private readonly device: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.sslWrites = new SslPolicyWrites(objects, device, log);
+  }
 
   /** A consumer collection the build does not have (404, e.g. web UI certificates before 6.4) reads as empty. */
   private async listOrEmpty<T>(path: string): Promise<T[]> {
@@ -45,7 +51,8 @@ export class FdmBindings {
       this.listOrEmpty<SslPolicy>(OBJECT_PATHS.sslPolicies),
       this.listOrEmpty<RaVpn>(OBJECT_PATHS.raVpns),
     ]);
-    return { webUi: webUis[0], sslPolicies, raVpns };
+    // SSL policies as they will be once this run's staged changes are written.
+    return { webUi: webUis[0], sslPolicies: this.sslWrites.overlay(sslPolicies), raVpns };
   }
 
   /** The bindings (in the candidate configuration) that point at the internal certificate `certId`. */
@@ -101,33 +108,30 @@ export class FdmBindings {
     return old;
   }
 
-  /** Add `cert` to every SSL policy's internalCertificates (known-key decryption). Nothing is replaced. */
+  /** Stage `cert` into every SSL policy's internalCertificates (known-key decryption); written by
+   *  flushSslPolicies() together with the run's other SSL policy changes. Nothing is replaced. */
   async addToSslPolicies(cert: FdmRef): Promise<void> {
     const policies = await this.objects.listAll<SslPolicy>(OBJECT_PATHS.sslPolicies);
     if (!policies.length) {
       throw new DeviceError(`${this.device}: no SSL decryption policy exists (GET /policy/sslpolicies is empty); enable SSL decryption in FDM first, or drop "ssl_decryption: true"`);
     }
     for (const policy of policies) {
-      if ((policy.internalCertificates ?? []).some((r) => sameRef(r, cert.id))) continue;
-      await this.objects.update(OBJECT_PATHS.sslPolicies, policy, (p) => ({
-        ...p,
-        internalCertificates: [...(p.internalCertificates ?? []).filter((r) => !sameRef(r, cert.id)), cert],
-      }));
-      this.log.info(`${this.device}: SSL policy ${policy.name ?? policy.id} now lists certificate ${cert.name}`);
+      if (this.sslWrites.add(policy, cert)) this.log.info(`${this.device}: SSL policy ${policy.name ?? policy.id} lists certificate ${cert.name} (written with the run's other SSL policy changes)`);
     }
   }
 
-  /** Remove the certificate `certId` from every SSL policy that still lists it; returns how many changed. */
-  async dropFromSslPolicies(policies: SslPolicy[], certId: string): Promise<number> {
-    let changed = 0;
-    for (const policy of policies) {
-      if (!(policy.internalCertificates ?? []).some((r) => sameRef(r, certId))) continue;
-      await this.objects.update(OBJECT_PATHS.sslPolicies, policy, (p) => ({
-        ...p,
-        internalCertificates: (p.internalCertificates ?? []).filter((r) => !sameRef(r, certId)),
-      }));
-      changed++;
-    }
-    return changed;
+  /** Stage dropping the certificate from every SSL policy that lists it; returns how many will change. */
+  async dropFromSslPolicies(cert: FdmRef): Promise<number> {
+    const policies = await this.objects.listAll<SslPolicy>(OBJECT_PATHS.sslPolicies);
+    return policies.filter((policy) => this.sslWrites.drop(policy, cert)).length;
+  }
+
+  /** Write the staged SSL policy changes: one PUT per changed policy. */
+  flushSslPolicies(): Promise<number> {
+    return this.sslWrites.flush();
+  }
+
+  get sslWritesPending(): boolean {
+    return this.sslWrites.pending;
   }
 }

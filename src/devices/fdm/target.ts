@@ -1,10 +1,10 @@
 // The FDM Target: one FTD managed by Firepower Device Manager, spoken to over the FDM REST API.
-import { DeviceError } from '../../core/errors.js';
+import { DeviceError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { TlsTrust } from '../../http/client.js';
 import { ALL_KEY_SPECS, type KeySpec } from '../../pki/types.js';
-import type { Binding, CommitResult, CommitScope, DeviceCert, OpenInfo, Target } from '../target.js';
-import { FdmBindings } from './bindings.js';
+import type { Binding, CommitResult, CommitScope, DeviceCert, OpenInfo, RemoveOutcome, Target } from '../target.js';
+import { FdmBindings, type Consumers } from './bindings.js';
 import { FdmCertificates, isPem } from './certificates.js';
 import { FdmDeployer } from './deploy.js';
 import { checkHaSync } from './ha-sync.js';
@@ -234,25 +234,64 @@ export class FdmTarget implements Target {
    * A missing object is fine (already gone); a system-defined one is never deleted.
    */
   async remove(name: string): Promise<void> {
-    this.validateName(name);
-    const cert = await this.certs.find(name);
-    if (!cert) {
-      this.log.info(`${this.name}: internal certificate ${name} is already gone`);
-      return;
+    const [outcome] = await this.removeMany([name]);
+    if (outcome?.result === 'failed') throw outcome.error;
+  }
+
+  /**
+   * remove() of several certificates: their SSL policy drops are written together with the run's
+   * staged SSL policy additions, one PUT per policy, before the first DELETE (FDM refuses, 422, to
+   * delete a certificate a policy still lists); then one DELETE each.
+   */
+  async removeMany(names: string[]): Promise<RemoveOutcome[]> {
+    const out = new Map<string, RemoveOutcome>();
+    let deletable: InternalCertificate[] = [];
+    let consumers: Consumers | undefined;
+    for (const name of names) {
+      try {
+        this.validateName(name);
+        const cert = await this.certs.find(name);
+        if (!cert) {
+          this.log.info(`${this.name}: internal certificate ${name} is already gone`);
+          out.set(name, { name, result: 'gone' });
+          continue;
+        }
+        if (cert.isSystemDefined) {
+          // Left in place, as remove() always did: not fwcert's to delete, nothing to retry.
+          this.log.warn(`${this.name}: ${name} is a system-defined certificate; FDM does not allow deleting it, leaving it in place`);
+          out.set(name, { name, result: 'gone' });
+          continue;
+        }
+        consumers ??= await this.bindings.readConsumers();
+        const inUse = FdmBindings.bindingsOf(consumers, cert.id).filter((b) => b.kind !== 'ssl_decryption');
+        if (inUse.length) {
+          const where = inUse.map((b) => (b.kind === 'ravpn' ? 'the RA VPN server certificate' : 'the web UI certificate')).join(' and ');
+          throw new DeviceError(`${this.name}: cannot remove "${name}": it is still ${where}; bind another certificate first`);
+        }
+        const dropped = await this.bindings.dropFromSslPolicies(toRef(cert));
+        if (dropped) this.log.info(`${this.name}: ${name} leaves ${dropped} SSL policy(ies)`);
+        deletable.push(cert);
+      } catch (error) {
+        out.set(name, { name, result: 'failed', error });
+      }
     }
-    if (cert.isSystemDefined) {
-      this.log.warn(`${this.name}: ${name} is a system-defined certificate; FDM does not allow deleting it, leaving it in place`);
-      return;
+    if (deletable.length) {
+      try {
+        await this.bindings.flushSslPolicies();
+      } catch (error) {
+        for (const cert of deletable) out.set(cert.name, { name: cert.name, result: 'failed', error });
+        deletable = [];
+      }
     }
-    const consumers = await this.bindings.readConsumers();
-    const inUse = FdmBindings.bindingsOf(consumers, cert.id).filter((b) => b.kind !== 'ssl_decryption');
-    if (inUse.length) {
-      const where = inUse.map((b) => (b.kind === 'ravpn' ? 'the RA VPN server certificate' : 'the web UI certificate')).join(' and ');
-      throw new DeviceError(`${this.name}: cannot remove "${name}": it is still ${where}; bind another certificate first`);
+    for (const cert of deletable) {
+      try {
+        await this.certs.delete(cert);
+        out.set(cert.name, { name: cert.name, result: 'removed' });
+      } catch (error) {
+        out.set(cert.name, { name: cert.name, result: 'failed', error });
+      }
     }
-    const dropped = await this.bindings.dropFromSslPolicies(consumers.sslPolicies, cert.id);
-    if (dropped) this.log.info(`${this.name}: removed ${name} from ${dropped} SSL policy(ies)`);
-    await this.certs.delete(cert);
+    return names.map((n) => out.get(n)!);
   }
 
   /**
@@ -261,6 +300,12 @@ export class FdmTarget implements Target {
    * for the next run. `deploy_foreign_changes: true` on the device deploys anyway.
    */
   async commit(note: string, scope?: CommitScope): Promise<CommitResult> {
+    // The run's SSL policy changes go into the candidate before anything looks at it or deploys it.
+    try {
+      await this.bindings.flushSslPolicies();
+    } catch (e) {
+      throw new DeviceError(`${this.name}: not deployed: writing the SSL decryption policy failed: ${errorMessage(e)}`, (e as { detail?: string[] }).detail);
+    }
     if (scope) {
       const { foreign } = await pendingChangesOf(this.objects, scope);
       if (foreign.length && !this.options.deploy_foreign_changes) {
@@ -287,7 +332,12 @@ export class FdmTarget implements Target {
     return result;
   }
 
-  close(): Promise<void> {
-    return this.session.close();
+  /** Staged SSL policy changes that no commit wrote (a run that ended early) still reach the candidate,
+   *  so that no bind is lost silently: the ledger owes a commit after any install, and the next run makes it. */
+  async close(): Promise<void> {
+    if (this.bindings.sslWritesPending) {
+      await this.bindings.flushSslPolicies().catch((e: unknown) => this.log.warn(`${this.name}: could not write the staged SSL policy changes: ${errorMessage(e)}`));
+    }
+    await this.session.close();
   }
 }

@@ -197,22 +197,23 @@ export class FmcFtdTarget implements Target {
    */
   async retireOwn(dryRun: boolean, configured: ProfileBindings[] = []): Promise<{ removed: string[]; wouldRemove: string[]; problems: string[]; changed: boolean }> {
     const out = { removed: [] as string[], wouldRemove: [] as string[], problems: [] as string[], changed: false };
+    const absorb = (r: { removed: string[]; wouldRemove: string[]; problems: string[] }): void => {
+      out.removed.push(...r.removed);
+      out.wouldRemove.push(...r.wouldRemove);
+      out.problems.push(...r.problems);
+    };
     const created = this.createdAnchors();
     if (created.length) {
       const keep = new Set(this.options.trust_anchors.map((a) => this.names.toFmc(a.name)));
       const r = await retireTrustAnchors(created, keep, this.anchorContext(), dryRun, (fmcName) => this.setCreatedAnchors(this.createdAnchors().filter((n) => n !== fmcName)));
-      out.removed.push(...r.removed);
-      out.wouldRemove.push(...r.wouldRemove);
-      out.problems.push(...r.problems);
+      absorb(r);
     }
     if (this.manager.version >= KNOWN_KEY_VERSION) {
       const keep = new Set(configured.filter((c) => c.bindings.some((b) => b.kind === KNOWN_KEY)).map((c) => c.profile));
       const r = await retireKnownKeyObjects(
         { device: this.name, fmc: this.manager.name, api: this.manager.api, index: this.manager.knownKeys, store: this.store, log: this.log }, keep, dryRun,
       );
-      out.removed.push(...r.removed);
-      out.wouldRemove.push(...r.wouldRemove);
-      out.problems.push(...r.problems);
+      absorb(r);
       if (r.changed) out.changed = this.dirty = true;
     }
     return out;

@@ -186,6 +186,17 @@ export class PanosSession {
     }
   }
 
+  /**
+   * type=config&action=multi-config with `element` (a <multi-configure-request>). Never
+   * strict-transactional: that would also roll back this admin's other uncommitted changes (pan-python's
+   * doc). The reply is returned whether it failed or not: its nested <response> per request say which.
+   * Idempotent for deletes (one sent twice finds nothing the second time: code 7).
+   */
+  async multiConfig(element: string, what: string): Promise<PanosReply> {
+    const res = await this.send({ type: 'config', action: 'multi-config', element }, { idempotent: true, what });
+    return parseReply(res.text(), `${this.opts.name}: ${what}`);
+  }
+
   /** type=export; returns the file body. An XML envelope instead of a file is an error. */
   async exportFile(params: Params, what: string): Promise<string> {
     const res = await this.send({ type: 'export', ...params }, { idempotent: true, what });

@@ -224,10 +224,10 @@ export async function importChain(
  * that do exist (pan-chainguard), so "not present" is double-checked and the delete sent once more.
  */
 /** deleteCertificate for Target.remove(): a certificate still referenced by the configuration is
- *  reported as "still in use" (PAN-OS answers code 10 or names the reference). */
-export async function removeCertificate(s: PanosSession, loc: PanosLocation, name: string, device: string): Promise<void> {
+ *  reported as "still in use" (PAN-OS answers code 10 or names the reference). True when it existed. */
+export async function removeCertificate(s: PanosSession, loc: PanosLocation, name: string, device: string): Promise<boolean> {
   try {
-    await deleteCertificate(s, loc, name);
+    return await deleteCertificate(s, loc, name);
   } catch (e) {
     if (e instanceof PanosApiError && (e.code === 10 || e.detail.some((l) => /reference|in use/i.test(l)))) {
       throw new DeviceError(`${device}: certificate ${name} is still in use and was not deleted: ${e.detail.join(' ') || errorMessage(e)}`, e.detail);

@@ -16,7 +16,7 @@ import {
 } from '../../pki/index.js';
 import { ALL_KEY_SPECS, keySpecLabel, sameKeySpec, type CsrSpec, type KeySpec } from '../../pki/types.js';
 import type { TlsTrust } from '../../http/client.js';
-import type { Binding, CommitResult, DeviceCert, OpenInfo, Target, TargetContext } from '../target.js';
+import type { Binding, CommitResult, DeviceCert, OpenInfo, RemoveOutcome, Target, TargetContext } from '../target.js';
 import { PanosSession } from './api.js';
 import { applyBinding, missingForBindings, readBindingState, validateBinding, type BindingState } from './bindings.js';
 import {
@@ -33,6 +33,7 @@ import {
 } from './certificates.js';
 import { commitAndWait } from './commit.js';
 import { CsrReads } from './csr-reads.js';
+import { removeCertificates } from './multi-delete.js';
 import { readInventory } from './inventory.js';
 import { panosLocation, type PanosLocation } from './locations.js';
 import { FIREWALL_NAME_MAX, PANORAMA_NAME_MAX, validateCertName } from './names.js';
@@ -307,6 +308,28 @@ export class PanosTarget implements Target {
   async remove(name: string): Promise<void> {
     this.validateName(name);
     await removeCertificate(this.session, this.loc, name, this.name);
+    this.forget(name);
+  }
+
+  /** The replaced certificates of a run in one multi-config request (multi-delete.ts). */
+  async removeMany(names: string[]): Promise<RemoveOutcome[]> {
+    const refused = new Map<string, RemoveOutcome>();
+    for (const name of names) {
+      try {
+        this.validateName(name);
+      } catch (error) {
+        refused.set(name, { name, result: 'failed', error });
+      }
+    }
+    const valid = names.filter((n) => !refused.has(n));
+    const done = await removeCertificates(this.session, this.loc, valid, this.name, (m) => this.log.info({ device: this.name }, `${this.name}: ${m}`));
+    for (const o of done) if (o.result !== 'failed') this.forget(o.name);
+    const byName = new Map(done.map((o) => [o.name, o]));
+    return names.map((n) => refused.get(n) ?? byName.get(n)!);
+  }
+
+  /** What this run knows of a deleted object. */
+  private forget(name: string): void {
     this.csrs.delete(name);
     this.store?.delete(name);
     this.unverified.delete(name);

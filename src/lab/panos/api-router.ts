@@ -3,6 +3,7 @@
 import { redact } from '../../core/redact.js';
 import { exportCertificate, importCertificate } from './certificate-ops.js';
 import { configAction } from './config-actions.js';
+import { multiConfig } from './multi-config.js';
 import { assertWritable, type Device } from './device.js';
 import { ApiError, Code, errorResponse, successResult, xmlResponse, type ApiResponse } from './envelope.js';
 import type { FailSpec } from './knobs.js';
@@ -113,7 +114,7 @@ async function dispatch(d: Device, type: string, req: ApiRequest): Promise<ApiRe
     case 'version':
       return successResult(versionXml(d));
     case 'config':
-      return configAction(d, admin, p);
+      return p.get('action') === 'multi-config' ? multiConfig(d, admin, p) : configAction(d, admin, p);
     case 'op':
       return runOp(d, admin, parseCmd(p.get('cmd'), 'cmd'), p.get('vsys'));
     case 'commit':

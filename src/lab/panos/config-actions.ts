@@ -9,7 +9,10 @@ import { parseElement, parseFragment, serialize, XmlSyntaxError, type XNode } fr
 import { parseXpath, XpathError, type Step } from './xpath.js';
 
 function xpathOf(params: ApiParams, fallback?: string): Step[] {
-  const xpath = params.get('xpath') ?? fallback;
+  return parseConfigXpath(params.get('xpath') ?? fallback);
+}
+
+function parseConfigXpath(xpath: string | undefined): Step[] {
   if (!xpath) throw new ApiError(Code.BAD_REQUEST, ['Missing required parameter xpath']);
   try {
     const steps = parseXpath(xpath);
@@ -68,34 +71,45 @@ export function configAction(d: Device, admin: string, params: ApiParams): ApiRe
         ? successResult(inner, { code: Code.SUCCESS, resultAttrs: { 'total-count': String(nodes.length), count: String(nodes.length) } })
         : successResult(inner);
     }
-    case 'set': {
-      const steps = xpathOf(params);
-      const elements = elementOf(params, false);
-      assertWritable(d, admin);
-      checkNames(d, steps, elements);
-      d.store.set(admin, steps, elements);
-      return successMsg('command succeeded', Code.SUCCESS_WRITE);
-    }
-    case 'edit': {
-      const steps = xpathOf(params);
-      const elements = elementOf(params, true);
-      assertWritable(d, admin);
-      checkNames(d, steps, elements);
-      d.store.edit(admin, steps, elements[0]!);
-      return successMsg('command succeeded', Code.SUCCESS_WRITE);
-    }
+    case 'set':
+    case 'edit':
     case 'delete': {
-      const steps = xpathOf(params);
-      assertWritable(d, admin);
-      // UNVERIFIED SHAPE. Deleting what is not there: success + code 7. Code 7 is what pan-chainguard
-      // saw on deletes and pan-python's tests show on a get of a deleted node; the status on a delete and
-      // the message text are inferred. Confirmed by: a capture of `type=config&action=delete` on an
-      // xpath that names nothing, from a real firewall (PAN-OS 10.x/11.x). Drivers must accept code 7
-      // with status success or error (see the driver's isNotPresent tests).
-      if (!d.store.delete(admin, steps)) return successMsg("Object doesn't exist", Code.OBJECT_NOT_PRESENT);
-      return successMsg('command succeeded', Code.SUCCESS_WRITE);
+      const r = writeConfig(d, admin, action, params.get('xpath'), () => elementOf(params, action === 'edit'));
+      return successMsg(r.msg, r.code);
     }
     default:
       throw new ApiError(Code.BAD_REQUEST, [`Invalid or unsupported action '${action}'`]);
   }
+}
+
+/** What one write answers: code 20 "command succeeded", or 7 when a delete found nothing. */
+export interface WriteAnswer {
+  code: number;
+  msg: string;
+}
+
+/**
+ * set / edit / delete of one xpath: a request of its own, or one request of a multi-config
+ * (multi-config.ts). `elements` gives the element(s) a set or edit carries (an edit exactly one).
+ */
+export function writeConfig(d: Device, admin: string, action: 'set' | 'edit' | 'delete', xpath: string | undefined, elements: () => XNode[]): WriteAnswer {
+  const steps = parseConfigXpath(xpath);
+  if (action === 'delete') {
+    assertWritable(d, admin);
+    // UNVERIFIED SHAPE. Deleting what is not there: success + code 7. Code 7 is what pan-chainguard
+    // saw on deletes and pan-python's tests show on a get of a deleted node; the status on a delete and
+    // the message text are inferred (pango's multi-config test fixture answers a request the same way:
+    // status success, code 7, "Object doesn't exist"). Confirmed by: a capture of
+    // `type=config&action=delete` on an xpath that names nothing, from a real firewall (PAN-OS
+    // 10.x/11.x). Drivers must accept code 7 with status success or error (see the driver's isNotPresent tests).
+    if (!d.store.delete(admin, steps)) return { code: Code.OBJECT_NOT_PRESENT, msg: "Object doesn't exist" };
+    return { code: Code.SUCCESS_WRITE, msg: 'command succeeded' };
+  }
+  const nodes = elements();
+  if (action === 'edit' && nodes.length !== 1) throw new ApiError(Code.MALFORMED_COMMAND, [`Malformed element: expected one element, got ${nodes.length}`]);
+  assertWritable(d, admin);
+  checkNames(d, steps, nodes);
+  if (action === 'set') d.store.set(admin, steps, nodes);
+  else d.store.edit(admin, steps, nodes[0]!);
+  return { code: Code.SUCCESS_WRITE, msg: 'command succeeded' };
 }

@@ -61,6 +61,13 @@ function referencesTo(tree: XNode, kind: 'certificate' | 'ssl-tls-service-profil
   return found;
 }
 
+/** The candidate and its change records at one moment (a multi-config that fails is undone). */
+export interface StoreSnapshot {
+  candidate: XNode;
+  changes: ChangeRecord[];
+  nextDirtyId: number;
+}
+
 export class ConfigStore {
   candidate: XNode;
   running: XNode;
@@ -166,6 +173,16 @@ export class ConfigStore {
         ]);
       }
     }
+  }
+
+  snapshot(): StoreSnapshot {
+    return { candidate: clone(this.candidate), changes: [...this.changes], nextDirtyId: this.nextDirtyId };
+  }
+
+  restore(s: StoreSnapshot): void {
+    this.candidate = clone(s.candidate);
+    this.changes = [...s.changes];
+    this.nextDirtyId = s.nextDirtyId;
   }
 
   /** For ops that write the candidate (certificate generate/import): attribute the change. */

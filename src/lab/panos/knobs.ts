@@ -59,6 +59,12 @@ export interface PanosKnobs {
   /** Quoting of the `<response>` tag: `real` (keygen single-quoted with spaces, the rest double),
    * `single-spaced` (every answer in the keygen form) or `double` (none). See envelope.ts. */
   responseQuoting: EnvelopeQuoting;
+  /** type=config&action=multi-config is known (pango, pan-python use it); false = a release that answers it
+   * as an unknown action *(which releases lack it, and their exact answer, are inferred)*. */
+  multiConfig: boolean;
+  /** A failing request of a multi-config undoes the ones before it (pan-python's doc: "no configuration
+   * changes are performed"); false keeps them (an alternative no source shows, for drivers to survive). */
+  multiConfigAtomic: boolean;
   /** Mark changed candidate nodes with admin/dirtyId/time attributes in `get` output [KF models]. */
   dirtyAttributes: boolean;
 }
@@ -83,6 +89,8 @@ export function defaultKnobs(haState: HaState = 'standalone'): PanosKnobs {
     maxNameLength: 63,
     ecAlgorithmLabel: 'EC',
     dirtyAttributes: true,
+    multiConfig: true,
+    multiConfigAtomic: true,
     responseQuoting: 'real',
   };
 }

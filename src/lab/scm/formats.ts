@@ -3,7 +3,7 @@
 // `x509R` are the leaf-first ones, `x509IOR` lists the issuers intermediate first.
 import { badRequest } from './errors.js';
 import { derToPem } from '../../pki/pem.js';
-import { certsOnlyPkcs7 } from './pkcs7.js';
+import { toCertsOnlyPkcs7 } from '../../pki/pkcs7.js';
 
 export const COLLECT_FORMATS = ['x509', 'x509CO', 'base64', 'bin', 'x509IO', 'x509IOR', 'pem', 'pemco', 'pemia', 'x509R'] as const;
 export type CollectFormat = (typeof COLLECT_FORMATS)[number];
@@ -52,8 +52,8 @@ export function renderCollect(format: CollectFormat, leafPem: string, issuers: s
     case 'x509R':
       return crt(leafFirst);
     case 'base64':
-      return { body: Buffer.from(derToPem(certsOnlyPkcs7(leafFirst), 'PKCS7'), 'utf8'), filename: `${base}.p7b` };
+      return { body: Buffer.from(derToPem(toCertsOnlyPkcs7(leafFirst), 'PKCS7'), 'utf8'), filename: `${base}.p7b` };
     case 'bin':
-      return { body: certsOnlyPkcs7(leafFirst), filename: `${base}.p7b` };
+      return { body: toCertsOnlyPkcs7(leafFirst), filename: `${base}.p7b` };
   }
 }
