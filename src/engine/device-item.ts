@@ -151,8 +151,9 @@ async function installAndBind(item: PlanItem, got: Extract<Obtained, { state: 'i
   if (onDevice) log.info(`${target.name} enrolled ${got.objectName} itself at ${deps.issuers.get(p.ca)?.name ?? p.ca}; its key stays on the device`);
   else owed = (await target.install(got.objectName, { leafPem: got.leafPem, chainPem: got.chainPem, keyPem: got.keyPem }))?.owed;
   const i = got.info;
-  // One transaction: the certificate is recorded and its order cleared together.
-  deps.ledger.transaction(() => {
+  // One transaction: the certificate is recorded and its order cleared together (committed with the
+  // other items' writes of this moment).
+  await deps.ledger.together(() => {
     deps.ledger.recordInstalled({
       profile: p.name, device: target.name, objectName: got.objectName, ca: p.ca, caRef: got.caRef, serial: i.serial,
       notBefore: i.notBefore.toISOString(), notAfter: i.notAfter.toISOString(), names: i.sans,

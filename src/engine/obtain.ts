@@ -121,7 +121,7 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
     const spec: CsrSpec = { subject: p.subject, sans: p.names, key: p.key };
     if (keyOnDevice(p, target)) {
       // Recorded first: a crash or failure from here on leaves an object the next run knows to clean up.
-      ledger.recordKeyIntent({ device: item.device, objectName, profile: p.name });
+      await ledger.together(() => ledger.recordKeyIntent({ device: item.device, objectName, profile: p.name }));
       const lock = deps.deviceLock ?? unlimited;
       // The device's turn is held for the key's generation only: a driver may read several CSRs at once.
       const made = await lock.run(() => target.generateKey?.(objectName, spec) ?? target.generateCsr!(objectName, spec).then((pem) => ({ csr: async () => pem })));
@@ -141,12 +141,13 @@ export async function obtain(item: PlanItem, deps: ObtainDeps): Promise<Obtained
       profile: p.name, device: item.device, ca: p.ca, caRef: { ca: p.ca, id: '', extra: { requestId, ...(previous ? { renews: previous.id } : {}) } }, objectName, csrPem,
       sealedKey: keyPem ? ledger.seal(keyPem) : undefined, needHash: needHash(p), createdAt: new Date().toISOString(),
     };
-    ledger.saveOrder(order);
+    // Durable before the CA is asked (committed with the other items' writes of this moment).
+    await ledger.together(() => ledger.saveOrder(order));
     const key = keyPem;
     const csr = csrPem;
     return inFlight.run(async () => {
       const sent = await submitRecorded(deps, order, { csrPem: csr, csr: spec, profile: issueProfile(p), previous, requestId });
-      ledger.transaction(() => {
+      await ledger.together(() => {
         ledger.saveOrder({ ...order, caRef: sent });
         ledger.event('submitted', `${issuer.name} order ${sent.id}${previous ? ` (renewal of ${previous.id})` : ''}`, p.name, item.device);
       });

@@ -1,7 +1,7 @@
 // Reading X.509 certificates into the facts fwcert plans with (names, dates, key, serial).
 import { createHash, X509Certificate } from 'node:crypto';
 import { basicConstraintsCa, certificateParts } from './der.js';
-import { describeKey, keySpecOf, spkiSha256 } from './keys.js';
+import { describeKey, describeKeySpec, keySpecOf, keySpecOfSpki, spkiSha256 } from './keys.js';
 import { sansOfEncoded, subjectOfEncoded } from './names.js';
 import { certificateDer, derToPem } from './pem.js';
 import type { CertInfo } from './types.js';
@@ -42,9 +42,17 @@ const issuerNames = new Memo<{ dn: string; cn: string | undefined }>(256);
 const SAN_OID = '2.5.29.17';
 const BASIC_CONSTRAINTS_OID = '2.5.29.19';
 
+/** The same by PEM text: the engine and the drivers read the same leaf string several times (pair
+ *  checks, install, ledger), and decoding it to find the DER key cost more than the lookup. */
+const parsedByPem = new Memo<CertInfo>(1024);
+
 export function parseCertificate(pem: string): CertInfo {
+  const known = parsedByPem.peek(pem);
+  if (known) return { ...known };
   const der = certificateDer(pem);
-  return { ...parsed.get(der.toString('base64'), () => parseDer(der, pem)) };
+  const info = parsed.get(der.toString('base64'), () => parseDer(der, pem));
+  parsedByPem.set(pem, info);
+  return { ...info };
 }
 
 // Node's native parser gives serial, dates, key, fingerprint; @peculiar/x509 reads only the Names and
@@ -65,7 +73,9 @@ function parseDer(der: Buffer, pem: string): CertInfo {
   });
   const san = parts.extensions.get(SAN_OID);
   const basic = parts.extensions.get(BASIC_CONSTRAINTS_OID);
-  const key = cert.publicKey;
+  // The key's kind from its encoding; node's KeyObject only for keys fwcert does not make (RSA-1024 ...).
+  const spec = keySpecOfSpki(parts.spki);
+  const key = spec ? undefined : cert.publicKey;
   return {
     pem: certificateToPem(der),
     serial: cert.serialNumber.toUpperCase(),
@@ -76,8 +86,8 @@ function parseDer(der: Buffer, pem: string): CertInfo {
     notBefore: new Date(cert.validFrom),
     notAfter: new Date(cert.validTo),
     sans: sansOfEncoded(san),
-    keySpec: keySpecOf(key),
-    keyDescription: describeKey(key),
+    keySpec: spec ?? keySpecOf(key!),
+    keyDescription: spec ? describeKeySpec(spec) : describeKey(key!),
     publicKeySha256: spkiSha256(parts.spki),
     fingerprintSha256: cert.fingerprint256,
     isCa: basic ? basicConstraintsCa(basic) : false,

@@ -1,8 +1,8 @@
 // PKCS#10 certificate requests: made from a profile's subject/SANs and a local key, and parsed
 // (CSRs generated on a device are read back to learn their names and key).
-import { createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, sign } from 'node:crypto';
 import { csrParts, encodeTlv } from './der.js';
-import { describeKey, keySpecOf, loadPrivateKey, signatureHash, spkiDer, spkiSha256, validateKeySpec } from './keys.js';
+import { describeKey, keySpecOf, keySpecOfSpki, loadPrivateKey, signatureHash, spkiDer, spkiSha256, validateKeySpec } from './keys.js';
 import { sanExtension, subjectOfEncoded, sanListFor, sansOfEncoded, subjectToName, validateSubject } from './names.js';
 import { Memo } from './memo.js';
 import { derToPem, pemToDer } from './pem.js';
@@ -22,7 +22,8 @@ export async function createCsr(spec: CsrSpec, privateKeyPem: string): Promise<s
   const sans = sanListFor(spec.subject.cn, spec.sans ?? []);
   if (!spec.subject.cn && sans.length === 0) throw new Error('a CSR needs a subject CN or at least one subjectAltName');
   const key = loadPrivateKey(privateKeyPem);
-  const keySpec = keySpecOf(key);
+  const spki = spkiDer(key);
+  const keySpec = keySpecOfSpki(spki) ?? keySpecOf(key);
   if (!keySpec) throw new Error(`cannot sign with a ${describeKey(key)} key: use RSA 2048/3072/4096 or ECDSA P-256/P-384/P-521`);
   if (!sameKeySpec(keySpec, spec.key)) {
     throw new Error(`the private key is ${keySpecLabel(keySpec)} but ${keySpecLabel(spec.key)} was asked for`);
@@ -34,7 +35,7 @@ export async function createCsr(spec: CsrSpec, privateKeyPem: string): Promise<s
       ? encodeTlv(0xa0, encodeTlv(0x30, EXTENSION_REQUEST_OID, encodeTlv(0x31, encodeTlv(0x30, Buffer.from(sanExtension(sans).rawData)))))
       : encodeTlv(0xa0),
   }));
-  const info = encodeTlv(0x30, VERSION_1, names.subject, spkiDer(key), names.attributes);
+  const info = encodeTlv(0x30, VERSION_1, names.subject, spki, names.attributes);
   const hash = signatureHash(keySpec);
   const signature = await new Promise<Buffer>((resolve, reject) =>
     sign(hash.replace('-', '').toLowerCase(), info, key, (err, sig) => (err ? reject(err) : resolve(sig))));
@@ -87,14 +88,15 @@ export function parseCsr(pem: string): CsrInfo {
   return { ...parsed.get(pem, () => parseCsrNow(pem)) };
 }
 
-// @peculiar/x509 reads only the subject Name and the SAN extension; node reads the key (see der.ts).
+// @peculiar/x509 reads only the subject Name and the SAN extension; the key's kind is read from its
+// encoding (keySpecOfSpki), and node reads only a key that does not show an RSA or EC key fwcert makes.
 function parseCsrNow(pem: string): CsrInfo {
   if (typeof pem !== 'string' || !CSR_PEM.test(pem)) throw new Error('not a PEM certificate request');
   let parts: ReturnType<typeof csrParts>;
-  let key: KeyObject;
+  let keySpec: CsrInfo['keySpec'];
   try {
     parts = csrParts(pemToDer(pem.replace(/NEW CERTIFICATE REQUEST/g, 'CERTIFICATE REQUEST'), 'CERTIFICATE REQUEST'));
-    key = createPublicKey({ key: Buffer.from(parts.spki), format: 'der', type: 'spki' });
+    keySpec = keySpecOfSpki(parts.spki) ?? keySpecOf(createPublicKey({ key: Buffer.from(parts.spki), format: 'der', type: 'spki' }));
   } catch {
     throw new Error('unreadable certificate request (corrupt PEM)');
   }
@@ -102,7 +104,7 @@ function parseCsrNow(pem: string): CsrInfo {
   return {
     subject: subjectOfEncoded(parts.subject).subject,
     sans: sansOfEncoded(san),
-    keySpec: keySpecOf(key),
+    keySpec,
     publicKeySha256: spkiSha256(parts.spki),
   };
 }

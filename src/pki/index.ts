@@ -2,7 +2,7 @@
 export * from './types.js';
 export { generateKeyPair, loadPrivateKey, validateKeySpec, RSA_SIZES, EC_CURVES } from './keys.js';
 export { createCsr, parseCsr, verifyCsrSignature } from './csr.js';
-export { parseCertificate, certFingerprintSha256 } from './certificate.js';
+export { parseCertificate, certFingerprintSha256, nativeCertificate } from './certificate.js';
 export { splitPemCertificates } from './pem.js';
 export { orderChain } from './chain.js';
 export { keyMatchesCertificate, publicKeyOfCsrMatchesCertificate } from './pair.js';

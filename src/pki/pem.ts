@@ -1,6 +1,8 @@
 // PEM <-> DER helpers. Bundles from CAs and devices arrive with CRLF, blank lines, text before
 // blocks ("subject=..." from openssl), so parsing is lenient and output is normalised.
 
+import { Memo } from './memo.js';
+
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 
 /** Wraps DER in a PEM block with 64-character lines and a trailing newline. */
@@ -26,12 +28,19 @@ export function pemToDer(pem: string, label: string): Buffer {
   return der;
 }
 
+/** Normalised blocks by their text as found: the CA certificates of every issued certificate come
+ *  in the same text, and each chain is split again by the engine after the CA driver (see memo.ts). */
+const normalised = new Memo<string>(256);
+
 /** Every CERTIFICATE block in `text`, each normalised (LF line ends, 64-char lines, trailing newline). */
 export function splitPemCertificates(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(CERT_BLOCK)) {
-    const der = Buffer.from(m[1]!.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-    if (der.length > 0) out.push(derToPem(der, 'CERTIFICATE'));
+    const pem = normalised.get(m[1]!, () => {
+      const der = Buffer.from(m[1]!.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
+      return der.length > 0 ? derToPem(der, 'CERTIFICATE') : '';
+    });
+    if (pem) out.push(pem);
   }
   return out;
 }

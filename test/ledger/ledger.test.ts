@@ -80,4 +80,28 @@ describe('ledger', () => {
     assert.equal(again.needsCommit('pa-2'), false);
     again.close();
   });
+  it('writes asked for together are durable when their promise resolves, and one that fails is undone alone', async () => {
+    const path = join(dir, 'together.db');
+    const l = new Ledger(path);
+    const order = (profile: string) => ({ profile, device: 'ftd-1', ca: 'sectigo', caRef: { ca: 'sectigo', id: '' }, objectName: profile, csrPem: 'csr', needHash: 'h', createdAt: 'now' });
+    const a = l.together(() => l.saveOrder(order('a')));
+    const bad = l.together(() => {
+      l.saveOrder(order('bad'));
+      throw new Error('refused');
+    });
+    const c = l.together(() => {
+      l.saveOrder(order('c'));
+      l.event('submitted', 'c', 'c', 'ftd-1');
+    });
+    assert.equal(l.order('a', 'ftd-1'), undefined, 'not written before the group commit');
+    await a;
+    await assert.rejects(bad, /refused/);
+    await c;
+    // Another connection (the next run) sees exactly the writes that succeeded.
+    const reader = new Ledger(path);
+    assert.deepEqual(reader.orders().map((o) => o.profile), ['a', 'c']);
+    assert.deepEqual(reader.history().map((e) => e.detail), ['c']);
+    reader.close();
+    l.close();
+  });
 });

@@ -4,11 +4,11 @@
 // the shapes real devices hold: v1 without extensions, multi-valued RDNs, escaped names, e-mail and
 // URI SANs next to DNS/IP ones, a serial with its top bit set, GeneralizedTime dates after 2049.
 import assert from 'node:assert/strict';
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createCa, createCsr, generateKeyPair, issueCertificate, parseCertificate, parseCsr } from '../../src/pki/index.js';
 import { loadCsr } from '../../src/pki/csr.js';
-import { describeKey, keySpecOf } from '../../src/pki/keys.js';
+import { describeKey, describeKeySpec, keySpecOf, keySpecOfSpki } from '../../src/pki/keys.js';
 import { nameToSubject, sansOf, sansOfEncoded } from '../../src/pki/names.js';
 import { subjectAltNames } from '../../src/pki/der.js';
 import { certificateDer } from '../../src/pki/pem.js';
@@ -137,6 +137,32 @@ describe('parseCertificate gives the facts of a full X.509 parse', () => {
     const cut = `-----BEGIN CERTIFICATE-----\n${b64.slice(0, 120)}\n-----END CERTIFICATE-----\n`;
     assert.throws(() => parseCertificate(cut), /unreadable certificate/);
     assert.throws(() => parseCertificate('no pem here'), /no "CERTIFICATE" PEM block/);
+  });
+});
+
+describe('the kind of a key read from its SubjectPublicKeyInfo DER', () => {
+  it('agrees with node for the keys fwcert makes; leaves others to node', () => {
+    const keys: [string, ReturnType<typeof generateKeyPairSync>['publicKey']][] = [
+      ...[1024, 2047, 2048, 3072].map((n) => [`rsa ${n}`, generateKeyPairSync('rsa', { modulusLength: n }).publicKey] as [string, never]),
+      ...['prime256v1', 'secp384r1', 'secp521r1', 'secp256k1'].map((c) => [c, generateKeyPairSync('ec', { namedCurve: c }).publicKey] as [string, never]),
+      ['ed25519', generateKeyPairSync('ed25519').publicKey],
+      ['rsa-pss', generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).publicKey],
+    ];
+    for (const [name, key] of keys) {
+      const spki = key.export({ type: 'spki', format: 'der' });
+      assert.deepEqual(keySpecOfSpki(spki), keySpecOf(key), name);
+      const spec = keySpecOfSpki(spki);
+      if (spec) assert.equal(describeKeySpec(spec), describeKey(key), name);
+    }
+    assert.deepEqual(keySpecOfSpki(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' })), { type: 'rsa', size: 2048 });
+    assert.deepEqual(keySpecOfSpki(generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ type: 'spki', format: 'der' })), { type: 'ecdsa', curve: 'P-384' });
+  });
+
+  it('truncated or trailing bytes are not read as a key', () => {
+    const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
+    assert.equal(keySpecOfSpki(spki.subarray(0, spki.length - 1)), undefined);
+    assert.equal(keySpecOfSpki(Buffer.concat([spki, Buffer.from([0])])), undefined);
+    assert.equal(keySpecOfSpki(Buffer.from('3000', 'hex')), undefined);
   });
 });
 

@@ -8,7 +8,7 @@
 //   externalcacertificate created under fwcert's chain-CA name (CN + 8 hex of the SHA-256, names.ts)
 //   ravpn / webuicertificate / sslpolicy  updated, and nothing changed but their certificate references
 // Anything else (an access rule, a hostname, the RA VPN's FQDN ...) is someone else's.
-import { X509Certificate } from 'node:crypto';
+import { nativeCertificate } from '../../pki/index.js';
 import type { CommitScope } from '../target.js';
 import { caObjectName } from './names.js';
 import type { FdmObjects } from './objects.js';
@@ -54,7 +54,8 @@ function isOurCaObject(c: PendingChange): boolean {
   const pem = c.valuesAdded?.find((v) => v.fieldName === 'cert')?.newValue;
   if (typeof pem !== 'string' || !pem.includes('BEGIN CERTIFICATE')) return true;
   try {
-    const x = new X509Certificate(pem);
+    // pki's memo: the same chain CA objects show up in every FDM's pending changes.
+    const x = nativeCertificate(pem);
     const cn = /(?:^|\n)CN=([^\n]*)/.exec(x.subject)?.[1];
     return name.replace(/-\d+$/, '') === caObjectName(cn, x.fingerprint256) || name === caObjectName(cn, x.fingerprint256);
   } catch {

@@ -2,8 +2,9 @@
 // <delete id xpath/> per object (pango xmlapi/multiconfig.go, pan-python multi_config; the answer's shape
 // and its sources are described in src/lab/panos/multi-config.ts). The device applies all of them or,
 // when one fails (an object still referenced: code 10), none (pan-python's doc); then, and when the
-// device does not know multi-config (releases before it: an error answer), each object is deleted by
-// itself, so that each gets its own answer and is reported and retried on its own.
+// device does not know multi-config (documented from PAN-OS 10.2, pan.dev; an older release answers
+// with an error), each object is deleted by itself, so that each gets its own answer and is reported
+// and retried on its own.
 import { errorMessage } from '../../core/errors.js';
 import type { RemoveOutcome } from '../target.js';
 import type { PanosSession } from './api.js';
