@@ -1,10 +1,10 @@
-// Every CA type fwcert can use. Adding an issuer = one line here.
+// Every CA type fwcert can use, each loaded when a configuration uses it. Adding an issuer = one line here.
+import { TypeRegistry } from '../core/type-registry.js';
 import type { IssuerType } from './issuer.js';
-import { sectigoIssuerType } from './sectigo/index.js';
-import { acmeIssuerType } from './acme/index.js';
-import { estIssuerType } from './est/index.js';
-import { selfSignedIssuerType } from './self-signed/index.js';
 
-export const issuerTypes: ReadonlyMap<string, IssuerType> = new Map(
-  [sectigoIssuerType as IssuerType, acmeIssuerType as IssuerType, estIssuerType as IssuerType, selfSignedIssuerType as IssuerType].map((t) => [t.type, t]),
-);
+export const issuerTypes = new TypeRegistry<IssuerType>({
+  'sectigo-scm': async () => (await import('./sectigo/index.js')).sectigoIssuerType as IssuerType,
+  acme: async () => (await import('./acme/index.js')).acmeIssuerType as IssuerType,
+  est: async () => (await import('./est/index.js')).estIssuerType as IssuerType,
+  'self-signed': async () => (await import('./self-signed/index.js')).selfSignedIssuerType as IssuerType,
+});

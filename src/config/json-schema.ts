@@ -3,11 +3,14 @@
 // editors (yaml-language-server) and other tools. Cross-checks the JSON Schema cannot express (a
 // target names a defined device, keys valid for that device's type) stay in the loader.
 import { z } from 'zod';
-import { issuerTypes } from '../ca/registry.js';
-import { managerTypes, targetTypes } from '../devices/registry.js';
+import { issuerTypes as issuerRegistry } from '../ca/registry.js';
+import { managerTypes as managerRegistry, targetTypes as targetRegistry } from '../devices/registry.js';
 import {
   caCommonSchema, configSchema, deviceCommonSchema, ENTRY_NAME, keySchema, managerCommonSchema, profileSchema, renewalSchema, sanSchema, subjectSchema,
 } from './schema.js';
+
+// The schemas describe every type, so this module (imported by `fwcert schema` and `lab up` only) loads every driver.
+const [issuerTypes, managerTypes, targetTypes] = await Promise.all([issuerRegistry.all(), managerRegistry.all(), targetRegistry.all()]);
 
 type Shape = Record<string, z.ZodType>;
 

@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import type { TypeRegistry } from '../core/type-registry.js';
 import { readRegularFile } from '../core/files.js';
 import { resolvePassphrase } from '../secrets/passphrase.js';
 import { issuerTypes } from '../ca/registry.js';
@@ -197,12 +198,12 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
 
   /** One `cas:`, `managers:` or `devices:` entry: common keys, its type from the registry, the type's own options and credentials. */
   const loadEntries = async <C extends { type: string; credentials?: string; credentials_env?: Record<string, string>; tls?: Parameters<typeof readTls>[0] },
-    T extends { optionsSchema: z.ZodType; credentialsSchema: z.ZodType | null; loadOptionFiles?: (o: never, f: OptionFiles) => unknown }>(
+    T extends { type: string; optionsSchema: z.ZodType; credentialsSchema: z.ZodType | null; loadOptionFiles?: (o: never, f: OptionFiles) => unknown }>(
     section: 'cas' | 'managers' | 'devices',
     entries: Record<string, Record<string, unknown>>,
     commonKeys: readonly string[],
     commonSchema: z.ZodType<C>,
-    registry: ReadonlyMap<string, T>,
+    registry: TypeRegistry<T>,
     what: string,
   ) => {
     const out: { name: string; common: C; type: T; options: unknown; credentials: unknown; tls: TlsTrust }[] = [];
@@ -211,9 +212,9 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<Config> {
       const [common, rest] = split(entry, commonKeys);
       const c = problems.zod(src, path, commonSchema, common);
       if (!c) continue;
-      const type = registry.get(c.type);
+      const type = await registry.get(c.type);
       if (!type) {
-        problems.add(`${src.where(path, 'type')}: ${section}.${name}.type: unknown ${what} type "${c.type}" (allowed: ${[...registry.keys()].join(', ')})`);
+        problems.add(`${src.where(path, 'type')}: ${section}.${name}.type: unknown ${what} type "${c.type}" (allowed: ${registry.names.join(', ')})`);
         continue;
       }
       let options = problems.zod(src, path, type.optionsSchema, rest);

@@ -1,14 +1,18 @@
-// Every device type and manager type fwcert can drive. Adding a driver = one line here.
+// Every device type and manager type fwcert can drive, each loaded when a configuration uses it.
+// Adding a driver = one line here.
+import { TypeRegistry } from '../core/type-registry.js';
 import type { ManagerType } from './manager.js';
 import type { TargetType } from './target.js';
-import { fdmTargetType } from './fdm/index.js';
-import { fmcFtdTargetType, fmcManagerType } from './fmc/index.js';
-import { panosTargetType } from './panos/index.js';
-import { panoramaManagerType, panoramaTemplateTargetType } from './panos/panorama.js';
 
-export const targetTypes: ReadonlyMap<string, TargetType> = new Map(
-  [fdmTargetType as TargetType, panosTargetType as TargetType, fmcFtdTargetType as TargetType, panoramaTemplateTargetType as TargetType].map((t) => [t.type, t]),
-);
+export const targetTypes = new TypeRegistry<TargetType>({
+  'cisco-fdm': async () => (await import('./fdm/index.js')).fdmTargetType as TargetType,
+  paloalto: async () => (await import('./panos/index.js')).panosTargetType as TargetType,
+  'cisco-fmc-ftd': async () => (await import('./fmc/index.js')).fmcFtdTargetType as TargetType,
+  'panorama-template': async () => (await import('./panos/panorama.js')).panoramaTemplateTargetType as TargetType,
+});
 
 /** Central managers (FMC, Panorama) whose devices are of a `managed` target type. */
-export const managerTypes: ReadonlyMap<string, ManagerType> = new Map(([fmcManagerType, panoramaManagerType] as ManagerType[]).map((t) => [t.type, t]));
+export const managerTypes = new TypeRegistry<ManagerType>({
+  'cisco-fmc': async () => (await import('./fmc/index.js')).fmcManagerType as ManagerType,
+  panorama: async () => (await import('./panos/panorama.js')).panoramaManagerType as ManagerType,
+});

@@ -1,6 +1,7 @@
 // `fwcert --help`, `--version` and a command's --help load commander and the CLI modules only: no CA or
 // device driver, none of the lab, no engine pipeline, ledger, PKI or logger. Each command loads what it
-// needs when it runs, which the last test shows with the same tracer (so an empty trace cannot pass).
+// needs when it runs, which the last tests show with the same tracer (so an empty trace cannot pass):
+// the drivers of the CA and device types its configuration names, and no others.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,22 +9,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startLab } from '../../src/lab/fleet.js';
+import { cliEntry } from '../support/cli.js';
 import { ROOT } from '../support/root.js';
 
-
-/** The modules a `fwcert ARGS` process loads: repo paths (src/...) and package names. */
+/** The modules a `fwcert ARGS` process loads: repo paths (src/...ts; a module of the build in dist/ is named
+ *  as its source) and package names. The CLI is the one the other tests start (the fresh build, else tsx). */
 async function loadedBy(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string; src: string[]; packages: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'fwcert-imports-'));
   const file = join(dir, 'imports.txt');
   try {
     // Asynchronous, so that a lab in this process answers the CLI.
+    const entry = cliEntry();
     const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, ['--import', 'tsx', '--import', './test/support/trace-imports.mjs', 'src/cli/main.ts', ...args], {
+      const child = execFile(process.execPath, [...entry.slice(0, -1), '--import', './test/support/trace-imports.mjs', ...entry.slice(-1), ...args], {
         cwd: ROOT, env: { ...process.env, FWCERT_CONFIG: '', FWCERT_TRACE_IMPORTS: file }, encoding: 'utf8', timeout: 120_000,
       }, (_e, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }));
     });
     const urls = [...new Set(readFileSync(file, 'utf8').split('\n').filter((u) => u.startsWith('file:')))];
-    const src = urls.filter((u) => !u.includes('/node_modules/') && u.includes('/src/')).map((u) => u.slice(u.lastIndexOf('/src/') + 1));
+    const src = urls.filter((u) => !u.includes('/node_modules/') && u.includes('/src/')).map((u) => u.slice(u.lastIndexOf('/src/') + 1).replace(/\.js$/, '.ts'));
     const packages = [...new Set(urls.filter((u) => u.includes('/node_modules/')).map((u) => {
       const parts = u.slice(u.lastIndexOf('/node_modules/') + 14).split('/');
       return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
@@ -49,12 +52,16 @@ for (const args of [['--help'], ['--version'], ['run', '--help'], ['status', '--
   });
 }
 
-test('a command loads the config loader and the drivers when it runs (the tracer sees them)', async () => {
+/** A CA or device driver's own modules (not the interfaces and registries beside them). */
+const DRIVER = /^src\/(ca|devices)\/[^/]+\//;
+
+test('a command loads the config loader and the driver registries when it runs (the tracer sees them), no driver before the configuration names one', async () => {
   const r = await loadedBy(['--config', join(tmpdir(), 'fwcert-no-such-config.yaml'), 'run']);
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /file not found/);
   assert.ok(r.src.includes('src/config/load.ts'), r.src.join('\n'));
-  assert.ok(r.src.some((m) => m.startsWith('src/devices/')), r.src.join('\n'));
+  assert.ok(r.src.includes('src/devices/registry.ts') && r.src.includes('src/ca/registry.ts'), r.src.join('\n'));
+  assert.deepEqual(r.src.filter((m) => DRIVER.test(m)), []);
   assert.ok(r.packages.includes('zod'), r.packages.join('\n'));
 });
 
@@ -67,7 +74,9 @@ test('status and run load no ACME client, mail or OpenPGP library when the confi
     for (const [args, code] of [[['check'], 0], [['run', '--dry-run'], 0], [['status'], 3]] as const) {
       const r = await loadedBy(['--config', lab.configPath, ...args]);
       assert.equal(r.status, code, r.stdout + r.stderr);
-      assert.ok(r.packages.includes('undici') && r.src.includes('src/ca/acme/index.ts'), `${args.join(' ')}: ${r.packages.join(' ')}`);
+      assert.ok(r.packages.includes('undici'), `${args.join(' ')}: ${r.packages.join(' ')}`);
+      // The lab's CA is Sectigo SCM and its one device an FDM: those drivers load, no other.
+      assert.deepEqual([...new Set(r.src.filter((m) => DRIVER.test(m)).map((m) => m.split('/').slice(0, 3).join('/')))].sort(), ['src/ca/sectigo', 'src/devices/fdm'], args.join(' '));
       assert.deepEqual(r.packages.filter((p) => ['acme-client', 'axios', 'node-forge', 'nodemailer', 'openpgp'].includes(p)), [], args.join(' '));
     }
   } finally {

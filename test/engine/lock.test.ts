@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from '../support/root.js';
 
-
 describe('run lock', () => {
   it('a lock whose RunLock is not referenced is still held after garbage collection', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fwcert-lock-'));

@@ -16,7 +16,6 @@ type Entry = { name: string; ca: boolean; csrPending: boolean; hasPrivateKey: bo
 // pendingChanges: per admin, the changed nodes that still differ from the running config.
 type PanState = { certificates: Entry[]; runningCertificates: Entry[]; pendingChanges: Record<string, string[]> };
 
-
 describe('PAN-OS: no key left behind by a failed or killed attempt', () => {
   let lab: Lab;
   let dir: string;

@@ -7,7 +7,6 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './root.js';
 
-
 /** Every `.ts` under src/ has its `.js` in dist/src/, written after the `.ts` was last changed. */
 function builtCliIsFresh(): boolean {
   if (process.env.FWCERT_TEST_CLI === 'tsx') return false;

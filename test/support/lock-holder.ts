@@ -2,7 +2,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ROOT } from './root.js';
 
-
 /** Resolves once the child holds the lock at `path`. */
 export function holdLock(path: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/hold-lock.ts', path], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });

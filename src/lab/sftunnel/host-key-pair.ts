@@ -5,7 +5,7 @@
 // (mscdex/ssh2 issues #1390 and #1513): a lab that failed to start now and then.
 // Formats: the public key blob is RFC 8709 section 4 (string "ssh-ed25519", string key[32]); the
 // private key is OpenSSH's PROTOCOL.key "openssh-key-v1", unencrypted (cipher and kdf "none").
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 
 export interface SshHostKeyPair {
   /** "-----BEGIN OPENSSH PRIVATE KEY-----" text, what ssh2's Server takes as a host key. */
@@ -51,10 +51,20 @@ export function encodeEd25519(seed: Buffer, pub: Buffer, comment = 'fwcert-lab')
   };
 }
 
+/** PKCS#8 DER of an Ed25519 private key up to its 32-byte seed (RFC 8410 section 7). */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** The raw 32-byte ed25519 public key of a 32-byte seed. */
+export function ed25519PublicKey(seed: Buffer): Buffer {
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  // JWK gives the raw 32-byte public key (x) without any DER to unwrap.
+  return Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url');
+}
+
+/** A random seed and its public key. Not generateKeyPairSync('ed25519') + a JWK export: on Node 20 a
+ *  garbage collection during the export can free the key's generation job, whose destructor waits for
+ *  the lock the export holds (the process hung for good, seen in test/sftunnel/host-key-pair.test.ts). */
 export function generateEd25519HostKey(): SshHostKeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  // JWK gives the raw 32-byte values (x: public key, d: seed) without any DER to unwrap.
-  const jwk = privateKey.export({ format: 'jwk' });
-  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  return encodeEd25519(Buffer.from(jwk.d!, 'base64url'), pub);
+  const seed = randomBytes(32);
+  return encodeEd25519(seed, ed25519PublicKey(seed));
 }
